@@ -1,0 +1,208 @@
+import { z } from 'zod';
+
+/** Kling credentials: aggregator style (static key) or Kling direct (access key + secret key, signed JWT). */
+export type KlingAuth = { kind: 'apiKey'; apiKey: string } | { kind: 'jwt'; accessKey: string; secretKey: string };
+
+export interface UpstreamConfig {
+  /** null = the built-in simulated upstream */
+  baseUrl: string | null;
+  auth: KlingAuth | null;
+  timeoutMs: number;
+  rateLimitRps: number;
+  /** open sockets to the upstream at most (one keep-alive agent) */
+  maxSockets: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: string;
+  /** '*' or a list of origins; empty = no CORS headers */
+  corsOrigins: '*' | string[];
+  introspection: boolean;
+  publicUrl: string | null;
+  databaseUrl: string;
+  redisUrl: string | null;
+  /** token → tenant; null = open, single tenant `default` */
+  authTokens: ReadonlyMap<string, string> | null;
+  upstream: UpstreamConfig;
+  /** a stored non-terminal task older than this is refreshed from upstream on read */
+  freshnessMs: number;
+  idempotencyTtlMs: number;
+  /** watcher poll backoff: first delay and cap */
+  pollMinMs: number;
+  pollMaxMs: number;
+  /** how often orphaned `submitting` rows are looked at */
+  reconcileIntervalMs: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL such as https://api-singapore.klingai.com')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n > 0 && n <= max, `must be between 1 and ${max}`);
+
+const positiveNumber = z
+  .string()
+  .trim()
+  .refine((value) => value !== '' && Number.isFinite(Number(value)) && Number(value) > 0, 'must be a positive number')
+  .transform(Number);
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => value.startsWith('file:') || value.startsWith('postgres://') || value.startsWith('postgresql://'),
+    'must be file:<path> (SQLite) or postgres://… (PostgreSQL)',
+  );
+
+const authTokens = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const tokens = new Map<string, string>();
+    for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const eq = pair.indexOf('=');
+      const tenant = pair.slice(0, eq).trim();
+      const token = pair.slice(eq + 1).trim();
+      if (eq <= 0 || !tenant || !token) {
+        ctx.addIssue({ code: 'custom', message: 'must be tenant=token[,tenant=token…]' });
+        return z.NEVER;
+      }
+      tokens.set(token, tenant);
+    }
+    if (tokens.size === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must name at least one tenant=token' });
+      return z.NEVER;
+    }
+    return tokens as ReadonlyMap<string, string>;
+  });
+
+/** One schema per variable, so an error always names the variable it came from. */
+const variables = {
+  PORT: positiveInt(65535).default(4000),
+  HOST: nonEmpty.default('0.0.0.0'),
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: z.string().optional(),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: databaseUrl.default('file:./data/lipsync.db'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((v) => v.startsWith('redis://') || v.startsWith('rediss://'), 'must be redis://host:port')
+    .optional(),
+  AUTH_TOKENS: authTokens.optional(),
+  KLING_BASE_URL: httpUrl.optional(),
+  KLING_API_KEY: nonEmpty.optional(),
+  KLING_ACCESS_KEY: nonEmpty.optional(),
+  KLING_SECRET_KEY: nonEmpty.optional(),
+  KLING_TIMEOUT_MS: positiveInt().default(30_000),
+  KLING_RATE_LIMIT_RPS: positiveNumber.default(10),
+  KLING_MAX_SOCKETS: positiveInt(10_000).default(64),
+  TASK_FRESHNESS_MS: positiveInt().default(2_000),
+  IDEMPOTENCY_TTL_HOURS: positiveNumber.default(24),
+  POLL_MIN_MS: positiveInt().default(1_000),
+  POLL_MAX_MS: positiveInt().default(15_000),
+  RECONCILE_INTERVAL_MS: positiveInt().default(30_000),
+  SHUTDOWN_GRACE_MS: positiveInt().default(10_000),
+} satisfies Record<string, z.ZodType>;
+
+type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
+
+function parseVariables(env: NodeJS.ProcessEnv): Variables {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(variables)) {
+    const raw = env[name];
+    // An empty variable is the same as an unset one (a common artefact of .env files and compose).
+    const result = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    if (!result.success) throw new ConfigError(name, result.error.issues[0]?.message ?? 'is invalid');
+    out[name] = result.data;
+  }
+  return out as Variables;
+}
+
+function upstreamAuth(v: Variables): KlingAuth | null {
+  if (v.KLING_ACCESS_KEY && !v.KLING_SECRET_KEY) throw new ConfigError('KLING_SECRET_KEY', 'must be set with KLING_ACCESS_KEY');
+  if (v.KLING_SECRET_KEY && !v.KLING_ACCESS_KEY) throw new ConfigError('KLING_ACCESS_KEY', 'must be set with KLING_SECRET_KEY');
+  const hasKeyPair = Boolean(v.KLING_ACCESS_KEY && v.KLING_SECRET_KEY);
+  if (hasKeyPair && v.KLING_API_KEY) {
+    throw new ConfigError('KLING_API_KEY', 'and KLING_ACCESS_KEY/KLING_SECRET_KEY are two auth styles: set one');
+  }
+  const hasCredentials = hasKeyPair || Boolean(v.KLING_API_KEY);
+  if (hasCredentials && !v.KLING_BASE_URL) throw new ConfigError('KLING_BASE_URL', 'must be set when Kling credentials are set');
+  if (v.KLING_BASE_URL && !hasCredentials) {
+    throw new ConfigError('KLING_API_KEY', 'or KLING_ACCESS_KEY + KLING_SECRET_KEY must be set with KLING_BASE_URL');
+  }
+  if (v.KLING_API_KEY) return { kind: 'apiKey', apiKey: v.KLING_API_KEY };
+  if (v.KLING_ACCESS_KEY && v.KLING_SECRET_KEY) {
+    return { kind: 'jwt', accessKey: v.KLING_ACCESS_KEY, secretKey: v.KLING_SECRET_KEY };
+  }
+  return null;
+}
+
+function corsOrigins(v: Variables, production: boolean): '*' | string[] {
+  if (v.CORS_ORIGINS === undefined) return production ? [] : '*';
+  const trimmed = v.CORS_ORIGINS.trim();
+  if (trimmed === '*') return '*';
+  return trimmed.split(',').map((o) => o.trim()).filter(Boolean);
+}
+
+/** Reads and validates the environment once; the result is frozen and is the only way code sees configuration. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const v = parseVariables(env);
+  const production = v.NODE_ENV === 'production';
+  if (v.POLL_MAX_MS < v.POLL_MIN_MS) throw new ConfigError('POLL_MAX_MS', 'must not be below POLL_MIN_MS');
+  return Object.freeze({
+    port: v.PORT,
+    host: v.HOST,
+    production,
+    logLevel: v.LOG_LEVEL,
+    corsOrigins: corsOrigins(v, production),
+    introspection: v.GRAPHQL_INTROSPECTION ? v.GRAPHQL_INTROSPECTION === 'true' : !production,
+    publicUrl: v.PUBLIC_URL ?? null,
+    databaseUrl: v.DATABASE_URL,
+    redisUrl: v.REDIS_URL ?? null,
+    authTokens: v.AUTH_TOKENS ?? null,
+    upstream: Object.freeze({
+      baseUrl: v.KLING_BASE_URL ?? null,
+      auth: upstreamAuth(v),
+      timeoutMs: v.KLING_TIMEOUT_MS,
+      rateLimitRps: v.KLING_RATE_LIMIT_RPS,
+      maxSockets: v.KLING_MAX_SOCKETS,
+    }),
+    freshnessMs: v.TASK_FRESHNESS_MS,
+    idempotencyTtlMs: Math.round(v.IDEMPOTENCY_TTL_HOURS * 3_600_000),
+    pollMinMs: v.POLL_MIN_MS,
+    pollMaxMs: v.POLL_MAX_MS,
+    reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The task as this server knows it, independent of GraphQL and of the upstream's JSON.
+ * Stores persist it, mappers translate it, services reason about it.
+ */
+
+/** Where a task is in its life, including the two local states before the upstream has it. */
+export type TaskState =
+  | 'submitting' // intent written, upstream call in flight (or its outcome unknown)
+  | 'submit_failed' // the upstream definitely did not accept it
+  | 'submitted'
+  | 'processing'
+  | 'succeeded'
+  | 'failed';
+
+export type AcceptedState = Exclude<TaskState, 'submitting' | 'submit_failed'>;
+
+export type TaskMode = 'TEXT_TO_VIDEO' | 'AUDIO_TO_VIDEO';
+
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['succeeded', 'failed']);
+
+export function isTerminal(state: TaskState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+/** Order of progress, so an older answer can never move a task backwards. */
+export const STATE_RANK: Readonly<Record<AcceptedState, number>> = {
+  submitted: 0,
+  processing: 1,
+  succeeded: 2,
+  failed: 2,
+};
+
+export interface VideoInfo {
+  id: string;
+  url: string;
+  durationSeconds: number | null;
+}
+
+/** What the upstream said about one task at one moment, in our own terms. */
+export interface TaskSnapshot {
+  upstreamId: string;
+  state: AcceptedState;
+  statusMessage: string | null;
+  parentVideo: VideoInfo | null;
+  videos: VideoInfo[];
+  /** epoch milliseconds, as the upstream reports them */
+  createdAt: number;
+  updatedAt: number;
+  /** our own record id, echoed back by the upstream */
+  externalTaskId: string | null;
+}
+
+/** An error remembered with a task that never reached the upstream (replayed for idempotent retries). */
+export interface StoredError {
+  code: string;
+  message: string;
+  retryable: boolean;
+  upstream?: UpstreamErrorInfo;
+}
+
+export interface UpstreamErrorInfo {
+  httpStatus: number | null;
+  code: number | null;
+  message: string;
+  requestId: string | null;
+}
+
+export interface TaskRecord {
+  /** local record id; sent upstream as external_task_id */
+  id: string;
+  tenant: string;
+  state: TaskState;
+  /** the upstream task_id, null until the upstream accepted the task */
+  upstreamId: string | null;
+  mode: TaskMode;
+  statusMessage: string | null;
+  parentVideo: VideoInfo | null;
+  videos: VideoInfo[];
+  idempotencyKey: string | null;
+  /** hash of the normalised create input, to tell a true retry from a key reused for another input */
+  requestHash: string;
+  idempotencyExpiresAt: number | null;
+  upstreamRequestId: string | null;
+  submitError: StoredError | null;
+  /** epoch ms: upstream's times once accepted, local times before */
+  createdAt: number;
+  updatedAt: number;
+  /** epoch ms when this server wrote the intent */
+  recordedAt: number;
+  /** epoch ms of the last answer from the upstream about this task */
+  checkedAt: number;
+  /** epoch ms until which the submitting process owns a `submitting` row */
+  leaseUntil: number;
+}
+
+/** What is written before the upstream is called. */
+export interface TaskIntent {
+  id: string;
+  tenant: string;
+  mode: TaskMode;
+  requestHash: string;
+  idempotencyKey: string | null;
+  idempotencyExpiresAt: number | null;
+  recordedAt: number;
+  leaseUntil: number;
+}

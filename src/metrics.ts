@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus series the server exposes, on a registry of its own so that several servers
+ * (tests) can live in one process. Label values are bounded: operation names are capped by the
+ * caller, upstream endpoints and codes come from fixed sets.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly operations = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations by name and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly operationDuration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'Time to execute one GraphQL operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly upstreamRequests = new Counter({
+    name: 'upstream_requests_total',
+    help: 'Requests to the Kling API by endpoint and envelope code (or transport failure)',
+    labelNames: ['endpoint', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'upstream_request_duration_seconds',
+    help: 'Time for one request to the Kling API',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly tasks = new Gauge({
+    name: 'lipsync_tasks_total',
+    help: 'Stored lip-sync tasks by state',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscriptionsActive = new Gauge({
+    name: 'subscriptions_active',
+    help: 'Open lipSyncTaskUpdated subscriptions',
+    registers: [this.registry],
+  });
+
+  readonly watchersActive = new Gauge({
+    name: 'watchers_active',
+    help: 'Tasks whose upstream status is being followed',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Records one upstream request; `code` is the envelope code or a transport failure name (timeout, reset, non_json). */
+  observeUpstream(endpoint: UpstreamEndpoint, code: string, seconds: number): void {
+    this.upstreamRequests.inc({ endpoint, code });
+    this.upstreamDuration.observe({ endpoint }, seconds);
+  }
+}
+
+export type UpstreamEndpoint = 'create' | 'get' | 'list';

@@ -1,0 +1,77 @@
+import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+
+export type IntentResult =
+  /** the intent row was written; the caller must now submit it upstream */
+  | { created: true; record: TaskRecord }
+  /** a live row already holds this (tenant, idempotency key): the caller must not submit */
+  | { created: false; record: TaskRecord };
+
+export interface PageCursor {
+  createdAt: number;
+  upstreamId: string;
+}
+
+export interface ListQuery {
+  tenant: string;
+  /** rows to return (the caller asks for one more than a page to learn hasNextPage) */
+  limit: number;
+  /** return rows strictly after this position in (createdAt desc, upstreamId desc) order */
+  after?: PageCursor;
+  state?: TaskState;
+}
+
+export interface SnapshotResult {
+  record: TaskRecord;
+  /** true when the state (or anything a client sees) moved */
+  changed: boolean;
+}
+
+/**
+ * Durable home of every task. Implementations: SQLite (embedded) and PostgreSQL (shared by instances).
+ * Every method is atomic on its own; none of them calls the network beyond the database.
+ */
+export interface TaskStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** true when no other process can be writing (embedded file): orphaned `submitting` rows are safe to reconcile at start */
+  readonly singleProcess: boolean;
+
+  /** versioned migrations; run once at start */
+  migrate(): Promise<void>;
+
+  /**
+   * Writes the intent, or returns the row that already holds (tenant, idempotencyKey).
+   * An expired key is released from its old row first, so the intent is written.
+   * Enforced by a unique constraint, so concurrent callers with one key get exactly one `created: true`.
+   */
+  insertIntent(intent: TaskIntent, now: number): Promise<IntentResult>;
+
+  /** The upstream accepted the task: record its id and state. Wins over `submit_failed` (a late acceptance is never lost). */
+  markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord>;
+
+  /** The upstream definitely did not accept it. Only moves a `submitting` row; returns the row as stored. */
+  markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null>;
+
+  /**
+   * Compare-and-set a row back to `submitting` with a fresh lease, for a retry of a retryable definite failure
+   * (from `submit_failed`) or a reconciliation claim (from `submitting` whose lease ran out).
+   * Returns true only for the one caller that won.
+   */
+  claimSubmission(id: string, from: 'submit_failed' | 'submitting', leaseUntil: number, now: number): Promise<boolean>;
+
+  /** Apply an upstream answer about an accepted task; never moves a task backwards. Null when unknown. */
+  applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null>;
+
+  getById(id: string): Promise<TaskRecord | null>;
+  /** by upstream task id; with a tenant, only that tenant's row */
+  getByUpstreamId(upstreamId: string, tenant?: string): Promise<TaskRecord | null>;
+  list(query: ListQuery): Promise<TaskRecord[]>;
+  /** all rows still `submitting` (callers look at their leases) */
+  listSubmitting(): Promise<TaskRecord[]>;
+  /** accepted tasks that are not terminal yet */
+  listActive(): Promise<TaskRecord[]>;
+  countByState(): Promise<Partial<Record<TaskState, number>>>;
+
+  /** throws when the database does not answer */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
