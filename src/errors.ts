@@ -60,6 +60,11 @@ export class UpstreamError extends GraphQLError {
     message: string,
     readonly upstream: UpstreamErrorInfo,
     readonly retryable: boolean,
+    /**
+     * true when the request may have reached the upstream and been acted on (timeout, reset after sending,
+     * 5000/5002): a create that fails this way must be reconciled, never assumed lost or re-sent blindly.
+     */
+    readonly outcomeUnknown = false,
   ) {
     super(message, { extensions: { code, retryable, upstream } });
   }
