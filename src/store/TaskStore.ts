@@ -58,6 +58,12 @@ export interface TaskStore {
    */
   claimSubmission(id: string, from: 'submit_failed' | 'submitting', leaseUntil: number, now: number): Promise<boolean>;
 
+  /**
+   * The submitter is done with a `submitting` row without knowing the outcome (timeout, reset): it keeps the
+   * state but gives up its lease (lease_until = 0), so a retry or the reconciler may claim it at once.
+   */
+  releaseLease(id: string): Promise<void>;
+
   /** Apply an upstream answer about an accepted task; never moves a task backwards. Null when unknown. */
   applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null>;
 
