@@ -1,0 +1,27 @@
+import type { UpstreamConfig } from '../config';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { KlingApi } from './KlingApi';
+import { KlingClient } from './KlingClient';
+import { type RateLimiter, TokenBucketLimiter } from './RateLimiter';
+import { SimulatedKling } from './SimulatedKling';
+
+export interface KlingApiDeps {
+  metrics?: Metrics;
+  log?: Logger;
+  /** e.g. one shared by instances; default: this process's own bucket at config.rateLimitRps */
+  limiter?: RateLimiter;
+}
+
+/** The real Kling when a base URL is configured, the built-in simulation otherwise. */
+export function createKlingApi(config: UpstreamConfig, deps: KlingApiDeps = {}): KlingApi {
+  if (config.baseUrl) {
+    const limiter = deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps });
+    return new KlingClient({ config, metrics: deps.metrics, log: deps.log, limiter });
+  }
+  deps.log?.warn(
+    { upstream: 'simulated' },
+    'KLING_BASE_URL is not set: using the built-in SIMULATED Kling upstream; no real videos will be made',
+  );
+  return new SimulatedKling();
+}

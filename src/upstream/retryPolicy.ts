@@ -1,0 +1,23 @@
+import { ErrorCode, type UpstreamError } from '../errors';
+import type { UpstreamEndpoint } from '../metrics';
+
+/** Tries per call, the first included. */
+export const MAX_ATTEMPTS = 3;
+
+/**
+ * Reads retry every retryable failure. A create retries only when the upstream certainly did not act on it
+ * (1302/1303/5001, refused connections): re-sending after a timeout could make a second, paid task.
+ */
+export function shouldRetry(endpoint: UpstreamEndpoint, error: UpstreamError): boolean {
+  if (!error.retryable) return false;
+  return endpoint !== 'create' || !error.outcomeUnknown;
+}
+
+/**
+ * Exponential backoff with ±50 % jitter, so instances that failed together do not retry together.
+ * A rate-limited answer waits at least the base delay (Kling asks for ≥ 1 s).
+ */
+export function backoffMs(attempt: number, baseMs: number, error: UpstreamError, random: () => number = Math.random): number {
+  const delay = baseMs * 2 ** (attempt - 1) * (0.5 + random());
+  return Math.round(error.code === ErrorCode.RATE_LIMITED ? Math.max(baseMs, delay) : delay);
+}
