@@ -1,14 +1,15 @@
 import { ErrorCode, UpstreamError, mapUpstreamCode } from '../errors';
 
 const MAX_UPSTREAM_TEXT = 300;
-const TAG = /<[^>]*>/g;
+/** whole tags, then any stray bracket of a cut-off tag */
+const MARKUP = /<[^>]*>|[<>]/g;
 
 /**
  * Makes upstream-provided text safe to show a caller: no markup (a gateway's HTML page), no secret
  * the upstream might echo back, and short enough for an error message.
  */
 export function sanitizeUpstreamText(text: unknown, secrets: readonly string[] = []): string {
-  let clean = typeof text === 'string' ? text.replace(TAG, ' ') : '';
+  let clean = typeof text === 'string' ? text.replace(MARKUP, ' ') : '';
   for (const secret of secrets) {
     if (secret) clean = clean.split(secret).join('[redacted]');
   }

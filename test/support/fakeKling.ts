@@ -58,8 +58,10 @@ export interface FakeKlingOptions {
 export const FAKE_KLING_API_KEY = 'fake-kling-api-key';
 
 const LIP_SYNC_PATH = '/v1/videos/lip-sync';
-const GATEWAY_PAGE = (status: number) =>
-  `<html><head><title>${status} Bad Gateway</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><center>nginx</center></body></html>`;
+const gatewayPage = (status: number) => {
+  const title = `${status} ${http.STATUS_CODES[status] ?? 'Error'}`;
+  return `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`;
+};
 
 /**
  * A real HTTP server on 127.0.0.1 that speaks the Kling lip-sync API over a TaskBook, with fault injection.
@@ -151,7 +153,7 @@ export class FakeKling {
     if (fault && 'hang' in fault) return;
     if (fault && 'html' in fault) {
       res.writeHead(fault.html, { 'content-type': 'text/html' });
-      return void res.end(GATEWAY_PAGE(fault.html));
+      return void res.end(gatewayPage(fault.html));
     }
 
     const requestId = randomUUID();
