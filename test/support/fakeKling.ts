@@ -53,6 +53,8 @@ export interface FakeKlingOptions {
   succeedAfterMs?: number;
   /** added to every answer */
   latencyMs?: number;
+  /** false keeps only the per-endpoint counts, so a long benchmark does not hold every request in memory */
+  recordRequests?: boolean;
 }
 
 export const FAKE_KLING_API_KEY = 'fake-kling-api-key';
@@ -74,6 +76,7 @@ export class FakeKling {
   private readonly server: http.Server;
   private readonly prefix: string;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly counts = new Map<FakeEndpoint | null, number>();
   private faults: Array<{ fault: FakeFault; endpoint?: FakeEndpoint; remaining: number }> = [];
   private latencyMs: number;
   private baseUrl = '';
@@ -112,7 +115,7 @@ export class FakeKling {
   }
 
   count(endpoint: FakeEndpoint): number {
-    return this.requests.reduce((n, r) => (r.endpoint === endpoint ? n + 1 : n), 0);
+    return this.counts.get(endpoint) ?? 0;
   }
 
   inject(fault: FakeFault, scope: FaultScope = {}): void {
@@ -126,6 +129,7 @@ export class FakeKling {
   /** Back to a fresh fake on the same port: no requests, faults or tasks. */
   reset(): void {
     this.requests.length = 0;
+    this.counts.clear();
     this.faults = [];
     this.tasks.clear();
     this.latencyMs = this.options.latencyMs ?? 0;
@@ -144,9 +148,13 @@ export class FakeKling {
     const url = new URL(req.url ?? '/', 'http://fake');
     const route = this.route(req.method ?? 'GET', url.pathname);
     const body = parseBody(raw);
-    this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, endpoint: route?.endpoint ?? null });
+    const endpoint = route?.endpoint ?? null;
+    this.counts.set(endpoint, (this.counts.get(endpoint) ?? 0) + 1);
+    if (this.options.recordRequests !== false) {
+      this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, endpoint });
+    }
 
-    const fault = this.takeFault(route?.endpoint ?? null);
+    const fault = this.takeFault(endpoint);
     const delay = this.latencyMs + (fault && 'delayMs' in fault ? fault.delayMs : 0);
     if (delay > 0) await this.sleep(delay);
     if (fault && 'reset' in fault) return void req.socket.destroy();
