@@ -106,7 +106,7 @@ const authTokens = z
 
 /** One schema per variable, so an error always names the variable it came from. */
 const variables = {
-  PORT: positiveInt(65535).default(4000),
+  PORT: z.string().trim().regex(/^\d+$/, "must be a port number (0–65535)").transform(Number).refine((n) => n <= 65535, "must be a port number (0–65535)").default(4000),
   HOST: nonEmpty.default('0.0.0.0'),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -19,9 +19,5 @@ export function createKlingApi(config: UpstreamConfig, deps: KlingApiDeps = {}):
     const limiter = deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps });
     return new KlingClient({ config, metrics: deps.metrics, log: deps.log, limiter });
   }
-  deps.log?.warn(
-    { upstream: 'simulated' },
-    'KLING_BASE_URL is not set: using the built-in SIMULATED Kling upstream; no real videos will be made',
-  );
   return new SimulatedKling();
 }

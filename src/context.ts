@@ -1,0 +1,19 @@
+import type { LipSyncService } from './services/LipSyncService';
+import type { VoiceCatalog } from './services/VoiceCatalog';
+
+export interface Services {
+  lipSync: LipSyncService;
+  voices: VoiceCatalog;
+}
+
+/** What every resolver gets: who is calling and the services to call. Built once per request. */
+export interface RequestContext {
+  tenant: string;
+  services: Services;
+  /** the Idempotency-Key HTTP header, the default for createLipSync's idempotencyKey */
+  idempotencyKey: string | null;
+  /** remarks returned in the response's extensions.warnings */
+  warnings: string[];
+  /** upstream request ids met while answering, for the operation log line */
+  upstreamRequestIds: string[];
+}

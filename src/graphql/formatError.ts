@@ -1,0 +1,81 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../errors';
+
+const CONTRACT_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Apollo's request-level codes that clients act on (APQ): kept as they are. */
+const PROTOCOL_CODES: ReadonlySet<string> = new Set(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+
+/** Malformed or invalid operations are bad input in the contract's terms; the GraphQL reason stays visible. */
+const REQUEST_CODES: ReadonlySet<string> = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+const VARIABLE_PATH = /at "([^"]+)"/;
+const VARIABLE_NAME = /Variable "\$([^"]+)"/;
+
+export interface ErrorFormatterOptions {
+  log: Logger;
+  /** production: no stack traces */
+  production: boolean;
+}
+
+/**
+ * The single place errors take their public shape, for HTTP and WebSocket alike: contract codes pass
+ * through; request-level GraphQL failures become BAD_USER_INPUT; anything else is a bug, masked as
+ * INTERNAL_SERVER_ERROR with its details only in the log.
+ */
+export function createErrorFormatter(options: ErrorFormatterOptions) {
+  return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const original = unwrapResolverError(error);
+    const code = String(formatted.extensions?.code ?? '');
+    if (original instanceof GraphQLError && CONTRACT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      return withoutStack(formatted, options.production, code === ErrorCode.BAD_USER_INPUT ? variableFieldErrors(formatted) : undefined);
+    }
+    if (PROTOCOL_CODES.has(code)) return withoutStack(formatted, options.production);
+    if (REQUEST_CODES.has(code)) {
+      return {
+        ...formatted,
+        extensions: { ...stripStack(formatted.extensions, options.production), code: ErrorCode.BAD_USER_INPUT, reason: code },
+      };
+    }
+    options.log.error({ err: original, path: formatted.path }, 'internal error while answering a GraphQL request');
+    return {
+      message: 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}
+
+/**
+ * Variable coercion failures (a string for a Float, say) come from graphql-js as BAD_USER_INPUT without
+ * our field list; derive it from the message so every BAD_USER_INPUT names its field.
+ */
+function variableFieldErrors(formatted: GraphQLFormattedError): Record<string, unknown> | undefined {
+  if (formatted.extensions?.validationErrors) return undefined;
+  const field = VARIABLE_PATH.exec(formatted.message)?.[1] ?? VARIABLE_NAME.exec(formatted.message)?.[1];
+  return field ? { validationErrors: [{ field, message: formatted.message }] } : undefined;
+}
+
+function withoutStack(
+  formatted: GraphQLFormattedError,
+  production: boolean,
+  extra?: Record<string, unknown>,
+): GraphQLFormattedError {
+  if (!production && !extra) return formatted;
+  return { ...formatted, extensions: { ...stripStack(formatted.extensions, production), ...extra } };
+}
+
+function stripStack(extensions: GraphQLFormattedError['extensions'], production: boolean): Record<string, unknown> {
+  if (!extensions) return {};
+  if (!production) return { ...extensions };
+  const { stacktrace: _stacktrace, ...rest } = extensions;
+  return rest;
+}

@@ -1,0 +1,89 @@
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody } from './readBody';
+
+export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
+  server: ApolloServer<TContext>;
+  context: (req: IncomingMessage) => Promise<TContext>;
+  /** largest accepted request body in bytes */
+  bodyLimit: number;
+}
+
+/**
+ * Apollo Server on bare `node:http`: the whole integration is turning a request into Apollo's
+ * HTTPGraphQLRequest and its answer back. No framework sits in between (see PERF-ANCHORS: Express and
+ * its Apollo middleware cost more than everything else we do per request).
+ */
+export function createGraphQLHttpHandler<TContext extends BaseContext>(options: GraphQLHttpHandlerOptions<TContext>) {
+  const { server, context, bodyLimit } = options;
+  return async function handleGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: unknown;
+    try {
+      body = await parseBody(req, bodyLimit);
+    } catch (error) {
+      return sendRequestError(res, error instanceof BodyTooLargeError ? 413 : 400, errorMessage(error));
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      headers: toHeaderMap(req),
+      search: searchOf(req.url),
+      body,
+    };
+    const response = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => context(req) });
+    res.statusCode = response.status ?? 200;
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}
+
+/** Like express.json(): JSON bodies are parsed, any other body is left for Apollo to refuse. */
+async function parseBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  const text = await readBody(req, limit);
+  if (!isJson(req.headers['content-type'])) return undefined;
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Invalid JSON in request body: ${errorMessage(error)}`);
+  }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const semicolon = contentType.indexOf(';');
+  const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
+function toHeaderMap(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const existing = headers.get(name);
+    headers.set(name, existing === undefined ? raw[i + 1] : `${existing}, ${raw[i + 1]}`);
+  }
+  return headers;
+}
+
+function searchOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q === -1 || !url ? '' : url.slice(q);
+}
+
+/** Errors before GraphQL starts (unreadable body) still answer in GraphQL's shape. */
+function sendRequestError(res: ServerResponse, status: number, message: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

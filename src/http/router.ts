@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import type { LipSyncService } from '../services/LipSyncService';
+import type { TaskStore } from '../store/TaskStore';
+import { applyCors } from './cors';
+import { sendJson } from './json';
+import { readBody } from './readBody';
+
+export interface RouterOptions {
+  graphqlPath: string;
+  graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  corsOrigins: '*' | readonly string[];
+  lipSync: LipSyncService;
+  store: TaskStore;
+  metrics: Metrics;
+  log: Logger;
+  /** named dependencies that must answer for /readyz (the store is always one) */
+  readinessChecks: Record<string, () => Promise<void>>;
+}
+
+const CALLBACK_BODY_LIMIT = 1024 * 1024;
+
+/** Every HTTP route; GraphQL first, since it is nearly all of the traffic. */
+export function createRouter(options: RouterOptions) {
+  const { graphqlPath, graphql, corsOrigins, log } = options;
+  const dispatch = async (req: IncomingMessage, res: ServerResponse, path: string | undefined): Promise<void> => {
+    if (path === graphqlPath) {
+      if (!applyCors(req, res, corsOrigins)) await graphql(req, res);
+      return;
+    }
+    switch (path) {
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      case '/readyz':
+        return readiness(res, options.readinessChecks);
+      case '/metrics':
+        return metricsText(res, options);
+      case '/callbacks/kling':
+        if (req.method === 'POST') return callback(req, res, options);
+        break;
+    }
+    sendJson(res, 404, { error: 'not found' });
+  };
+  return function route(req: IncomingMessage, res: ServerResponse): void {
+    const q = req.url?.indexOf('?') ?? -1;
+    const path = q === -1 ? req.url : req.url?.slice(0, q);
+    dispatch(req, res, path).catch((error: unknown) => {
+      log.error({ err: error, path }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
+      else res.destroy();
+    });
+  };
+}
+
+async function readiness(res: ServerResponse, checks: RouterOptions['readinessChecks']): Promise<void> {
+  const results = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await check();
+        return null;
+      } catch {
+        return name;
+      }
+    }),
+  );
+  const down = results.filter((name): name is string => name !== null);
+  sendJson(res, down.length === 0 ? 200 : 503, down.length === 0 ? { status: 'ready' } : { status: 'unavailable', down });
+}
+
+async function metricsText(res: ServerResponse, { store, metrics, log }: RouterOptions): Promise<void> {
+  try {
+    const counts = await store.countByState();
+    metrics.tasks.reset();
+    for (const [state, count] of Object.entries(counts)) metrics.tasks.set({ status: state }, count ?? 0);
+  } catch (error) {
+    log.warn({ err: String(error) }, 'task counts unavailable for /metrics');
+  }
+  res.setHeader('content-type', metrics.registry.contentType);
+  res.end(await metrics.registry.metrics());
+}
+
+/** The upstream's callback is a hint: we re-fetch the task, whatever the body claims. */
+async function callback(req: IncomingMessage, res: ServerResponse, { lipSync, log }: RouterOptions): Promise<void> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req, CALLBACK_BODY_LIMIT));
+  } catch {
+    return sendJson(res, 400, { error: 'expected a JSON body' });
+  }
+  try {
+    await lipSync.handleCallback(body);
+  } catch (error) {
+    log.warn({ err: String(error) }, 'callback refresh failed; the watcher will catch up');
+  }
+  sendJson(res, 200, { ok: true });
+}

@@ -1,0 +1,64 @@
+import { maybeCacheControlFromInfo, type CacheHint } from '@apollo/cache-control-types';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { RequestContext } from '../context';
+import type { TaskRecord } from '../domain/task';
+import { isTerminal } from '../domain/task';
+import { stateOfStatus, toLipSyncTask } from '../mappers/lipSyncTask';
+import { decodeCursor, encodeCursor } from '../services/cursor';
+import { CreateLipSyncInput } from '../types/CreateLipSyncInput';
+import { LipSyncTask } from '../types/LipSyncTask';
+import { LipSyncTaskConnection } from '../types/LipSyncTaskConnection';
+import { LipSyncTasksArgs } from '../types/LipSyncTasksArgs';
+
+/** A finished task never changes: shared caches may keep it (per caller, as tasks belong to tenants). */
+const FINISHED_HINT: CacheHint = { maxAge: 3600, scope: 'PRIVATE' };
+const LIVE_HINT: CacheHint = { maxAge: 0, scope: 'PRIVATE' };
+
+@Resolver(() => LipSyncTask)
+export class LipSyncResolver {
+  @Query(() => LipSyncTask, { nullable: true, description: 'A task by id; null when this caller has no such task.' })
+  async lipSyncTask(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<LipSyncTask | null> {
+    const record = await ctx.services.lipSync.get(ctx.tenant, id);
+    maybeCacheControlFromInfo(info)?.setCacheHint(record && isTerminal(record.state) ? FINISHED_HINT : LIVE_HINT);
+    return record && toLipSyncTask(record);
+  }
+
+  @Query(() => LipSyncTaskConnection, { description: "This caller's tasks, newest first (Relay pagination)." })
+  async lipSyncTasks(@Args() { first, after, status }: LipSyncTasksArgs, @Ctx() ctx: RequestContext): Promise<LipSyncTaskConnection> {
+    const { records, hasNextPage } = await ctx.services.lipSync.list(
+      ctx.tenant,
+      first,
+      after ? decodeCursor(after) : undefined,
+      status ? stateOfStatus(status) : undefined,
+    );
+    const edges = records.map((record) => ({ cursor: cursorOf(record), node: toLipSyncTask(record) }));
+    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Mutation(() => LipSyncTask, {
+    description: 'Validates the input, submits it to the upstream and returns the new task (status SUBMITTED).',
+  })
+  async createLipSync(@Arg('input', () => CreateLipSyncInput) input: CreateLipSyncInput, @Ctx() ctx: RequestContext): Promise<LipSyncTask> {
+    const { record, warnings } = await ctx.services.lipSync.create(ctx.tenant, input, ctx.idempotencyKey);
+    ctx.warnings.push(...warnings);
+    if (record.upstreamRequestId) ctx.upstreamRequestIds.push(record.upstreamRequestId);
+    return toLipSyncTask(record);
+  }
+
+  @Subscription(() => LipSyncTask, {
+    description: 'The task now, then on every status change; completes after SUCCEEDED or FAILED.',
+    subscribe: ({ args, context }) => (context as RequestContext).services.lipSync.watch((context as RequestContext).tenant, args.id as string),
+  })
+  lipSyncTaskUpdated(@Root() record: TaskRecord, @Arg('id', () => ID) _id: string): LipSyncTask {
+    return toLipSyncTask(record);
+  }
+}
+
+function cursorOf(record: TaskRecord): string {
+  return encodeCursor({ createdAt: record.createdAt, upstreamId: record.upstreamId as string });
+}

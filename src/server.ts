@@ -1,0 +1,236 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config';
+import type { RequestContext, Services } from './context';
+import { createCoordination } from './coordination';
+import { EXAMPLE_OPERATION } from './graphql/exampleOperation';
+import { createErrorFormatter } from './graphql/formatError';
+import { observabilityPlugin } from './graphql/observabilityPlugin';
+import { startSubscriptionServer } from './graphql/subscriptionServer';
+import { tenantOf } from './http/auth';
+import { createGraphQLHttpHandler } from './http/graphqlHandler';
+import { createRouter } from './http/router';
+import { createLogger, type Logger } from './logger';
+import { Metrics } from './metrics';
+import { buildLipSyncSchema } from './schema';
+import { LipSyncService } from './services/LipSyncService';
+import { SubmissionReconciler } from './services/SubmissionReconciler';
+import { TaskWatcher } from './services/TaskWatcher';
+import { VoiceCatalog } from './services/VoiceCatalog';
+import { createTaskStore } from './store';
+import type { TaskStore } from './store/TaskStore';
+import { createKlingApi } from './upstream';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** audioFile may carry 5 MB of audio: about 6.7 MB of Base64, plus the rest of the request. */
+const BODY_LIMIT = 8 * 1024 * 1024;
+
+export interface ServerOverrides {
+  /** where logs go (tests capture them); stdout otherwise */
+  logDestination?: DestinationStream;
+  now?: () => number;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:4000/graphql */
+  url: string;
+  /** e.g. ws://127.0.0.1:4000/graphql */
+  wsUrl: string;
+  /** http://host:port */
+  origin: string;
+  port: number;
+  log: Logger;
+  metrics: Metrics;
+  store: TaskStore;
+  watcher: TaskWatcher;
+  listenerCount(): number;
+  subscriberCount(): number;
+  /** graceful: stop accepting, finish in-flight requests (up to the grace period), close sockets with 1001, close the store */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → store → coordination → upstream → services → GraphQL → HTTP/WebSocket.
+ * Nothing else reads configuration or builds long-lived objects.
+ */
+export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  const now = overrides.now ?? Date.now;
+  const log = createLogger({ level: config.logLevel, pretty: !config.production, destination: overrides.logDestination });
+  const metrics = new Metrics();
+  const store = await createTaskStore(config.databaseUrl);
+  const coordination = await createCoordination(config, log);
+  const kling = createKlingApi(config.upstream, { metrics, log, limiter: coordination.limiter });
+  if (kling.kind === 'simulated') {
+    log.warn('upstream: SIMULATED (set KLING_BASE_URL and credentials for the real API)');
+  } else {
+    log.info({ baseUrl: config.upstream.baseUrl, auth: config.upstream.auth?.kind }, 'upstream: Kling API');
+  }
+
+  const watcher = new TaskWatcher({
+    store,
+    kling,
+    hub: coordination.hub,
+    log,
+    metrics,
+    now,
+    pollMinMs: config.pollMinMs,
+    pollMaxMs: config.pollMaxMs,
+    pollLease: coordination.pollLease,
+  });
+  // A submitter owns its row for every try it may make, each bounded by the timeout, plus backoff.
+  const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
+  const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs });
+  const services: Services = {
+    voices: VoiceCatalog.bundled(),
+    lipSync: new LipSyncService({
+      store,
+      kling,
+      watcher,
+      hub: coordination.hub,
+      reconciler,
+      voices: VoiceCatalog.bundled(),
+      log,
+      metrics,
+      now,
+      idempotencyTtlMs: config.idempotencyTtlMs,
+      freshnessMs: config.freshnessMs,
+      submitLeaseMs,
+      ownCallbackUrl: config.publicUrl ? `${config.publicUrl}/callbacks/kling` : null,
+    }),
+  };
+
+  const contextFor = (authorization: string | undefined, idempotencyKey: string | null): RequestContext => ({
+    tenant: tenantOf(authorization, config.authTokens),
+    services,
+    idempotencyKey,
+    warnings: [],
+    upstreamRequestIds: [],
+  });
+  const formatError = createErrorFormatter({ log, production: config.production });
+  const schema = await buildLipSyncSchema();
+  const armor = new ApolloArmor({
+    maxDepth: { n: 12, ignoreIntrospection: true },
+    costLimit: { maxCost: 5000, ignoreIntrospection: true },
+    maxAliases: { n: 15 },
+    maxTokens: { n: 2000 },
+    blockFieldSuggestion: { enabled: config.production },
+  }).protect();
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: !config.production,
+    hideSchemaDetailsFromClientErrors: config.production,
+    persistedQueries: { cache: coordination.apqCache },
+    validationRules: armor.validationRules,
+    allowBatchedHttpRequests: false,
+    plugins: [
+      ...armor.plugins,
+      observabilityPlugin(log, metrics),
+      config.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
+    ],
+  });
+  await apollo.start();
+
+  const graphql = createGraphQLHttpHandler({
+    server: apollo,
+    bodyLimit: BODY_LIMIT,
+    context: async (req: IncomingMessage) => contextFor(req.headers.authorization, headerValue(req, 'idempotency-key')),
+  });
+  const httpServer = createHttpServer(
+    { keepAliveTimeout: 65_000 },
+    createRouter({
+      graphqlPath: GRAPHQL_PATH,
+      graphql,
+      corsOrigins: config.corsOrigins,
+      lipSync: services.lipSync,
+      store,
+      metrics,
+      log,
+      readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },
+    }),
+  );
+  const subscriptions = startSubscriptionServer({
+    httpServer,
+    schema,
+    path: GRAPHQL_PATH,
+    log,
+    formatError,
+    context: (authorization) => contextFor(authorization, null),
+  });
+
+  const port = await listen(httpServer, config.port, config.host);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  await services.lipSync.recover();
+  reconciler.start(config.reconcileIntervalMs);
+  log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `${origin}${GRAPHQL_PATH}`,
+    wsUrl: `${origin.replace('http', 'ws')}${GRAPHQL_PATH}`,
+    origin,
+    port,
+    log,
+    metrics,
+    store,
+    watcher,
+    listenerCount: () => coordination.hub.listenerCount(),
+    subscriberCount: () => subscriptions.clientCount(),
+    stop() {
+      stopping ??= (async () => {
+        log.info('shutting down: draining requests and subscriptions');
+        await reconciler.stop();
+        const drained = closeHttp(httpServer, config.shutdownGraceMs);
+        await subscriptions.close();
+        await drained;
+        await apollo.stop();
+        await watcher.close();
+        await coordination.close();
+        await kling.close();
+        await store.close();
+        log.info('stopped');
+        log.flush?.();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first && first.trim() !== '' ? first.trim() : null;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish within the grace period, then cuts what is left. */
+function closeHttp(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

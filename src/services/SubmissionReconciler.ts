@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { TaskRecord, TaskSnapshot } from '../domain/task';
+import { ErrorCode } from '../errors';
+import { fromKlingTask } from '../mappers/klingTask';
+import type { TaskStore } from '../store/TaskStore';
+import type { KlingApi } from '../upstream/KlingApi';
+import type { TaskWatcher } from './TaskWatcher';
+
+export interface ReconcilerOptions {
+  store: TaskStore;
+  kling: KlingApi;
+  watcher: TaskWatcher;
+  log: Logger;
+  now: () => number;
+  /** how long a claim on a row lasts while it is being reconciled */
+  leaseMs: number;
+  pageSize?: number;
+  maxPages?: number;
+  /** the upstream's clock and ours may differ; search this much further back */
+  clockSkewMs?: number;
+}
+
+interface Match {
+  snapshot: TaskSnapshot;
+  requestId: string | null;
+}
+
+export type Resolution = { found: true; record: TaskRecord } | { found: false; record: TaskRecord | null };
+
+/**
+ * Settles `submitting` rows whose answer was lost (a crash, a timeout) by finding them in the upstream's
+ * task list by `external_task_id` — never by creating again. A row the upstream's list does not hold,
+ * searched back past the row's creation, was never accepted: it becomes `submit_failed`. When the
+ * upstream cannot be asked, rows stay `submitting` for the next round.
+ */
+export class SubmissionReconciler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** Reconciles every orphaned row now; `ignoreLeases` at start-up of a single-process store (nobody else can own them). */
+  reconcileOrphans(ignoreLeases = false): Promise<void> {
+    if (!this.running) {
+      this.running = this.reconcileRound(ignoreLeases).finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  /** Checks orphans every `intervalMs` until stopped. */
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.reconcileOrphans().catch((error) => this.options.log.warn({ err: String(error) }, 'reconciliation round failed'));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Settles one row the caller has claimed. Throws an UpstreamError when the upstream cannot be asked.
+   */
+  async resolve(record: TaskRecord): Promise<Resolution> {
+    const [resolution] = await this.resolveClaimed([record]);
+    return resolution;
+  }
+
+  private async reconcileRound(ignoreLeases: boolean): Promise<void> {
+    const { store, now, leaseMs, log } = this.options;
+    const rows = await store.listSubmitting();
+    const claimed: TaskRecord[] = [];
+    for (const row of rows) {
+      const takeover = ignoreLeases ? { ...row, leaseUntil: 0 } : row;
+      if (takeover.leaseUntil >= now()) continue;
+      if (ignoreLeases) await store.releaseLease(row.id);
+      if (await store.claimSubmission(row.id, 'submitting', now() + leaseMs, now())) claimed.push(row);
+    }
+    if (claimed.length === 0) return;
+    log.info({ rows: claimed.length }, 'reconciling submissions whose upstream answer was lost');
+    try {
+      const results = await this.resolveClaimed(claimed);
+      const found = results.filter((r) => r.found).length;
+      log.info({ found, neverAccepted: results.length - found }, 'reconciliation done');
+    } catch (error) {
+      for (const row of claimed) await store.releaseLease(row.id);
+      throw error;
+    }
+  }
+
+  private async resolveClaimed(records: TaskRecord[]): Promise<Resolution[]> {
+    const { store, watcher, now } = this.options;
+    const { matches, complete } = await this.searchUpstream(records);
+    const resolutions: Resolution[] = [];
+    for (const record of records) {
+      const match = matches.get(record.id);
+      if (!match && !complete) {
+        // The list was too long to search back far enough: we cannot tell, so the row waits for the next round.
+        await store.releaseLease(record.id);
+        resolutions.push({ found: false, record: await store.getById(record.id) });
+      } else if (match) {
+        const accepted = await store.markAccepted(record.id, match.snapshot, match.requestId, now());
+        watcher.track(accepted);
+        resolutions.push({ found: true, record: accepted });
+      } else {
+        const failed = await store.markSubmitFailed(
+          record.id,
+          {
+            code: ErrorCode.UPSTREAM_UNAVAILABLE,
+            message: 'The upstream never accepted this task (it is not in its task list); it is safe to submit again',
+            retryable: true,
+          },
+          now(),
+        );
+        resolutions.push({ found: false, record: failed });
+      }
+    }
+    return resolutions;
+  }
+
+  /** Walks the upstream list, newest first, until every record is found or the list is older than all of them. */
+  private async searchUpstream(records: TaskRecord[]): Promise<{ matches: Map<string, Match>; complete: boolean }> {
+    const { kling, pageSize = 100, maxPages = 100, clockSkewMs = 5 * 60_000 } = this.options;
+    const wanted = new Set(records.map((r) => r.id));
+    const oldest = Math.min(...records.map((r) => r.recordedAt)) - clockSkewMs;
+    const found = new Map<string, Match>();
+    for (let page = 1; page <= maxPages; page++) {
+      const answer = await kling.listLipSync(page, pageSize);
+      for (const task of answer.data) {
+        const snapshot = fromKlingTask(task);
+        if (snapshot.externalTaskId && wanted.has(snapshot.externalTaskId)) {
+          found.set(snapshot.externalTaskId, { snapshot, requestId: answer.requestId });
+        }
+      }
+      if (found.size === wanted.size) return { matches: found, complete: true };
+      const pageOldest = Math.min(...answer.data.map((t) => Number(t.created_at) || Infinity));
+      if (answer.data.length < pageSize || pageOldest < oldest) return { matches: found, complete: true };
+    }
+    return { matches: found, complete: false };
+  }
+}

@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import { isTerminal, type TaskRecord } from '../domain/task';
+import { ErrorCode, UpstreamError } from '../errors';
+import { fromKlingTask } from '../mappers/klingTask';
+import type { Metrics } from '../metrics';
+import type { TaskStore } from '../store/TaskStore';
+import type { KlingApi } from '../upstream/KlingApi';
+import type { TaskUpdateHub } from './TaskUpdateHub';
+
+export interface TaskWatcherOptions {
+  store: TaskStore;
+  kling: KlingApi;
+  hub: TaskUpdateHub;
+  log: Logger;
+  metrics?: Metrics;
+  now: () => number;
+  pollMinMs: number;
+  pollMaxMs: number;
+  /** cluster-wide: only the instance holding a task's lease polls it (the others hear changes through the hub) */
+  pollLease?: PollLease;
+}
+
+export interface PollLease {
+  tryAcquire(upstreamId: string, ttlMs: number): Promise<boolean>;
+}
+
+/** The slowest a watcher goes after the upstream said "too many requests". */
+const RATE_LIMITED_DELAY_MS = 5_000;
+
+interface Watch {
+  delay: number;
+  timer: NodeJS.Timeout | null;
+  /** the state this loop last saw, to start the backoff over when it moves */
+  lastState: string;
+}
+
+/**
+ * Follows every live task to its end: one poll loop per task, however many clients follow it.
+ * Polls back off while nothing changes (min → max, doubling) and start over at each change; every
+ * change is written to the store first and then published to the hub. The upstream client paces
+ * all polls with the shared rate limiter.
+ */
+export class TaskWatcher {
+  private readonly watches = new Map<string, Watch>();
+  private readonly inFlight = new Map<string, Promise<TaskRecord | null>>();
+  private closed = false;
+
+  constructor(private readonly options: TaskWatcherOptions) {}
+
+  /** Starts following a task (no-op when terminal or already followed). */
+  track(record: TaskRecord): void {
+    const id = record.upstreamId;
+    if (this.closed || id === null || isTerminal(record.state) || this.watches.has(id)) return;
+    const watch: Watch = { delay: this.options.pollMinMs, timer: null, lastState: record.state };
+    this.watches.set(id, watch);
+    this.options.metrics?.watchersActive.set(this.watches.size);
+    this.schedule(id, watch);
+  }
+
+  /**
+   * Asks the upstream now (one request however many callers ask at once).
+   * Null when the upstream does not know the task. Throws other upstream errors.
+   */
+  refresh(upstreamId: string): Promise<TaskRecord | null> {
+    let pending = this.inFlight.get(upstreamId);
+    if (!pending) {
+      pending = this.fetchAndStore(upstreamId).finally(() => this.inFlight.delete(upstreamId));
+      this.inFlight.set(upstreamId, pending);
+    }
+    return pending;
+  }
+
+  activeCount(): number {
+    return this.watches.size;
+  }
+
+  isTracking(upstreamId: string): boolean {
+    return this.watches.has(upstreamId);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const watch of this.watches.values()) if (watch.timer) clearTimeout(watch.timer);
+    this.watches.clear();
+    this.options.metrics?.watchersActive.set(0);
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private schedule(upstreamId: string, watch: Watch): void {
+    watch.timer = setTimeout(() => void this.pollScheduled(upstreamId, watch), watch.delay);
+    watch.timer.unref();
+  }
+
+  private async pollScheduled(upstreamId: string, watch: Watch): Promise<void> {
+    watch.timer = null;
+    if (this.watches.get(upstreamId) !== watch) return;
+    const { pollMinMs, pollMaxMs, pollLease, log } = this.options;
+    let nextDelay = Math.min(watch.delay * 2, pollMaxMs);
+    try {
+      const mine = pollLease ? await pollLease.tryAcquire(upstreamId, pollMaxMs * 2) : true;
+      if (mine) {
+        const record = await this.refresh(upstreamId);
+        if (record === null || isTerminal(record.state)) return this.untrack(upstreamId);
+        if (record.state !== watch.lastState) {
+          watch.lastState = record.state;
+          nextDelay = pollMinMs;
+        }
+      }
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code === ErrorCode.RATE_LIMITED) {
+        nextDelay = Math.max(nextDelay, Math.min(RATE_LIMITED_DELAY_MS, pollMaxMs));
+      }
+      log.warn({ taskId: upstreamId, err: describe(error) }, 'task poll failed; will retry');
+    }
+    if (this.closed || this.watches.get(upstreamId) !== watch) return;
+    watch.delay = nextDelay;
+    this.schedule(upstreamId, watch);
+  }
+
+  private async fetchAndStore(upstreamId: string): Promise<TaskRecord | null> {
+    const { kling, store, hub, now } = this.options;
+    let answer;
+    try {
+      answer = await kling.getLipSync(upstreamId);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code === ErrorCode.NOT_FOUND) return null;
+      throw error;
+    }
+    const result = await store.applySnapshot(fromKlingTask(answer.data), answer.requestId, now());
+    if (!result) return null;
+    if (result.changed) hub.publish(result.record);
+    if (isTerminal(result.record.state)) this.untrack(upstreamId);
+    return result.record;
+  }
+
+  private untrack(upstreamId: string): void {
+    const watch = this.watches.get(upstreamId);
+    if (!watch) return;
+    if (watch.timer) clearTimeout(watch.timer);
+    this.watches.delete(upstreamId);
+    this.options.metrics?.watchersActive.set(this.watches.size);
+  }
+}
+
+function describe(error: unknown): { code?: string; message: string } {
+  if (error instanceof UpstreamError) return { code: error.code, message: error.message };
+  return { message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,196 @@
+import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import { MIGRATION_SQL, pendingMigrations } from './migrations';
+import { positionalValues, toPositional, type PositionalSql } from './namedParameters';
+import { jsonParam, recordToParams, rowToRecord, type TaskRow } from './rowMapping';
+import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
+import { TASK_SQL, listParams, listStatementName } from './taskSql';
+import { acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
+import type { IntentResult, ListQuery, SnapshotResult, TaskStore } from './TaskStore';
+
+type Params = Readonly<Record<string, unknown>>;
+type Queryable = Pool | PoolClient;
+
+/** The shared statements, plus the row locks that make a read-decide-write atomic between instances. */
+const STATEMENT_SQL = {
+  ...TASK_SQL,
+  byIdForUpdate: `${TASK_SQL.byId} FOR UPDATE`,
+  byUpstreamIdForUpdate: `${TASK_SQL.byUpstreamId} FOR UPDATE`,
+};
+type StatementName = keyof typeof STATEMENT_SQL;
+
+// Named, so each pooled connection parses and plans a statement once and then only binds values.
+const STATEMENTS = Object.fromEntries(
+  Object.entries(STATEMENT_SQL).map(([name, sql]) => [name, { name: `lipsync_tasks_${name}`, ...toPositional(sql) }]),
+) as Record<StatementName, PositionalSql & { name: string }>;
+
+const RECORD_MIGRATION = toPositional(MIGRATION_SQL.record);
+
+/** One advisory lock key for this project's migrations; instances starting together queue on it. */
+const MIGRATION_LOCK_KEY = 4_715_209_361;
+
+/**
+ * The store shared by several instances. Every guarantee comes from the database itself: unique
+ * constraints (idempotency keys, upstream ids), compare-and-set updates (claims) and row locks (answers).
+ */
+export class PostgresTaskStore implements TaskStore {
+  readonly kind = 'postgres';
+  readonly singleProcess = false;
+  private readonly pool: Pool;
+  private closed = false;
+
+  /** Connects lazily; `migrate()` is the first round trip. */
+  constructor(connectionString: string) {
+    // Without a timeout an unreachable host would hang startup (and every query) forever.
+    this.pool = new Pool({ connectionString, connectionTimeoutMillis: 10_000 });
+    // An idle connection dropped by the server must not crash the process: the pool replaces it,
+    // and the next query (or /readyz ping) reports the outage if it lasts.
+    this.pool.on('error', () => undefined);
+  }
+
+  async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+      await client.query(MIGRATION_SQL.createTable);
+      const applied = await client.query<{ version: number }>(MIGRATION_SQL.appliedVersions);
+      for (const migration of pendingMigrations(applied.rows.map((row) => row.version))) {
+        for (const statement of migration.postgres) await client.query(statement);
+        const values = positionalValues(RECORD_MIGRATION, { version: migration.version, appliedAt: Date.now() });
+        await client.query(RECORD_MIGRATION.text, values);
+      }
+    });
+  }
+
+  async insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
+    const record = intentRecord(intent);
+    const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
+    return this.transaction(async (client) => {
+      if (intent.idempotencyKey !== null) await this.run(client, 'releaseExpiredKey', key);
+      // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields to it.
+      const inserted = await this.run(client, 'insertIntent', recordToParams(record));
+      if (inserted.rowCount === 1) return { created: true, record };
+      return { created: false, record: await this.existing(client, 'byIdempotencyKey', key) };
+    });
+  }
+
+  async markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
+    return this.transaction(async (client) => {
+      const stored = await this.one(client, 'byIdForUpdate', { id });
+      if (!stored) throw new TaskNotFoundError(id);
+      const record = acceptedRecord(stored, snapshot, upstreamRequestId, now);
+      try {
+        await this.run(client, 'saveAnswer', recordToParams(record));
+      } catch (error) {
+        if (error instanceof DatabaseError && error.code === '23505' && error.constraint === 'tasks_upstream_id_key') {
+          throw new UpstreamIdConflictError(id, snapshot.upstreamId);
+        }
+        throw error;
+      }
+      return record;
+    });
+  }
+
+  async markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
+    return (
+      (await this.one(this.pool, 'markSubmitFailed', { id, submitError: jsonParam(error), now })) ??
+      (await this.one(this.pool, 'byId', { id }))
+    );
+  }
+
+  async claimSubmission(id: string, from: 'submit_failed' | 'submitting', leaseUntil: number, now: number): Promise<boolean> {
+    const claim = from === 'submit_failed' ? 'claimFailed' : 'claimExpiredLease';
+    return (await this.run(this.pool, claim, { id, leaseUntil, now })).rowCount === 1;
+  }
+
+  async releaseLease(id: string): Promise<void> {
+    await this.run(this.pool, 'releaseLease', { id });
+  }
+
+  async applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null> {
+    return this.transaction(async (client) => {
+      const stored = await this.one(client, 'byUpstreamIdForUpdate', { upstreamId: snapshot.upstreamId });
+      if (!stored) return null;
+      const result = mergeSnapshot(stored, snapshot, upstreamRequestId, now);
+      await this.run(client, 'saveAnswer', recordToParams(result.record));
+      return result;
+    });
+  }
+
+  async getById(id: string): Promise<TaskRecord | null> {
+    return this.one(this.pool, 'byId', { id });
+  }
+
+  async getByUpstreamId(upstreamId: string, tenant?: string): Promise<TaskRecord | null> {
+    return tenant === undefined
+      ? this.one(this.pool, 'byUpstreamId', { upstreamId })
+      : this.one(this.pool, 'byUpstreamIdForTenant', { upstreamId, tenant });
+  }
+
+  async list(query: ListQuery): Promise<TaskRecord[]> {
+    return this.many(listStatementName(query), listParams(query));
+  }
+
+  async listSubmitting(): Promise<TaskRecord[]> {
+    return this.many('listSubmitting', {});
+  }
+
+  async listActive(): Promise<TaskRecord[]> {
+    return this.many('listActive', {});
+  }
+
+  async countByState(): Promise<Partial<Record<TaskState, number>>> {
+    // COUNT is a BIGINT, which pg hands back as a string.
+    const { rows } = await this.run<{ state: TaskState; count: string }>(this.pool, 'countByState', {});
+    return Object.fromEntries(rows.map((row) => [row.state, Number(row.count)]));
+  }
+
+  async ping(): Promise<void> {
+    await this.run(this.pool, 'ping', {});
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A connection that cannot even roll back is discarded instead of going back to the pool.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private run<R extends QueryResultRow = TaskRow>(db: Queryable, name: StatementName, params: Params): Promise<QueryResult<R>> {
+    const statement = STATEMENTS[name];
+    return db.query<R>({ name: statement.name, text: statement.text, values: positionalValues(statement, params) });
+  }
+
+  private async one(db: Queryable, name: StatementName, params: Params): Promise<TaskRecord | null> {
+    const { rows } = await this.run(db, name, params);
+    return rows.length > 0 ? rowToRecord(rows[0]) : null;
+  }
+
+  private async existing(db: Queryable, name: StatementName, params: Params): Promise<TaskRecord> {
+    const record = await this.one(db, name, params);
+    if (!record) throw new Error(`PostgresTaskStore: ${name} found no row inside its own transaction`);
+    return record;
+  }
+
+  private async many(name: StatementName, params: Params): Promise<TaskRecord[]> {
+    const { rows } = await this.run(this.pool, name, params);
+    return rows.map(rowToRecord);
+  }
+}

@@ -1,0 +1,66 @@
+import { ANSWER_COLUMNS, TASK_COLUMNS } from './rowMapping';
+import type { ListQuery } from './TaskStore';
+
+/**
+ * Every statement both stores run, in the SQL that SQLite and PostgreSQL share, with `:name` parameters.
+ * Only what the dialects force (transactions, row locks, advisory locks) lives in the stores themselves.
+ */
+
+const LIST_ORDER = 'ORDER BY created_at DESC, upstream_id DESC LIMIT :limit';
+
+function listSql(byState: boolean, afterCursor: boolean): string {
+  return [
+    'SELECT * FROM tasks WHERE tenant = :tenant AND upstream_id IS NOT NULL',
+    byState ? 'AND state = :state' : '',
+    // A row-value comparison is what lets both planners seek straight into the (created_at, upstream_id) index.
+    afterCursor ? 'AND (created_at, upstream_id) < (:createdAt, :upstreamId)' : '',
+    LIST_ORDER,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+export const TASK_SQL = {
+  insertIntent: `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `:${c}`).join(', ')})
+    ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id`,
+  releaseExpiredKey: `UPDATE tasks SET idempotency_key = NULL
+    WHERE tenant = :tenant AND idempotency_key = :idempotencyKey AND idempotency_expires_at < :now`,
+  byIdempotencyKey: 'SELECT * FROM tasks WHERE tenant = :tenant AND idempotency_key = :idempotencyKey',
+  byId: 'SELECT * FROM tasks WHERE id = :id',
+  byUpstreamId: 'SELECT * FROM tasks WHERE upstream_id = :upstreamId',
+  byUpstreamIdForTenant: 'SELECT * FROM tasks WHERE upstream_id = :upstreamId AND tenant = :tenant',
+  saveAnswer: `UPDATE tasks SET ${ANSWER_COLUMNS.map((c) => `${c} = :${c}`).join(', ')} WHERE id = :id`,
+  markSubmitFailed: `UPDATE tasks SET state = 'submit_failed', submit_error = :submitError, updated_at = :now
+    WHERE id = :id AND state = 'submitting' RETURNING *`,
+  claimFailed: `UPDATE tasks SET state = 'submitting', submit_error = NULL, lease_until = :leaseUntil, updated_at = :now
+    WHERE id = :id AND state = 'submit_failed'`,
+  claimExpiredLease: `UPDATE tasks SET lease_until = :leaseUntil
+    WHERE id = :id AND state = 'submitting' AND lease_until < :now`,
+  releaseLease: `UPDATE tasks SET lease_until = 0 WHERE id = :id AND state = 'submitting'`,
+  list: listSql(false, false),
+  listByState: listSql(true, false),
+  listAfter: listSql(false, true),
+  listByStateAfter: listSql(true, true),
+  listSubmitting: `SELECT * FROM tasks WHERE state = 'submitting' ORDER BY lease_until`,
+  listActive: `SELECT * FROM tasks WHERE state IN ('submitted', 'processing') ORDER BY checked_at`,
+  countByState: 'SELECT state, COUNT(*) AS count FROM tasks GROUP BY state',
+  ping: 'SELECT 1',
+} as const;
+
+export type TaskSqlName = keyof typeof TASK_SQL;
+
+/** The list statement for a query's shape (each shape is prepared once). */
+export function listStatementName(query: ListQuery): TaskSqlName {
+  if (query.state === undefined) return query.after === undefined ? 'list' : 'listAfter';
+  return query.after === undefined ? 'listByState' : 'listByStateAfter';
+}
+
+/** Named parameters of a list query. */
+export function listParams(query: ListQuery): Record<string, string | number> {
+  return {
+    tenant: query.tenant,
+    limit: query.limit,
+    ...(query.state === undefined ? {} : { state: query.state }),
+    ...(query.after === undefined ? {} : { createdAt: query.after.createdAt, upstreamId: query.after.upstreamId }),
+  };
+}

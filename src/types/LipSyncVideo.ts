@@ -1,0 +1,14 @@
+import { Directive, Field, Float, ID, ObjectType } from 'type-graphql';
+
+@Directive('@cacheControl(inheritMaxAge: true)')
+@ObjectType({ description: 'A video known to the upstream: the source of a task or its result.' })
+export class LipSyncVideo {
+  @Field(() => ID, { description: 'The upstream video id (a result can be used as `videoId` of a new task).' })
+  id: string;
+
+  @Field({ description: 'Where to download it. Result URLs are temporary upstream links: copy the file if you keep it.' })
+  url: string;
+
+  @Field(() => Float, { nullable: true, description: 'Length in seconds, when the upstream says.' })
+  durationSeconds: number | null;
+}

@@ -1,0 +1,33 @@
+import { validateSync, type ValidationError } from 'class-validator';
+import { BadUserInputError, type FieldError } from '../../errors';
+
+/**
+ * type-graphql's `validateFn`. We run class-validator ourselves rather than with `validate: true` because
+ * type-graphql then forces `skipMissingProperties: true`, which would silently skip our presence rules
+ * (videoId/videoUrl, the mode's required fields). Scalars (`lipSyncTask(id)`) return at once: reads pay nothing.
+ */
+export function validateArgument(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  blankToAbsent(value as Record<string, unknown>);
+  const errors = validateSync(value, {
+    skipMissingProperties: false,
+    forbidUnknownValues: false,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) throw new BadUserInputError(fieldErrors(errors));
+}
+
+/** The contract: an empty string counts as missing, never as a value. */
+function blankToAbsent(object: Record<string, unknown>): void {
+  for (const key of Object.keys(object)) {
+    if (object[key] === '') object[key] = undefined;
+  }
+}
+
+function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = prefix + error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message: `${field} ${message}` }));
+    return [...own, ...fieldErrors(error.children ?? [], `${field}.`)];
+  });
+}
