@@ -50,9 +50,9 @@ export class GraphQLTestClient {
   }
 
   /** Runs one subscription to its end; resolves with every result it sent. */
-  subscribeAll<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult<T>[]> {
+  subscribeAll<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult<T, unknown>[]> {
     return new Promise((resolve, reject) => {
-      const results: FormattedExecutionResult<T>[] = [];
+      const results: FormattedExecutionResult<T, unknown>[] = [];
       client.subscribe<T>(
         { query, variables },
         { next: (r) => results.push(r), error: (e) => reject(e), complete: () => resolve(results) },
