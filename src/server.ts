@@ -123,6 +123,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   }).protect();
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    logger: log,
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: !config.production,
