@@ -1,0 +1,96 @@
+import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
+
+describe('upstream failures on createLipSync', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ fake: { apiKey: 'secret-aggregator-key' }, env: { KLING_TIMEOUT_MS: '400', NODE_ENV: 'production' } });
+  });
+  afterAll(() => t.close());
+  afterEach(() => t.fake.reset());
+
+  async function failure(fault: Parameters<TestServer['fake']['inject']>[0], times = 1) {
+    t.fake.inject(fault, { endpoint: 'create', times });
+    const res = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+    expect(res.body.data ?? null).toBeNull();
+    const text = JSON.stringify(res.body);
+    expect(text).not.toContain('secret-aggregator-key');
+    expect(text).not.toMatch(/<html|<\/|stacktrace|at .*\.ts:\d+/i);
+    return res.body.errors![0];
+  }
+
+  it.each([
+    [1001, 401, 'UPSTREAM_AUTH_FAILED', false],
+    [1004, 401, 'UPSTREAM_AUTH_FAILED', false],
+    [1101, 429, 'UPSTREAM_QUOTA_EXHAUSTED', false],
+    [1103, 403, 'UPSTREAM_FORBIDDEN', false],
+    [1304, 429, 'UPSTREAM_FORBIDDEN', false],
+    [1200, 400, 'BAD_USER_INPUT', false],
+    [1201, 400, 'BAD_USER_INPUT', false],
+    [1301, 400, 'CONTENT_REJECTED', false],
+    [1300, 400, 'CONTENT_REJECTED', false],
+  ])('maps upstream code %i (HTTP %i) to %s', async (code, httpStatus, expected, retryable) => {
+    const error = await failure({ code, httpStatus, message: `upstream says ${code}` }, 3);
+    expect(error.extensions).toMatchObject({
+      code: expected,
+      retryable,
+      upstream: { httpStatus, code, message: expect.stringContaining(`upstream says ${code}`), requestId: expect.any(String) },
+    });
+  });
+
+  it('retries 1302 and succeeds, making one task', async () => {
+    t.fake.inject({ code: 1302, httpStatus: 429 }, { endpoint: 'create', times: 1 });
+    const res = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+    expect(res.body.errors).toBeUndefined();
+    expect(t.fake.count('create')).toBe(2);
+    expect(t.fake.tasks.allTasks()).toHaveLength(1);
+  });
+
+  it('gives RATE_LIMITED (retryable) after three 1303 answers', async () => {
+    const error = await failure({ code: 1303, httpStatus: 429 }, 3);
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true, upstream: { code: 1303 } });
+    expect(t.fake.count('create')).toBe(3);
+  });
+
+  it('maps 5001 (maintenance) to UPSTREAM_UNAVAILABLE after retries', async () => {
+    const error = await failure({ code: 5001, httpStatus: 503 }, 3);
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+  });
+
+  it('does not re-send a create after 5000: the upstream may have acted', async () => {
+    const error = await failure({ code: 5000, httpStatus: 500 });
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    expect(t.fake.count('create')).toBe(1);
+  });
+
+  it('turns an HTML 502 page into UPSTREAM_UNAVAILABLE without the HTML', async () => {
+    const error = await failure({ html: 502 });
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { httpStatus: 502, code: null } });
+    expect(error.message).not.toContain('<');
+  });
+
+  it('turns a connection reset into UPSTREAM_UNAVAILABLE', async () => {
+    const error = await failure({ reset: true });
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+  });
+
+  it('turns a hang into UPSTREAM_TIMEOUT within the configured time', async () => {
+    const started = Date.now();
+    const error = await failure({ hang: true });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', retryable: true });
+    expect(error.message).toMatch(/400 ms/);
+  });
+
+  it('keeps a definite failure as submit_failed in the store, and an unknown outcome as submitting', async () => {
+    const before = await t.server.store.countByState();
+    await failure({ code: 1301, httpStatus: 400, message: 'content policy' });
+    await failure({ code: 5002, httpStatus: 504 });
+    const after = await t.server.store.countByState();
+    expect((after.submit_failed ?? 0) - (before.submit_failed ?? 0)).toBe(1);
+    expect((after.submitting ?? 0) - (before.submitting ?? 0)).toBe(1);
+  });
+
+  it('never logs the API key', () => {
+    expect(t.logs()).not.toContain('secret-aggregator-key');
+  });
+});
