@@ -1,0 +1,187 @@
+import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
+
+const SUBSCRIPTION = /* GraphQL */ `
+  subscription Follow($id: ID!) {
+    lipSyncTaskUpdated(id: $id) { id status statusMessage videos { url } }
+  }
+`;
+const TASK_QUERY = /* GraphQL */ `
+  query Task($id: ID!) { lipSyncTask(id: $id) { id status statusMessage videos { id url durationSeconds } updatedAt } }
+`;
+
+type Event = { data?: { lipSyncTaskUpdated: { id: string; status: string; statusMessage: string | null; videos: { url: string }[] } } | null; errors?: unknown[] };
+
+describe('task lifecycle: query, subscribe, list', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // Progress times sit between poll times (50, 150, 350, 400, 500, 700 ms), so equal tasks see equal polls.
+    t = await startTestServer({ fake: { processingAfterMs: 250, succeedAfterMs: 650 } });
+  });
+  afterAll(() => t.close());
+
+  async function create(input: Record<string, unknown> = TEXT_INPUT): Promise<string> {
+    const res = await t.client.request(CREATE_MUTATION, { input });
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.createLipSync.id as string;
+  }
+
+  const getsFor = (id: string) => t.fake.requests.filter((r) => r.endpoint === 'get' && r.path.endsWith(`/${id}`)).length;
+
+  async function follow(id: string, subscribers: number): Promise<Event[][]> {
+    const clients = Array.from({ length: subscribers }, () => t.client.ws());
+    try {
+      return await Promise.all(clients.map((c) => t.client.subscribeAll(c, SUBSCRIPTION, { id }) as Promise<Event[]>));
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
+  }
+
+  it('streams SUBMITTED, PROCESSING, SUCCEEDED in order, then completes; the last event has the video', async () => {
+    const id = await create();
+    const [events] = await follow(id, 1);
+    expect(events.map((e) => e.data!.lipSyncTaskUpdated.status)).toEqual(['SUBMITTED', 'PROCESSING', 'SUCCEEDED']);
+    const last = events.at(-1)!.data!.lipSyncTaskUpdated;
+    expect(last.id).toBe(id);
+    expect(last.videos[0].url).toMatch(/^https:\/\/.+\.mp4$/);
+  });
+
+  it('ends a failing task with FAILED and its statusMessage', async () => {
+    const id = await create({ ...TEXT_INPUT, text: 'this clip has no face in it' });
+    const [events] = await follow(id, 1);
+    const statuses = events.map((e) => e.data!.lipSyncTaskUpdated.status);
+    expect(statuses.at(-1)).toBe('FAILED');
+    expect(events.at(-1)!.data!.lipSyncTaskUpdated.statusMessage).toMatch(/face/i);
+  });
+
+  it('polls the upstream the same for 50 subscribers as for 1 (one watcher per task)', async () => {
+    const [alone, crowded] = await Promise.all([create(), create()]);
+    const [one, fifty] = await Promise.all([follow(alone, 1), follow(crowded, 50)]);
+    expect(fifty).toHaveLength(50);
+    for (const events of [...one, ...fifty]) {
+      expect(events.map((e) => e.data!.lipSyncTaskUpdated.status)).toEqual(['SUBMITTED', 'PROCESSING', 'SUCCEEDED']);
+    }
+    console.log(`upstream polls: 1 subscriber → ${getsFor(alone)}, 50 subscribers → ${getsFor(crowded)}`);
+    expect(getsFor(crowded)).toBe(getsFor(alone));
+  });
+
+  it('serves a finished task from the store: 10 queries, zero upstream calls', async () => {
+    const id = await create();
+    await follow(id, 1);
+    const before = t.fake.count('get');
+    for (let i = 0; i < 10; i++) {
+      const res = await t.client.request(TASK_QUERY, { id });
+      expect(res.body.data!.lipSyncTask.status).toBe('SUCCEEDED');
+      expect(res.body.data!.lipSyncTask.videos[0]).toMatchObject({ url: expect.any(String), durationSeconds: expect.any(Number) });
+    }
+    expect(t.fake.count('get')).toBe(before);
+  });
+
+  it('refreshes a live task that is older than the freshness window', async () => {
+    const id = await create();
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await t.client.request(TASK_QUERY, { id });
+    expect(['PROCESSING', 'SUCCEEDED']).toContain(res.body.data!.lipSyncTask.status);
+  });
+
+  it('answers null for an unknown task, whether or not the upstream knows it', async () => {
+    const res = await t.client.request(TASK_QUERY, { id: '999999999999999999' });
+    expect(res.body).toEqual({ data: { lipSyncTask: null } });
+  });
+
+  it('sends NOT_FOUND to a subscription for an unknown task, then completes', async () => {
+    const client = t.client.ws();
+    const events = (await t.client.subscribeAll(client, SUBSCRIPTION, { id: '424242' })) as Event[];
+    await client.dispose();
+    expect(events).toHaveLength(1);
+    expect(events[0].errors).toEqual([expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })]);
+  });
+});
+
+describe('subscription clean-up', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ fake: { processingAfterMs: 200, succeedAfterMs: 2500 } });
+  });
+  afterAll(() => t.close());
+
+  it('leaves no listeners behind when 200 clients connect and go away; the watcher stops when the task ends', async () => {
+    const res = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+    const id = res.body.data!.createLipSync.id as string;
+    const clients = Array.from({ length: 200 }, () => t.client.ws());
+    const started = new Set<number>();
+    await new Promise<void>((resolve) => {
+      for (const [i, c] of clients.entries()) {
+        c.subscribe({ query: SUBSCRIPTION, variables: { id } }, {
+          next: () => {
+            started.add(i);
+            if (started.size === clients.length) resolve();
+          },
+          error: () => undefined,
+          complete: () => undefined,
+        });
+      }
+    });
+    expect(t.server.listenerCount()).toBe(200);
+    await Promise.all(clients.map((c) => c.dispose()));
+    await waitFor(() => t.server.listenerCount() === 0 && t.server.subscriberCount() === 0);
+    // The task still needs finishing (so restarts and reads converge): its one watcher goes on until then.
+    expect(t.server.watcher.activeCount()).toBe(1);
+    await waitFor(() => t.server.watcher.activeCount() === 0, 5000);
+  });
+});
+
+describe('pagination', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  const PAGE = /* GraphQL */ `
+    query Page($first: Int, $after: String, $status: LipSyncTaskStatus) {
+      lipSyncTasks(first: $first, after: $after, status: $status) {
+        edges { cursor node { id status createdAt } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  `;
+
+  it('pages 45 tasks as 20/20/5, newest first, with no duplicates or gaps while tasks keep arriving', async () => {
+    const created: string[] = [];
+    for (let i = 0; i < 45; i++) {
+      const res = await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `task ${i}` } });
+      created.push(res.body.data!.createLipSync.id);
+    }
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res = await t.client.request(PAGE, { first: 20, after });
+      const page = res.body.data!.lipSyncTasks;
+      sizes.push(page.edges.length);
+      seen.push(...page.edges.map((e: { node: { id: string } }) => e.node.id));
+      // New tasks arrive between pages: they are newer than every cursor, so they never shift later pages.
+      await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: 'newcomer' } });
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(sizes).toEqual([20, 20, 5]);
+    expect(new Set(seen).size).toBe(45);
+    expect(seen).toEqual([...created].reverse());
+  });
+
+  it('filters by status', async () => {
+    const res = await t.client.request(PAGE, { first: 100, status: 'SUBMITTED' });
+    const statuses = res.body.data!.lipSyncTasks.edges.map((e: { node: { status: string } }) => e.node.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set(['SUBMITTED']));
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
