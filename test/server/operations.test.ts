@@ -227,3 +227,28 @@ describe('development conveniences', () => {
     expect(done.headers.get('cache-control')).toBe('max-age=3600, private');
   });
 });
+
+describe('log redaction', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      fake: { accessKey: 'ak-redaction', secretKey: 'sk-redaction-secret' },
+      env: { LOG_LEVEL: 'trace', AUTH_TOKENS: 'acme=tok-redaction-789' },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('keeps secret keys, JWTs, client tokens and audio out of the log, even at trace level', async () => {
+    const audioFile = Buffer.from('RIFF-very-private-recording-bytes').toString('base64');
+    const client = t.client.withHeaders({ authorization: 'Bearer tok-redaction-789' });
+    const res = await client.request(CREATE_MUTATION, { input: { videoUrl: TEXT_INPUT.videoUrl, audioFile } });
+    expect(res.body.errors).toBeUndefined();
+    await client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, audioFile } }); // rejected input is logged too
+    const jwtSent = String(t.fake.requests.find((r) => r.endpoint === 'create')!.headers.authorization).replace('Bearer ', '');
+    const logs = t.logs();
+    expect(logs).toContain('graphql operation');
+    for (const secret of ['sk-redaction-secret', jwtSent, 'tok-redaction-789', audioFile]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
