@@ -25,6 +25,7 @@ import { VoiceCatalog } from './services/VoiceCatalog';
 import { createTaskStore } from './store';
 import type { TaskStore } from './store/TaskStore';
 import { createKlingApi } from './upstream';
+import { TokenBucketLimiter } from './upstream/RateLimiter';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -82,6 +83,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     pollMinMs: config.pollMinMs,
     pollMaxMs: config.pollMaxMs,
     pollLease: coordination.pollLease,
+    // Scheduled polls get at most half of the upstream budget; creates and reads keep the rest.
+    pollPacer: new TokenBucketLimiter({ ratePerSecond: Math.max(1, config.upstream.rateLimitRps / 2) }),
   });
   // A submitter owns its row for every try it may make, each bounded by the timeout, plus backoff.
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;

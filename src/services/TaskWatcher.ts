@@ -5,6 +5,7 @@ import { fromKlingTask } from '../mappers/klingTask';
 import type { Metrics } from '../metrics';
 import type { TaskStore } from '../store/TaskStore';
 import type { KlingApi } from '../upstream/KlingApi';
+import type { RateLimiter } from '../upstream/RateLimiter';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 
 export interface TaskWatcherOptions {
@@ -18,6 +19,11 @@ export interface TaskWatcherOptions {
   pollMaxMs: number;
   /** cluster-wide: only the instance holding a task's lease polls it (the others hear changes through the hub) */
   pollLease?: PollLease;
+  /**
+   * paces scheduled polls below the upstream rate limit, so that after a restart with many live tasks
+   * polls cannot queue ahead of creates in the shared limiter
+   */
+  pollPacer?: RateLimiter;
 }
 
 export interface PollLease {
@@ -80,6 +86,7 @@ export class TaskWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.options.pollPacer?.close?.();
     for (const watch of this.watches.values()) if (watch.timer) clearTimeout(watch.timer);
     this.watches.clear();
     this.options.metrics?.watchersActive.set(0);
@@ -99,6 +106,7 @@ export class TaskWatcher {
     try {
       const mine = pollLease ? await pollLease.tryAcquire(upstreamId, pollMaxMs * 2) : true;
       if (mine) {
+        await this.options.pollPacer?.acquire();
         const record = await this.refresh(upstreamId);
         if (record === null || isTerminal(record.state)) return this.untrack(upstreamId);
         if (record.state !== watch.lastState) {

@@ -1,3 +1,4 @@
+import type { GraphQLResponse } from '../support/graphqlClient';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 
 const SUBSCRIPTION = /* GraphQL */ `
@@ -156,7 +157,7 @@ describe('pagination', () => {
     const sizes: number[] = [];
     let after: string | null = null;
     for (;;) {
-      const res = await t.client.request(PAGE, { first: 20, after });
+      const res: GraphQLResponse<Record<string, any>> = await t.client.request(PAGE, { first: 20, after });
       const page = res.body.data!.lipSyncTasks;
       sizes.push(page.edges.length);
       seen.push(...page.edges.map((e: { node: { id: string } }) => e.node.id));
