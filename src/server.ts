@@ -121,7 +121,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     maxDepth: { n: 12, ignoreIntrospection: true },
     costLimit: { maxCost: 5000, ignoreIntrospection: true },
     maxAliases: { n: 15 },
-    maxTokens: { n: 2000 },
+    // graphql-armor's token plugin re-parses inside a plugin hook, so a syntax error became a 500;
+    // graphql-js counts tokens while parsing and reports a proper 400 (parseOptions below).
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
   const apollo = new ApolloServer<RequestContext>({
@@ -133,6 +135,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     hideSchemaDetailsFromClientErrors: config.production,
     persistedQueries: { cache: coordination.apqCache },
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: 2000 },
     allowBatchedHttpRequests: false,
     plugins: [
       ...armor.plugins,
