@@ -41,7 +41,14 @@ export async function redisCoordination(
     await closeRedis(commands);
     throw error;
   }
-  const limiter = new RedisRateLimiter({ redis: commands, key: keys.upstreamRate, ratePerSecond: config.upstream.rateLimitRps, log });
+  const limiter = new RedisRateLimiter({
+    redis: commands,
+    key: keys.upstreamRate,
+    ratePerSecond: config.upstream.rateLimitRps,
+    // as the per-instance limiter: a request that cannot start within its own timeout fails now, not later
+    maxWaitMs: config.upstream.timeoutMs,
+    log,
+  });
   log.info({ redis: redactDatabaseUrl(url), instanceId }, 'coordination: redis');
   return {
     hub,
