@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import 'dotenv/config';
 import { ConfigError, loadConfig } from './config';
 import { createServer } from './server';
+import { RedisUnavailableError } from './coordination/redis';
 import { StoreOpenError } from './store';
 
 /** `npm start`: configuration from the environment (and .env), then serve until SIGTERM/SIGINT. */
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Start-up problems are the operator's to fix: one line naming the cause, no stack.
-  if (error instanceof ConfigError || error instanceof StoreOpenError) {
+  if (error instanceof ConfigError || error instanceof StoreOpenError || error instanceof RedisUnavailableError) {
     console.error(`lipsync-graph: ${error.message}`);
   } else {
     console.error('lipsync-graph: failed to start:', error);
