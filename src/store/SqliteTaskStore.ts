@@ -28,7 +28,7 @@ export class SqliteTaskStore implements TaskStore {
 
   /** Opens the file (creating it and its directory) and tunes the connection; `migrate()` makes it usable. */
   constructor(readonly filePath: string) {
-    if (filePath !== IN_MEMORY) fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    if (filePath !== IN_MEMORY) makeDirectories(path.dirname(filePath));
     const db = openFile(filePath);
     try {
       // The first statement is also where SQLite finds out the file is not a database.
@@ -181,6 +181,26 @@ export class SqliteTaskStore implements TaskStore {
 function prepareAll(db: Database.Database): Record<TaskSqlName, Database.Statement<unknown[]>> {
   const entries = Object.entries(TASK_SQL).map(([name, sql]) => [name, db.prepare(sql)]);
   return Object.fromEntries(entries) as Record<TaskSqlName, Database.Statement<unknown[]>>;
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's own `{ recursive: true }` spins forever where mkdir answers ENOENT
+ * under an existing parent (e.g. below /proc), which would hang startup instead of reporting the path.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let current = path.resolve(dir); !fs.existsSync(current); current = path.dirname(current)) {
+    missing.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  for (const directory of missing) {
+    try {
+      fs.mkdirSync(directory);
+    } catch (error) {
+      // another process creating the same directory at the same time is fine
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }
 
 /**

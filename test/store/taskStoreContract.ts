@@ -1,0 +1,439 @@
+import fc from 'fast-check';
+import { STATE_RANK, isTerminal, type AcceptedState, type TaskRecord } from '../../src/domain/task';
+import { TaskNotFoundError, UpstreamIdConflictError } from '../../src/store/storeErrors';
+import type { TaskStore } from '../../src/store/TaskStore';
+import {
+  SUBMIT_ERROR,
+  SUCCEEDED_VIDEOS,
+  acceptedTask,
+  taskIntent,
+  taskSnapshot,
+  uniqueId,
+} from '../support/storeFixtures';
+
+export interface StoreHarness {
+  /** a migrated store over an empty database */
+  open(): Promise<TaskStore>;
+  /** another instance (own connections) over the same database as the last `open()` */
+  reopen(): Promise<TaskStore>;
+}
+
+const ACCEPTED_STATES: AcceptedState[] = ['submitted', 'processing', 'succeeded', 'failed'];
+
+/** Newest first, as the GraphQL connection pages: (createdAt desc, upstreamId desc). */
+function byListOrder(a: TaskRecord, b: TaskRecord): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  return a.upstreamId! < b.upstreamId! ? 1 : a.upstreamId! > b.upstreamId! ? -1 : 0;
+}
+
+async function pageThrough(store: TaskStore, tenant: string, pageSize: number): Promise<TaskRecord[][]> {
+  const pages: TaskRecord[][] = [];
+  let after: { createdAt: number; upstreamId: string } | undefined;
+  for (;;) {
+    const page = await store.list({ tenant, limit: pageSize, after });
+    if (page.length === 0) return pages;
+    pages.push(page);
+    const last = page[page.length - 1];
+    after = { createdAt: last.createdAt, upstreamId: last.upstreamId! };
+  }
+}
+
+/** The behaviour every TaskStore promises, run against each implementation with real databases. */
+export function describeTaskStoreContract(harness: StoreHarness): void {
+  const opened: TaskStore[] = [];
+  let store: TaskStore;
+
+  async function anotherInstance(): Promise<TaskStore> {
+    const other = await harness.reopen();
+    opened.push(other);
+    return other;
+  }
+
+  beforeEach(async () => {
+    store = await harness.open();
+    opened.push(store);
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+
+  describe('migrate', () => {
+    it('is idempotent, on the same instance and on another one over the same data', async () => {
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      await store.migrate();
+      const other = await anotherInstance();
+      await other.migrate();
+      expect(await other.getById(record.id)).toEqual(record);
+    });
+  });
+
+  describe('insertIntent', () => {
+    it('writes a submitting row with local times and the lease', async () => {
+      const intent = taskIntent({ recordedAt: 5_000, leaseUntil: 35_000, idempotencyKey: 'k', idempotencyExpiresAt: 9_000 });
+      const result = await store.insertIntent(intent, 5_000);
+      const expected: TaskRecord = {
+        id: intent.id,
+        tenant: 'default',
+        state: 'submitting',
+        upstreamId: null,
+        mode: 'TEXT_TO_VIDEO',
+        statusMessage: null,
+        parentVideo: null,
+        videos: [],
+        idempotencyKey: 'k',
+        requestHash: 'hash-a',
+        idempotencyExpiresAt: 9_000,
+        upstreamRequestId: null,
+        submitError: null,
+        createdAt: 5_000,
+        updatedAt: 5_000,
+        recordedAt: 5_000,
+        checkedAt: 0,
+        leaseUntil: 35_000,
+      };
+      expect(result).toEqual({ created: true, record: expected });
+      expect(await store.getById(intent.id)).toEqual(expected);
+    });
+
+    it('always inserts intents without a key', async () => {
+      const first = await store.insertIntent(taskIntent(), 1_000);
+      const second = await store.insertIntent(taskIntent(), 1_000);
+      expect([first.created, second.created]).toEqual([true, true]);
+      expect(await store.countByState()).toEqual({ submitting: 2 });
+    });
+
+    it('returns the live row holding (tenant, key) instead of writing', async () => {
+      const first = await store.insertIntent(taskIntent({ idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }), 1_000);
+      const retry = taskIntent({ idempotencyKey: 'k', idempotencyExpiresAt: 20_000, requestHash: 'hash-b' });
+      // expiry is strict: a key is still live at its expiry instant
+      expect(await store.insertIntent(retry, 10_000)).toEqual({ created: false, record: first.record });
+      expect(await store.getById(retry.id)).toBeNull();
+    });
+
+    it('scopes keys by tenant', async () => {
+      const a = await store.insertIntent(taskIntent({ tenant: 'a', idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }), 1_000);
+      const b = await store.insertIntent(taskIntent({ tenant: 'b', idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }), 1_000);
+      expect([a.created, b.created]).toEqual([true, true]);
+    });
+
+    it('releases an expired key from its old row and writes the new intent', async () => {
+      const old = await store.insertIntent(taskIntent({ idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }), 1_000);
+      const fresh = taskIntent({ idempotencyKey: 'k', idempotencyExpiresAt: 30_000, recordedAt: 10_001 });
+      expect(await store.insertIntent(fresh, 10_001)).toMatchObject({ created: true, record: { id: fresh.id } });
+      expect(await store.getById(old.record.id)).toEqual({ ...old.record, idempotencyKey: null });
+      const again = await store.insertIntent(taskIntent({ idempotencyKey: 'k' }), 10_002);
+      expect(again).toMatchObject({ created: false, record: { id: fresh.id } });
+    });
+
+    it('gives exactly one of 50 concurrent callers with one key created: true, on two instances', async () => {
+      const other = await anotherInstance();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 === 0 ? store : other).insertIntent(taskIntent({ idempotencyKey: 'race', idempotencyExpiresAt: 99_000 }), 1_000),
+        ),
+      );
+      const winners = results.filter((r) => r.created);
+      expect(winners).toHaveLength(1);
+      const winnerId = winners[0].record.id;
+      expect(results.filter((r) => !r.created).map((r) => r.record.id)).toEqual(Array(49).fill(winnerId));
+      expect(await store.countByState()).toEqual({ submitting: 1 });
+    });
+
+    it('gives exactly one created: true when 50 callers race to replace an expired key', async () => {
+      const old = await store.insertIntent(taskIntent({ idempotencyKey: 'race', idempotencyExpiresAt: 2_000 }), 1_000);
+      const other = await anotherInstance();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 === 0 ? store : other).insertIntent(taskIntent({ idempotencyKey: 'race', idempotencyExpiresAt: 99_000 }), 5_000),
+        ),
+      );
+      const winners = results.filter((r) => r.created);
+      expect(winners).toHaveLength(1);
+      expect(new Set(results.map((r) => r.record.id))).toEqual(new Set([winners[0].record.id]));
+      expect((await store.getById(old.record.id))?.idempotencyKey).toBeNull();
+    });
+  });
+
+  describe('markAccepted', () => {
+    it("records the upstream's id, state and times and clears the lease's meaning", async () => {
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      const snapshot = taskSnapshot('up-1', { state: 'processing', statusMessage: 'rendering', createdAt: 1_500, updatedAt: 1_600 });
+      const accepted = await store.markAccepted(record.id, snapshot, 'req-1', 2_000);
+      const expected: TaskRecord = {
+        ...record,
+        upstreamId: 'up-1',
+        state: 'processing',
+        statusMessage: 'rendering',
+        parentVideo: snapshot.parentVideo,
+        createdAt: 1_500,
+        updatedAt: 1_600,
+        upstreamRequestId: 'req-1',
+        checkedAt: 2_000,
+      };
+      expect(accepted).toEqual(expected);
+      expect(await store.getByUpstreamId('up-1')).toEqual(expected);
+    });
+
+    it('wins over submit_failed: a late acceptance is never lost', async () => {
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_500);
+      const accepted = await store.markAccepted(record.id, taskSnapshot('up-late'), 'req-2', 2_000);
+      expect(accepted).toMatchObject({ state: 'submitted', upstreamId: 'up-late', submitError: null });
+      expect(await store.getById(record.id)).toEqual(accepted);
+    });
+
+    it('does not move backwards when the same acceptance arrives again', async () => {
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      await store.markAccepted(record.id, taskSnapshot('up-1', { state: 'processing', updatedAt: 3_000 }), 'req-1', 3_000);
+      const again = await store.markAccepted(record.id, taskSnapshot('up-1', { state: 'submitted', updatedAt: 2_000 }), 'req-2', 4_000);
+      expect(again).toMatchObject({ state: 'processing', updatedAt: 3_000, checkedAt: 4_000 });
+      expect(await store.getById(record.id)).toEqual(again);
+    });
+
+    it('refuses an upstream id that another task already holds', async () => {
+      const first = await acceptedTask(store, { upstreamId: 'up-dup' });
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      await expect(store.markAccepted(record.id, taskSnapshot('up-dup'), null, 2_000)).rejects.toBeInstanceOf(UpstreamIdConflictError);
+      expect(await store.getById(record.id)).toEqual(record);
+      expect(await store.getByUpstreamId('up-dup')).toEqual(first);
+    });
+
+    it('throws for an unknown task', async () => {
+      await expect(store.markAccepted('nope', taskSnapshot('up-x'), null, 2_000)).rejects.toBeInstanceOf(TaskNotFoundError);
+    });
+  });
+
+  describe('markSubmitFailed', () => {
+    it('moves a submitting row to submit_failed with the error', async () => {
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      const failed = await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_700);
+      expect(failed).toEqual({ ...record, state: 'submit_failed', submitError: SUBMIT_ERROR, updatedAt: 1_700 });
+      expect(await store.getById(record.id)).toEqual(failed);
+    });
+
+    it('leaves any other row as it is and returns it', async () => {
+      const accepted = await acceptedTask(store);
+      expect(await store.markSubmitFailed(accepted.id, SUBMIT_ERROR, 9_000)).toEqual(accepted);
+    });
+
+    it('returns null for an unknown task', async () => {
+      expect(await store.markSubmitFailed('nope', SUBMIT_ERROR, 1_000)).toBeNull();
+    });
+  });
+
+  describe('claimSubmission', () => {
+    it('takes a submit_failed row back to submitting with a fresh lease, once', async () => {
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_500);
+      expect(await store.claimSubmission(record.id, 'submit_failed', 60_000, 2_000)).toBe(true);
+      expect(await store.getById(record.id)).toMatchObject({ state: 'submitting', submitError: null, leaseUntil: 60_000 });
+      expect(await store.claimSubmission(record.id, 'submit_failed', 70_000, 2_000)).toBe(false);
+    });
+
+    it('takes a submitting row only once its lease ran out', async () => {
+      const { record } = await store.insertIntent(taskIntent({ leaseUntil: 31_000 }), 1_000);
+      expect(await store.claimSubmission(record.id, 'submitting', 90_000, 31_000)).toBe(false);
+      expect(await store.claimSubmission(record.id, 'submitting', 90_000, 31_001)).toBe(true);
+      expect(await store.getById(record.id)).toMatchObject({ state: 'submitting', leaseUntil: 90_000 });
+    });
+
+    it('does not take a row in another state', async () => {
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      expect(await store.claimSubmission(record.id, 'submit_failed', 60_000, 99_000)).toBe(false);
+      const accepted = await acceptedTask(store);
+      expect(await store.claimSubmission(accepted.id, 'submitting', 60_000, 99_000)).toBe(false);
+      expect(await store.claimSubmission('nope', 'submitting', 60_000, 99_000)).toBe(false);
+    });
+
+    it.each(['submit_failed', 'submitting'] as const)('lets one of 20 concurrent claimers from %s win', async (from) => {
+      const { record } = await store.insertIntent(taskIntent({ leaseUntil: 31_000 }), 1_000);
+      if (from === 'submit_failed') await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_500);
+      const other = await anotherInstance();
+      const wins = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).claimSubmission(record.id, from, 100_000 + i, 50_000)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect((await store.getById(record.id))?.leaseUntil).toBe(100_000 + wins.indexOf(true));
+    });
+  });
+
+  describe('releaseLease', () => {
+    it('makes a submitting row claimable at once, keeping its state', async () => {
+      const { record } = await store.insertIntent(taskIntent({ leaseUntil: 31_000 }), 1_000);
+      await store.releaseLease(record.id);
+      expect(await store.getById(record.id)).toEqual({ ...record, leaseUntil: 0 });
+      expect(await store.claimSubmission(record.id, 'submitting', 40_000, 1_001)).toBe(true);
+    });
+
+    it('leaves rows that are not submitting alone', async () => {
+      const accepted = await acceptedTask(store);
+      await store.releaseLease(accepted.id);
+      expect(await store.getById(accepted.id)).toEqual(accepted);
+    });
+  });
+
+  describe('applySnapshot', () => {
+    it('returns null for an upstream id it does not know', async () => {
+      expect(await store.applySnapshot(taskSnapshot('unknown'), null, 1_000)).toBeNull();
+    });
+
+    it('applies progress and reports it as a change, keeping the creation time that pages are keyed on', async () => {
+      const accepted = await acceptedTask(store, { upstreamId: 'up-1', createdAt: 2_000 });
+      const snapshot = taskSnapshot('up-1', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, createdAt: 2_222, updatedAt: 8_000 });
+      const result = await store.applySnapshot(snapshot, 'req-9', 9_000);
+      const expected: TaskRecord = {
+        ...accepted,
+        state: 'succeeded',
+        videos: SUCCEEDED_VIDEOS,
+        updatedAt: 8_000,
+        upstreamRequestId: 'req-9',
+        checkedAt: 9_000,
+      };
+      expect(result).toEqual({ changed: true, record: expected });
+      expect(await store.getByUpstreamId('up-1')).toEqual(expected);
+    });
+
+    it('reports a repeated answer as unchanged but remembers when it was checked', async () => {
+      const accepted = await acceptedTask(store, { upstreamId: 'up-1' });
+      const result = await store.applySnapshot(taskSnapshot('up-1'), 'req-2', 5_000);
+      expect(result).toEqual({ changed: false, record: { ...accepted, upstreamRequestId: 'req-2', checkedAt: 5_000 } });
+    });
+
+    it('counts a new status message at the same state as a change', async () => {
+      await acceptedTask(store, { upstreamId: 'up-1', state: 'processing' });
+      const result = await store.applySnapshot(taskSnapshot('up-1', { state: 'processing', statusMessage: '50%' }), null, 5_000);
+      expect(result).toMatchObject({ changed: true, record: { statusMessage: '50%' } });
+    });
+
+    it('ignores an answer from an earlier state, only updating checkedAt', async () => {
+      const accepted = await acceptedTask(store, { upstreamId: 'up-1', state: 'processing' });
+      const result = await store.applySnapshot(taskSnapshot('up-1', { state: 'submitted', updatedAt: 9_000 }), 'req-old', 6_000);
+      expect(result).toEqual({ changed: false, record: { ...accepted, checkedAt: 6_000 } });
+      expect(await store.getById(accepted.id)).toEqual({ ...accepted, checkedAt: 6_000 });
+    });
+
+    it('never changes a terminal task', async () => {
+      const accepted = await acceptedTask(store, { upstreamId: 'up-1', state: 'succeeded' });
+      const result = await store.applySnapshot(
+        taskSnapshot('up-1', { state: 'failed', statusMessage: 'late failure', updatedAt: 99_000 }),
+        'req-late',
+        7_000,
+      );
+      expect(result).toEqual({ changed: false, record: { ...accepted, checkedAt: 7_000 } });
+    });
+
+    it('never moves a task backwards, whatever order the answers arrive in', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.constantFrom(...ACCEPTED_STATES), { minLength: 1, maxLength: 8 }), async (states) => {
+          const upstreamId = `up-order-${run++}`;
+          await acceptedTask(store, { upstreamId });
+          let previous = 'submitted' as AcceptedState;
+          for (const [i, state] of states.entries()) {
+            const result = await store.applySnapshot(taskSnapshot(upstreamId, { state, updatedAt: 2_000 + i }), null, 10_000 + i);
+            const now = result!.record.state as AcceptedState;
+            expect(STATE_RANK[now]).toBeGreaterThanOrEqual(STATE_RANK[previous]);
+            if (isTerminal(previous)) expect(now).toBe(previous);
+            expect(result!.changed).toBe(now !== previous);
+            previous = now;
+          }
+          expect((await store.getByUpstreamId(upstreamId))?.state).toBe(previous);
+        }),
+        { numRuns: 25 },
+      );
+    });
+  });
+
+  describe('reads', () => {
+    it('finds a task by upstream id, within a tenant when one is given', async () => {
+      const accepted = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-a' });
+      expect(await store.getByUpstreamId('up-a')).toEqual(accepted);
+      expect(await store.getByUpstreamId('up-a', 'a')).toEqual(accepted);
+      expect(await store.getByUpstreamId('up-a', 'b')).toBeNull();
+      expect(await store.getByUpstreamId('up-none')).toBeNull();
+      expect(await store.getById('none')).toBeNull();
+    });
+
+    it("lists only the tenant's accepted tasks, newest first, optionally by state", async () => {
+      await store.insertIntent(taskIntent({ tenant: 'a' }), 1_000);
+      const older = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-1', createdAt: 2_000, state: 'processing' });
+      const newer = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-2', createdAt: 3_000 });
+      await acceptedTask(store, { tenant: 'b', upstreamId: 'up-3', createdAt: 4_000 });
+      expect(await store.list({ tenant: 'a', limit: 10 })).toEqual([newer, older]);
+      expect(await store.list({ tenant: 'a', limit: 10, state: 'processing' })).toEqual([older]);
+      expect(await store.list({ tenant: 'a', limit: 1 })).toEqual([newer]);
+      expect(await store.list({ tenant: 'a', limit: 10, state: 'processing', after: { createdAt: 3_000, upstreamId: 'up-2' } })).toEqual([older]);
+      expect(await store.list({ tenant: 'c', limit: 10 })).toEqual([]);
+    });
+
+    it('pages 45 tasks as 20/20/5 with no duplicate and no gap while new tasks arrive', async () => {
+      // Ties on createdAt are deliberate: the upstream id must break them.
+      const original = await Promise.all(
+        Array.from({ length: 45 }, (_, i) => acceptedTask(store, { upstreamId: `up-${String(i).padStart(3, '0')}`, createdAt: 10_000 + Math.floor(i / 3) })),
+      );
+      const pages: TaskRecord[][] = [];
+      let after: { createdAt: number; upstreamId: string } | undefined;
+      for (let page = 0; page < 4; page++) {
+        const rows = await store.list({ tenant: 'default', limit: 20, after });
+        pages.push(rows);
+        if (rows.length === 0) break;
+        after = { createdAt: rows[rows.length - 1].createdAt, upstreamId: rows[rows.length - 1].upstreamId! };
+        await acceptedTask(store, { upstreamId: `up-new-${page}`, createdAt: 50_000 + page });
+      }
+      expect(pages.map((p) => p.length)).toEqual([20, 20, 5, 0]);
+      expect(pages.flat()).toEqual([...original].sort(byListOrder));
+    });
+
+    it('pages any set of tasks in list order (keyset property)', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(fc.record({ upstreamId: fc.string({ unit: fc.constantFrom('a', 'b', 'C', '0', '-', '_'), minLength: 1, maxLength: 4 }), createdAt: fc.integer({ min: 0, max: 5 }) }), {
+            selector: (task) => task.upstreamId,
+            maxLength: 25,
+          }),
+          fc.integer({ min: 1, max: 7 }),
+          async (tasks, pageSize) => {
+            const tenant = `tenant-${run++}`;
+            const stored: TaskRecord[] = [];
+            for (const task of tasks) stored.push(await acceptedTask(store, { tenant, upstreamId: `${tenant}/${task.upstreamId}`, createdAt: task.createdAt }));
+            const pages = await pageThrough(store, tenant, pageSize);
+            expect(pages.every((page) => page.length <= pageSize)).toBe(true);
+            expect(pages.flat()).toEqual(stored.sort(byListOrder));
+          },
+        ),
+        { numRuns: 20 },
+      );
+    });
+
+    it('lists submitting rows for reconciliation and active tasks for the watchers', async () => {
+      const submitting = await store.insertIntent(taskIntent({ leaseUntil: 50_000 }), 1_000);
+      const failed = await store.insertIntent(taskIntent(), 1_000);
+      await store.markSubmitFailed(failed.record.id, SUBMIT_ERROR, 1_100);
+      const submitted = await acceptedTask(store, { state: 'submitted' });
+      const processing = await acceptedTask(store, { state: 'processing' });
+      await acceptedTask(store, { state: 'succeeded' });
+      await acceptedTask(store, { state: 'failed' });
+      expect(await store.listSubmitting()).toEqual([submitting.record]);
+      expect((await store.listActive()).map((t) => t.id).sort()).toEqual([submitted.id, processing.id].sort());
+      expect(await store.countByState()).toEqual({ submitting: 1, submit_failed: 1, submitted: 1, processing: 1, succeeded: 1, failed: 1 });
+    });
+
+    it('answers ping while open and refuses once closed (close is idempotent)', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      await store.close();
+      await expect(store.ping()).rejects.toThrow();
+    });
+  });
+
+  it('keeps a stored video list and error exactly as written (JSON columns)', async () => {
+    const { record } = await store.insertIntent(taskIntent(), 1_000);
+    await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_100);
+    expect((await store.getById(record.id))?.submitError).toEqual(SUBMIT_ERROR);
+    const accepted = await acceptedTask(store, { upstreamId: 'up-json' });
+    await store.applySnapshot(taskSnapshot('up-json', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, parentVideo: null }), null, 9_000);
+    expect(await store.getById(accepted.id)).toMatchObject({ videos: SUCCEEDED_VIDEOS, parentVideo: accepted.parentVideo });
+  });
+}
