@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { childEnv, freePort, makeTempDir, requireBuild, startChildServer, waitFor, type ChildServer } from '../support/childServer';
+import { startFakeKling, type FakeKling } from '../support/fakeKling';
+import { GraphQLTestClient } from '../support/graphqlClient';
+import { readTaskRows, type StoredTaskRow } from '../support/storeFile';
+import { CREATE_MUTATION, TEXT_INPUT } from '../support/testServer';
+
+const TOTAL = 200;
+const CONCURRENCY = 20;
+const KILL_AFTER_ACKS = TOTAL / 2;
+
+interface Shot {
+  /** index in firing order */
+  n: number;
+  /** unique per distinct request (a repeated key repeats its text too): the fake's create body carries it */
+  text: string;
+  key: string | null;
+  outcome: 'unsent' | 'in flight' | 'acknowledged' | 'error' | 'no answer';
+  taskId?: string;
+  error?: string;
+}
+
+/**
+ * Every 3rd request carries an idempotency key; a few keys are sent twice (right behind the first, so both are
+ * in flight together, or much later). Texts identify requests in the fake's create bodies.
+ */
+function plan(): Shot[] {
+  const shots: Shot[] = [];
+  const repeatSoon = new Set([3, 30, 63, 96]);
+  const repeatLate = new Set([6, 45, 72]);
+  const late: Shot[] = [];
+  for (let i = 0; shots.length + late.length < TOTAL; i++) {
+    const key = i % 3 === 0 ? `crash-key-${i}` : null;
+    const shot = (): Shot => ({ n: 0, text: `crash ${i}`, key, outcome: 'unsent' });
+    shots.push(shot());
+    if (repeatSoon.has(i)) shots.push(shot());
+    if (repeatLate.has(i)) late.push(shot());
+    if (i === 80) shots.push(...late.splice(0)); // the late repeats go in around the kill
+  }
+  shots.push(...late);
+  shots.forEach((s, n) => (s.n = n));
+  return shots.slice(0, TOTAL);
+}
+
+type CreateBody = { input: { text: string }; external_task_id: string };
+
+describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted is lost', () => {
+  let dir: string;
+  let fake: FakeKling;
+  const children: ChildServer[] = [];
+  beforeAll(async () => {
+    requireBuild();
+    dir = makeTempDir('lipsync-crash-');
+    // Requests stay in flight for a while; tasks stay SUBMITTED (nothing to converge but the submissions).
+    fake = await startFakeKling({ latencyMs: 40, processingAfterMs: 600_000, succeedAfterMs: 1_200_000 });
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((c) => c.dispose()));
+    await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every acknowledged create and every upstream-accepted task is in the store exactly once; no key made two tasks', async () => {
+    const databaseFile = path.join(dir, 'lipsync.db');
+    const port = await freePort();
+    const env = childEnv(fake, databaseFile, { KLING_TIMEOUT_MS: '2000', RECONCILE_INTERVAL_MS: '500' });
+
+    const first = await startChildServer({ env, port, cwd: dir });
+    children.push(first);
+    const client = new GraphQLTestClient(first.url, first.wsUrl);
+
+    // Fire through a pool of 20; the answer that makes it half acknowledged pulls the plug.
+    const shots = plan();
+    let next = 0;
+    let acknowledged = 0;
+    let killed: Promise<unknown> | null = null;
+    const fire = async (shot: Shot): Promise<void> => {
+      shot.outcome = 'in flight';
+      const input = { ...TEXT_INPUT, text: shot.text, ...(shot.key ? { idempotencyKey: shot.key } : {}) };
+      try {
+        const res = await client.request(CREATE_MUTATION, { input });
+        if (res.body.errors?.length) {
+          shot.outcome = 'error';
+          shot.error = JSON.stringify(res.body.errors[0].extensions?.code);
+        } else {
+          shot.outcome = 'acknowledged';
+          shot.taskId = res.body.data!.createLipSync.id as string;
+          acknowledged += 1;
+        }
+      } catch (error) {
+        shot.outcome = 'no answer';
+        shot.error = String(error);
+      }
+      if (acknowledged >= KILL_AFTER_ACKS && !killed) killed = first.crash();
+    };
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (!killed && next < shots.length) await fire(shots[next++]);
+      }),
+    );
+    expect(await killed).toEqual({ code: null, signal: 'SIGKILL' });
+
+    const fired = shots.filter((s) => s.outcome !== 'unsent');
+    const acked = fired.filter((s) => s.outcome === 'acknowledged');
+    // Nothing answered with an error before the crash: every failure is a lost connection.
+    expect(fired.filter((s) => s.outcome === 'error')).toEqual([]);
+    expect(fired.filter((s) => s.outcome === 'no answer').length).toBeGreaterThan(0);
+
+    // The fake finishes what it was given (its latency) even though nobody hears the answers.
+    await waitFor('the fake to book every create it received', () => fake.tasks.size === fake.count('create'), 5_000);
+    const acceptedBeforeRestart = fake.tasks.size;
+    const rowsAtCrash = readTaskRows(databaseFile);
+    const submittingAtCrash = rowsAtCrash.filter((r) => r.state === 'submitting');
+
+    // Restart on the same file and port; recovery settles every `submitting` row.
+    const second = await startChildServer({ env, port, cwd: dir });
+    children.push(second);
+    const rowsAfter = await waitFor(
+      'no row left submitting after the restart',
+      () => {
+        const rows = readTaskRows(databaseFile);
+        return rows.length > 0 && rows.every((r) => r.state !== 'submitting') && rows;
+      },
+      15_000,
+      100,
+    );
+    expect(fake.count('create')).toBe(acceptedBeforeRestart); // recovery never creates; it looks the rows up
+
+    const fakeTasks = fake.tasks.allTasks();
+    const byId = new Map(rowsAfter.map((r) => [r.id, r]));
+    const byUpstreamId = new Map(rowsAfter.filter((r) => r.upstream_id).map((r) => [r.upstream_id as string, r]));
+
+    // 1. Every create the client saw succeed is in the store with its upstream id.
+    for (const shot of acked) expect({ shot: shot.n, stored: byUpstreamId.has(shot.taskId!) }).toEqual({ shot: shot.n, stored: true });
+
+    // 2. Every task the upstream accepted is in the store exactly once, under its external_task_id and its id.
+    const found = fakeTasks.filter((task) => {
+      const row = byId.get(task.task_info?.external_task_id as string);
+      return row !== undefined && row.upstream_id === task.task_id && byUpstreamId.get(task.task_id) === row;
+    });
+    expect(found).toHaveLength(fakeTasks.length);
+    expect(new Set(rowsAfter.map((r) => r.upstream_id).filter(Boolean)).size).toBe(rowsAfter.filter((r) => r.upstream_id).length);
+    // Rows without an upstream id are exactly the ones the upstream never saw.
+    const externalIds = new Set(fakeTasks.map((t) => t.task_info?.external_task_id));
+    for (const row of rowsAfter.filter((r) => !r.upstream_id)) {
+      expect({ id: row.id, state: row.state, upstream: externalIds.has(row.id) }).toEqual({ id: row.id, state: 'submit_failed', upstream: false });
+    }
+    const reconciled = submittingAtCrash.filter((r) => byId.get(r.id)?.upstream_id);
+
+    // 3. No key created two upstream tasks: by our own bookkeeping of which body carried which key ...
+    const keyOfText = new Map(shots.map((s) => [s.text, s.key]));
+    const keyOfExternalId = (externalId: string): string | null => {
+      const body = fake.requests.find((r) => r.endpoint === 'create' && (r.body as CreateBody).external_task_id === externalId);
+      return keyOfText.get((body!.body as CreateBody).input.text) ?? null;
+    };
+    const tasksByKey = (tasks: typeof fakeTasks, keyOf: (externalId: string) => string | null | undefined) => {
+      const grouped = new Map<string, string[]>();
+      for (const task of tasks) {
+        const key = keyOf(task.task_info?.external_task_id as string);
+        if (key) grouped.set(key, [...(grouped.get(key) ?? []), task.task_id]);
+      }
+      return grouped;
+    };
+    const tasksPerKey = tasksByKey(fakeTasks, keyOfExternalId);
+    // ... and through the store's idempotency_key column, which must agree with it.
+    const tasksPerStoredKey = tasksByKey(fakeTasks, (externalId) => byId.get(externalId)?.idempotency_key);
+    expect(tasksPerStoredKey).toEqual(tasksPerKey);
+    const duplicates = [...tasksPerKey.values()].filter((ids) => ids.length > 1);
+    expect(duplicates).toEqual([]);
+    // Two acknowledged sends of one key got one task.
+    for (const shot of acked.filter((s) => s.key)) {
+      expect({ key: shot.key, task: shot.taskId }).toEqual({ key: shot.key, task: tasksPerKey.get(shot.key!)?.[0] });
+    }
+
+    // 4. A client that lost its answer retries with the same key after the restart: it gets the one task, never a second.
+    const secondClient = new GraphQLTestClient(second.url, second.wsUrl);
+    const retried = fired.filter((s) => s.key && s.outcome === 'no answer');
+    for (const shot of retried) {
+      const res = await secondClient.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: shot.text, idempotencyKey: shot.key } });
+      expect(res.body.errors).toBeUndefined();
+      const id = res.body.data!.createLipSync.id as string;
+      const before = tasksPerKey.get(shot.key!);
+      if (before) expect({ key: shot.key, id }).toEqual({ key: shot.key, id: before[0] });
+    }
+    const afterRetries = tasksByKey(fake.tasks.allTasks(), keyOfExternalId);
+    expect([...afterRetries.values()].filter((ids) => ids.length > 1)).toEqual([]);
+    for (const shot of retried) expect(afterRetries.get(shot.key!)).toHaveLength(1);
+
+    const counts = {
+      fired: fired.length,
+      acknowledged: acked.length,
+      'accepted by upstream': acceptedBeforeRestart,
+      'submitting at crash': submittingAtCrash.length,
+      'found after restart': found.length,
+      reconciled: reconciled.length,
+      'never accepted (submit_failed)': rowsAfter.filter((r: StoredTaskRow) => r.state === 'submit_failed').length,
+      'retried with key after restart': retried.length,
+      duplicates: duplicates.length,
+    };
+    console.log(`crash test: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+    expect(acked.length).toBeLessThan(fired.length);
+
+    expect(await second.signal('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+});
