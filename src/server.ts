@@ -229,13 +229,18 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** Stops accepting, lets in-flight requests finish within the grace period, then cuts what is left. */
+/**
+ * Stops accepting, lets in-flight requests finish within the grace period, then cuts what is left.
+ * Keep-alive connections become idle only after their last answer, so idle ones are swept until done.
+ */
 function closeHttp(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    timer.unref();
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    deadline.unref();
     server.close(() => {
-      clearTimeout(timer);
+      clearInterval(sweep);
+      clearTimeout(deadline);
       resolve();
     });
     server.closeIdleConnections();
