@@ -24,6 +24,8 @@ export interface Config {
   publicUrl: string | null;
   databaseUrl: string;
   redisUrl: string | null;
+  /** prepended to every Redis key and channel, so several deployments (or test runs) can share one Redis */
+  redisKeyPrefix: string;
   /** token → tenant; null = open, single tenant `default` */
   authTokens: ReadonlyMap<string, string> | null;
   upstream: UpstreamConfig;
@@ -119,6 +121,7 @@ const variables = {
     .trim()
     .refine((v) => v.startsWith('redis://') || v.startsWith('rediss://'), 'must be redis://host:port')
     .optional(),
+  REDIS_KEY_PREFIX: nonEmpty.default('lipsync:'),
   AUTH_TOKENS: authTokens.optional(),
   KLING_BASE_URL: httpUrl.optional(),
   KLING_API_KEY: nonEmpty.optional(),
@@ -190,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: v.PUBLIC_URL ?? null,
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL ?? null,
+    redisKeyPrefix: v.REDIS_KEY_PREFIX,
     authTokens: v.AUTH_TOKENS ?? null,
     upstream: Object.freeze({
       baseUrl: v.KLING_BASE_URL ?? null,

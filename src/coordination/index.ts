@@ -7,5 +7,5 @@ import { redisCoordination } from './redis';
 export type { Coordination } from './Coordination';
 
 export async function createCoordination(config: Config, log: Logger): Promise<Coordination> {
-  return config.redisUrl ? redisCoordination(config.redisUrl, config, log) : inProcessCoordination();
+  return config.redisUrl ? redisCoordination(config.redisUrl, config, log, { keyPrefix: config.redisKeyPrefix }) : inProcessCoordination();
 }

@@ -11,6 +11,8 @@ export interface TestServerOptions {
   /** extra environment, on top of a fast test setup pointing at the fake upstream */
   env?: Record<string, string>;
   fake?: FakeKlingOptions;
+  /** an upstream several servers share (left running on close) */
+  sharedFake?: FakeKling;
   /** reuse a database file (restart tests) */
   databaseFile?: string;
 }
@@ -40,7 +42,7 @@ class LogCapture extends Writable {
  * Timings are shortened (fast polls, a short freshness window) so lifecycles finish in a second or two.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const fake = await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900, ...options.fake });
+  const fake = options.sharedFake ?? (await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900, ...options.fake }));
   const dir = options.databaseFile ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-server-'));
   const databaseFile = options.databaseFile ?? path.join(dir as string, 'lipsync.db');
   const credentials =
@@ -71,7 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     databaseFile,
     async close() {
       await server.stop();
-      await fake.close();
+      if (!options.sharedFake) await fake.close();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { startFakeKling, type FakeKling } from '../support/fakeKling';
+import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
+import { TEST_REDIS_URL } from '../support/redis';
+import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
+
+const FOLLOW = 'subscription($id: ID!) { lipSyncTaskUpdated(id: $id) { id status } }';
+
+/** Two instances on one PostgreSQL and one Redis, as docker-compose.yml runs them. */
+describe('two instances sharing PostgreSQL and Redis', () => {
+  let schema: TestSchema;
+  let fake: FakeKling;
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    fake = await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900 });
+    const env = { DATABASE_URL: schema.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:` };
+    a = await startTestServer({ sharedFake: fake, env });
+    b = await startTestServer({ sharedFake: fake, env });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await fake?.close();
+    await schema?.drop();
+  });
+
+  it('reports the store and Redis as ready', async () => {
+    const res = await fetch(`${a.server.origin}/readyz`);
+    expect(res.status).toBe(200);
+  });
+
+  it('follows a task created on one instance from a subscription on the other, to completion', async () => {
+    const created = await a.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+    const id = created.body.data!.createLipSync.id;
+    const seenOnB = await b.client.request('query($id: ID!) { lipSyncTask(id: $id) { id } }', { id });
+    expect(seenOnB.body.data!.lipSyncTask).toEqual({ id });
+    const client = b.client.ws();
+    const events = await b.client.subscribeAll(client, FOLLOW, { id });
+    await client.dispose();
+    expect(events.map((e) => (e.data as { lipSyncTaskUpdated: { status: string } }).lipSyncTaskUpdated.status)).toEqual([
+      'SUBMITTED',
+      'PROCESSING',
+      'SUCCEEDED',
+    ]);
+  });
+
+  it('makes one upstream task for one idempotency key sent to both instances at once', async () => {
+    const before = fake.count('create');
+    const input = { ...TEXT_INPUT, idempotencyKey: `both-${randomBytes(4).toString('hex')}` };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).client.request(CREATE_MUTATION, { input })),
+    );
+    const ids = new Set(answers.map((r) => r.body.data?.createLipSync.id));
+    expect(ids.size).toBe(1);
+    expect(fake.count('create') - before).toBe(1);
+  });
+});
