@@ -1,0 +1,112 @@
+import type { Child } from '../children';
+import { createBody, createTask } from '../graphql';
+import { measuredCannon, paced, type LoadRun } from '../load';
+import { fixed, ratio, type ScenarioResult } from '../report';
+import { type RunContext, startBare, startFake, startServer, stopAll, type ServerChild } from '../stack';
+
+const CONNECTIONS = 50;
+/** Watcher polls are pushed past the run, so B1 measures the create path alone (B3 measures polling). */
+const NO_POLLS = { POLL_MIN_MS: '600000', POLL_MAX_MS: '600000' };
+
+/**
+ * B1: createLipSync throughput at 50 connections against a bare node:http proxy doing the same forward to the
+ * same fake upstream, then p99 at half the bare proxy's rate, then once more with info-level logs.
+ */
+export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
+  const warmupSeconds = ctx.seconds(3, 1);
+  const seconds = ctx.seconds(20, 5);
+  const latencySeconds = ctx.seconds(8, 3);
+  const fake = await startFake(ctx, 'B1', {});
+  let server: ServerChild | undefined;
+  let bare: Child | undefined;
+  let infoServer: ServerChild | undefined;
+  try {
+    server = await startServer(ctx, 'B1', fake, NO_POLLS, ctx.options.cpuProf ? `B1-server-${Date.now()}.cpuprofile` : undefined);
+    bare = await startBare(ctx, 'B1', { mode: 'proxy', upstreamUrl: fake.extra('url'), apiKey: fake.extra('apiKey'), maxSockets: 64 });
+    await createTask(server.origin);
+    await createTask(bare.origin);
+
+    const load = { connections: CONNECTIONS, seconds, warmupSeconds, body: () => createBody('b1') };
+    ctx.progress(`B1: server, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
+    const serverRun = await measuredCannon('B1 server createLipSync', server.child, { ...load, origin: server.origin, countCreatesAt: fake });
+    const forwarded = serverRun.upstreamCreates ?? 0;
+    ctx.progress(`B1: bare proxy, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
+    const bareRun = await measuredCannon('B1 bare proxy', bare, { ...load, origin: bare.origin });
+
+    const rate = Math.max(1, Math.floor(bareRun.rps / 2));
+    ctx.progress(`B1: p99 at ${rate} req/s (half the bare proxy), autocannon overallRate and paced, ${latencySeconds} s each`);
+    const half = { connections: CONNECTIONS, seconds: latencySeconds, warmupSeconds, body: () => createBody('b1') };
+    const serverHalf = await measuredCannon('B1 server @½ bare (overallRate)', server.child, { ...half, origin: server.origin, overallRate: rate });
+    const bareHalf = await measuredCannon('B1 bare @½ bare (overallRate)', bare, { ...half, origin: bare.origin, overallRate: rate });
+    const serverPaced = await paced('B1 server @½ bare (paced)', server.child, { ...half, origin: server.origin, rate });
+    const barePaced = await paced('B1 bare @½ bare (paced)', bare, { ...half, origin: bare.origin, rate });
+    await stopAll(server, bare);
+    server = bare = undefined;
+
+    ctx.progress(`B1: server at LOG_LEVEL=info, ${warmupSeconds}+${ctx.seconds(10, 3)} s`);
+    infoServer = await startServer(ctx, 'B1-info', fake, { ...NO_POLLS, LOG_LEVEL: 'info' });
+    const infoRun = await measuredCannon('B1 server createLipSync, LOG_LEVEL=info', infoServer.child, {
+      ...load,
+      origin: infoServer.origin,
+      warmupSeconds,
+      seconds: ctx.seconds(10, 3),
+    });
+
+    const throughput = ratio(serverRun.rps, bareRun.rps);
+    const runs: LoadRun[] = [serverRun, bareRun, serverHalf, bareHalf, serverPaced, barePaced, infoRun];
+    return {
+      id: 'B1',
+      runs,
+      verdicts: [
+        {
+          scenario: 'B1 create throughput (50 conn)',
+          measured:
+            `${fixed(serverRun.rps, 0)} vs bare ${fixed(bareRun.rps, 0)} req/s = ${fixed(throughput, 2)}×; ` +
+            `${fixed(serverRun.cpuPerRequestUs ?? NaN, 0)} vs ${fixed(bareRun.cpuPerRequestUs ?? NaN, 0)} µs/req`,
+          target: '≥ 0.5× bare (stretch 0.75×)',
+          // every answered create must have reached the upstream once (GraphQL errors come back as HTTP 200)
+          pass: throughput >= 0.5 && clean(serverRun) && clean(bareRun) && Math.abs(forwarded - serverRun.requests) <= 2 * CONNECTIONS,
+        },
+        {
+          scenario: 'B1 server CPU per create (PERF-ANCHORS)',
+          measured:
+            `${fixed(serverRun.cpuPerRequestUs ?? NaN, 0)} µs/req; bare/server CPU = ` +
+            `${fixed(ratio(bareRun.cpuPerRequestUs ?? NaN, serverRun.cpuPerRequestUs ?? NaN), 2)}`,
+          target: '≤ 260 µs/req',
+          pass: (serverRun.cpuPerRequestUs ?? Infinity) <= 260,
+        },
+        {
+          scenario: `B1 p99 @ ${rate}/s, autocannon overallRate`,
+          measured: `server p99 ${fixed(serverHalf.p99, 1)} ms vs bare ${fixed(bareHalf.p99, 1)} ms (${fixed(serverHalf.rps, 0)} / ${fixed(bareHalf.rps, 0)} req/s)`,
+          target: '≤ bare p99 + 2 ms',
+          pass: serverHalf.p99 <= bareHalf.p99 + 2 && clean(serverHalf) && clean(bareHalf),
+        },
+        {
+          scenario: `B1 p99 @ ${rate}/s, evenly paced`,
+          measured:
+            `server p99 ${fixed(serverPaced.p99, 2)} ms vs bare ${fixed(barePaced.p99, 2)} ms (${fixed(serverPaced.rps, 0)} / ${fixed(barePaced.rps, 0)} req/s)` +
+            (serverPaced.unfinished ? `; server fell behind: ${serverPaced.unfinished} requests cut unanswered (p99 is a lower bound)` : ''),
+          target: '≤ bare p99 + 2 ms',
+          pass: serverPaced.p99 <= barePaced.p99 + 2 && clean(serverPaced) && clean(barePaced) && !serverPaced.unfinished,
+        },
+        {
+          scenario: 'B1 create at LOG_LEVEL=info',
+          measured: `${fixed(infoRun.rps, 0)} req/s = ${fixed(ratio(infoRun.rps, bareRun.rps), 2)}× bare; ${fixed(infoRun.cpuPerRequestUs ?? NaN, 0)} µs/req (warn: ${fixed(serverRun.cpuPerRequestUs ?? NaN, 0)})`,
+          target: '(information)',
+          pass: null,
+        },
+      ],
+      data: { rate, serverRun, bareRun, serverHalf, bareHalf, serverPaced, barePaced, infoRun, throughputRatio: throughput, upstreamCreatesDuringServerRun: forwarded },
+      notes: [
+        `B1: the fake upstream received ${forwarded} creates while the server answered ${serverRun.requests} in the measured window (≤ ${CONNECTIONS} in flight at each edge).`,
+        'B1: watcher polls deferred (POLL_MIN_MS=600000) so only the create path is measured; autocannon latencies have 1 ms resolution.',
+      ],
+    };
+  } finally {
+    await stopAll(server, bare, infoServer, fake);
+  }
+}
+
+function clean(run: LoadRun): boolean {
+  return run.errors === 0 && run.non2xx === 0 && run.requests > 0;
+}

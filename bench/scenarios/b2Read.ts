@@ -1,0 +1,80 @@
+import type { Child } from '../children';
+import { createTask, post, taskBody } from '../graphql';
+import { measuredCannon } from '../load';
+import { fixed, ratio, type ScenarioResult } from '../report';
+import { type RunContext, sleep, startBare, startFake, startServer, stopAll, type ServerChild } from '../stack';
+
+const CONNECTIONS = 50;
+
+/**
+ * B2: lipSyncTask(id) of a finished task (answered from the store / the server's finished-task cache) against a
+ * bare node:http server reading the same row from the same SQLite file with the same query.
+ */
+export async function runB2(ctx: RunContext): Promise<ScenarioResult> {
+  const warmupSeconds = ctx.seconds(3, 1);
+  const seconds = ctx.seconds(10, 5);
+  const fake = await startFake(ctx, 'B2', { processingAfterMs: 20, succeedAfterMs: 50 });
+  let server: ServerChild | undefined;
+  let bare: Child | undefined;
+  try {
+    server = await startServer(
+      ctx,
+      'B2',
+      fake,
+      { POLL_MIN_MS: '50', POLL_MAX_MS: '100', TASK_FRESHNESS_MS: '1' },
+      ctx.options.cpuProf ? `B2-server-${Date.now()}.cpuprofile` : undefined,
+    );
+    const id = await createTask(server.origin);
+    const serverAnswer = await waitForSucceeded(server.origin, id);
+    bare = await startBare(ctx, 'B2', { mode: 'reader', databaseFile: server.databaseFile });
+    const bareAnswer = await post(bare.origin, taskBody(id));
+    const sameJson = JSON.stringify(bareAnswer.body) === JSON.stringify(serverAnswer);
+
+    const body = taskBody(id);
+    ctx.progress(`B2: server, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
+    const serverRun = await measuredCannon('B2 server lipSyncTask (finished)', server.child, {
+      origin: server.origin,
+      connections: CONNECTIONS,
+      seconds,
+      warmupSeconds,
+      body,
+    });
+    ctx.progress(`B2: bare reader, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
+    const bareRun = await measuredCannon('B2 bare reader (SQLite)', bare, { origin: bare.origin, connections: CONNECTIONS, seconds, warmupSeconds, body });
+    const after = await post(server.origin, body);
+    const stillRight = JSON.stringify(after.body) === JSON.stringify(serverAnswer);
+    const throughput = ratio(serverRun.rps, bareRun.rps);
+    return {
+      id: 'B2',
+      runs: [serverRun, bareRun],
+      verdicts: [
+        {
+          scenario: 'B2 read throughput (finished task)',
+          measured:
+            `${fixed(serverRun.rps, 0)} vs bare ${fixed(bareRun.rps, 0)} req/s = ${fixed(throughput, 2)}×; ` +
+            `${fixed(serverRun.cpuPerRequestUs ?? NaN, 0)} vs ${fixed(bareRun.cpuPerRequestUs ?? NaN, 0)} µs/req ` +
+            `(CPU ratio ${fixed(ratio(bareRun.cpuPerRequestUs ?? NaN, serverRun.cpuPerRequestUs ?? NaN), 2)}); ` +
+            `p99 ${fixed(serverRun.p99, 0)} vs ${fixed(bareRun.p99, 0)} ms; same JSON: ${sameJson ? 'yes' : 'NO'}`,
+          target: '≥ 0.5× bare',
+          pass: throughput >= 0.5 && sameJson && stillRight && serverRun.errors + serverRun.non2xx + bareRun.errors + bareRun.non2xx === 0,
+        },
+      ],
+      data: { taskId: id, serverRun, bareRun, throughputRatio: throughput, sameJson, answer: serverAnswer, bareAnswer: bareAnswer.body },
+      notes: sameJson ? [] : [`B2: bare and server answers differ:\n  server ${JSON.stringify(serverAnswer)}\n  bare   ${bareAnswer.text}`],
+    };
+  } finally {
+    await stopAll(server, bare, fake);
+  }
+}
+
+/** Reads the task until the server reports it SUCCEEDED (the read path refreshes a stale live task). */
+async function waitForSucceeded(origin: string, id: string): Promise<unknown> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const answer = await post(origin, taskBody(id));
+    if (answer.body.errors) throw new Error(`lipSyncTask failed: ${answer.text}`);
+    if (answer.body.data?.lipSyncTask?.status === 'SUCCEEDED') return answer.body;
+    if (Date.now() > deadline) throw new Error(`task ${id} not SUCCEEDED after 10 s: ${answer.text}`);
+    await sleep(50);
+  }
+}
