@@ -22,8 +22,10 @@ export interface LoadRun {
   rate?: number;
   /** requests the fake upstream received in the window, when it was asked to count */
   upstreamCreates?: number;
-  /** paced runs: requests still unanswered when the window was cut (their latency counts as at least the wait so far) */
+  /** paced runs: requests sent but unanswered when the window was cut (their latency counts as at least the wait so far) */
   unfinished?: number;
+  /** paced runs: stopped before the window's end because the target fell a second behind */
+  stoppedEarly?: boolean;
 }
 
 export interface CannonOptions {
@@ -129,6 +131,7 @@ export async function paced(label: string, target: Child, options: PacedOptions)
       cpuPerRequestUs: window.completed > 0 ? (cpuMicros(after) - cpuMicros(before)) / window.completed : null,
       rate: options.rate,
       unfinished: window.unfinished,
+      stoppedEarly: window.stoppedEarly,
     };
   } finally {
     agent.destroy();
@@ -142,6 +145,7 @@ interface PacedWindow {
   /** answered (2xx) requests; latencies also holds the cut ones */
   completed: number;
   unfinished: number;
+  stoppedEarly: boolean;
   seconds: number;
 }
 
@@ -160,19 +164,19 @@ function pacedWindow(agent: http.Agent, options: PacedOptions): Promise<PacedWin
   const open = new Map<http.ClientRequest, number>();
   const start = performance.now();
   return new Promise((resolve) => {
-    if (total === 0) return resolve({ latencies, errors, non2xx, completed: 0, unfinished: 0, seconds: 0 });
-    const finish = () => {
+    if (total === 0) return resolve({ latencies, errors, non2xx, completed: 0, unfinished: 0, stoppedEarly: false, seconds: 0 });
+    const finish = (stoppedEarly = false) => {
       done = true;
       clearTimeout(cut);
       const now = performance.now();
       const completed = latencies.length;
       // Cut requests are at least this slow: counting them keeps an overloaded server from looking fast.
       for (const due of open.values()) latencies.push(now - due);
-      const unfinished = open.size + (total - sent);
+      const unfinished = open.size;
       for (const req of open.keys()) req.destroy();
-      resolve({ latencies, errors, non2xx, completed, unfinished, seconds: (now - start) / 1000 });
+      resolve({ latencies, errors, non2xx, completed, unfinished, stoppedEarly, seconds: (now - start) / 1000 });
     };
-    const cut = setTimeout(finish, options.seconds * 1000 + PACED_GRACE_MS);
+    const cut = setTimeout(() => finish(), options.seconds * 1000 + PACED_GRACE_MS);
     const finishOne = (req: http.ClientRequest) => {
       if (done) return;
       open.delete(req);
@@ -206,7 +210,7 @@ function pacedWindow(agent: http.Agent, options: PacedOptions): Promise<PacedWin
       if (done) return;
       // More than a second's worth of requests waiting: the target cannot keep this rate. Stop here rather
       // than build a backlog that would take minutes to drain and spill into the next measurement.
-      if (open.size > Math.max(options.rate, options.connections * 4)) return finish();
+      if (open.size > Math.max(options.rate, options.connections * 4)) return finish(true);
       const now = performance.now();
       while (sent < total && start + sent * interval <= now) {
         send(start + sent * interval);

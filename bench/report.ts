@@ -43,7 +43,7 @@ export function runTable(runs: LoadRun[]): string {
       fixed(r.max, 1),
       r.cpuPerRequestUs === null ? '—' : fixed(r.cpuPerRequestUs, 0),
       String(r.requests),
-      `${r.errors}/${r.non2xx}${r.unfinished ? ` (+${r.unfinished} cut)` : ''}`,
+      `${r.errors}/${r.non2xx}${r.unfinished ? ` (+${r.unfinished} cut)` : ''}${r.stoppedEarly ? `, stopped after ${fixed(r.seconds, 1)} s` : ''}`,
     ]),
   );
 }
