@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { newRecordId } from '../domain/recordId';
 import { effectiveMode, type LipSyncRequest } from '../domain/request';
 import { isTerminal, type TaskMode, type TaskRecord, type TaskState } from '../domain/task';
 import { BadUserInputError, errorFromStored, NotFoundError, UpstreamError, ErrorCode } from '../errors';
@@ -63,10 +63,11 @@ export class LipSyncService {
     const { store, now, idempotencyTtlMs, submitLeaseMs } = this.options;
     const mode = effectiveMode(request) as TaskMode; // validation guarantees a mode
     const idempotencyKey = request.idempotencyKey ?? headerKey;
-    const hash = requestHash(request, mode);
+    // Only a key can be replayed, so only a keyed request needs its fingerprint.
+    const hash = idempotencyKey ? requestHash(request, mode) : '';
     const at = now();
     const intent = {
-      id: randomUUID(),
+      id: newRecordId(at),
       tenant,
       mode,
       requestHash: hash,
@@ -195,7 +196,8 @@ export class LipSyncService {
       throw error;
     }
     const accepted = await store.markAccepted(record.id, fromKlingTask(answer.data), answer.requestId, now());
-    log.info({ taskId: accepted.upstreamId, recordId: record.id, upstreamRequestId: answer.requestId }, 'task submitted');
+    // debug: the operation's own log line already carries the upstream request id
+    log.debug({ taskId: accepted.upstreamId, recordId: record.id, upstreamRequestId: answer.requestId }, 'task submitted');
     watcher.track(accepted);
     return accepted;
   }
