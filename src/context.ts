@@ -1,3 +1,4 @@
+import type { CacheHint } from '@apollo/cache-control-types';
 import type { LipSyncService } from './services/LipSyncService';
 import type { VoiceCatalog } from './services/VoiceCatalog';
 
@@ -16,4 +17,6 @@ export interface RequestContext {
   warnings: string[];
   /** upstream request ids met while answering, for the operation log line */
   upstreamRequestIds: string[];
+  /** cache hints set by root fields (see graphql/cacheHints.ts) */
+  cacheHints: CacheHint[];
 }

@@ -10,7 +10,9 @@ import type { RequestContext, Services } from './context';
 import { createCoordination } from './coordination';
 import { EXAMPLE_OPERATION } from './graphql/exampleOperation';
 import { createErrorFormatter } from './graphql/formatError';
+import { FastLane } from './graphql/FastLane';
 import { observabilityPlugin } from './graphql/observabilityPlugin';
+import { OperationRecorder } from './graphql/OperationRecorder';
 import { startSubscriptionServer } from './graphql/subscriptionServer';
 import { tenantOf } from './http/auth';
 import { createGraphQLHttpHandler } from './http/graphqlHandler';
@@ -31,6 +33,8 @@ export const GRAPHQL_PATH = '/graphql';
 
 /** audioFile may carry 5 MB of audio: about 6.7 MB of Base64, plus the rest of the request. */
 const BODY_LIMIT = 8 * 1024 * 1024;
+/** longest operation accepted, in tokens (a query limit like depth and cost) */
+const MAX_TOKENS = 2000;
 
 export interface ServerOverrides {
   /** where logs go (tests capture them); stdout otherwise */
@@ -114,8 +118,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     idempotencyKey,
     warnings: [],
     upstreamRequestIds: [],
+    cacheHints: [],
   });
   const formatError = createErrorFormatter({ log, production: config.production });
+  const recorder = new OperationRecorder(log, metrics);
   const schema = await buildLipSyncSchema();
   const armor = new ApolloArmor({
     maxDepth: { n: 12, ignoreIntrospection: true },
@@ -135,11 +141,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     hideSchemaDetailsFromClientErrors: config.production,
     persistedQueries: { cache: coordination.apqCache },
     validationRules: armor.validationRules,
-    parseOptions: { maxTokens: 2000 },
+    parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: false,
     plugins: [
       ...armor.plugins,
-      observabilityPlugin(log, metrics),
+      observabilityPlugin(recorder),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
@@ -147,10 +153,21 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   await apollo.start();
 
+  const httpContext = (req: IncomingMessage) => contextFor(req.headers.authorization, headerValue(req, 'idempotency-key'));
+  const fastLane = new FastLane({
+    schema,
+    validationRules: armor.validationRules,
+    maxTokens: MAX_TOKENS,
+    formatError,
+    recorder,
+    production: config.production,
+    context: httpContext,
+  });
   const graphql = createGraphQLHttpHandler({
     server: apollo,
     bodyLimit: BODY_LIMIT,
-    context: async (req: IncomingMessage) => contextFor(req.headers.authorization, headerValue(req, 'idempotency-key')),
+    context: async (req: IncomingMessage) => httpContext(req),
+    fastLane: (req, res, body) => fastLane.handle(req, res, body),
   });
   const httpServer = createHttpServer(
     { keepAliveTimeout: 65_000 },

@@ -39,7 +39,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      context: (ctx) => ({ ...(ctx.extra.context as RequestContext), warnings: [], upstreamRequestIds: [] }),
+      context: (ctx) => ({ ...(ctx.extra.context as RequestContext), warnings: [], upstreamRequestIds: [], cacheHints: [] }),
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: format(result.errors) } : undefined,

@@ -1,7 +1,8 @@
-import { maybeCacheControlFromInfo, type CacheHint } from '@apollo/cache-control-types';
+import type { CacheHint } from '@apollo/cache-control-types';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../context';
+import { hintCache } from '../graphql/cacheHints';
 import type { TaskRecord } from '../domain/task';
 import { isTerminal } from '../domain/task';
 import { stateOfStatus, toLipSyncTask } from '../mappers/lipSyncTask';
@@ -24,7 +25,7 @@ export class LipSyncResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<LipSyncTask | null> {
     const record = await ctx.services.lipSync.get(ctx.tenant, id);
-    maybeCacheControlFromInfo(info)?.setCacheHint(record && isTerminal(record.state) ? FINISHED_HINT : LIVE_HINT);
+    hintCache(info, ctx, record && isTerminal(record.state) ? FINISHED_HINT : LIVE_HINT);
     return record && toLipSyncTask(record);
   }
 

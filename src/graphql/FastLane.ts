@@ -1,0 +1,160 @@
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestContext } from '../context';
+import { cacheControlHeader } from './cacheHints';
+import type { OperationRecorder } from './OperationRecorder';
+
+export interface FastLaneOptions {
+  schema: GraphQLSchema;
+  /** the same extra rules Apollo validates with (query limits) */
+  validationRules: readonly ValidationRule[];
+  maxTokens: number;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  recorder: OperationRecorder;
+  production: boolean;
+  /** builds the request's context; throwing (e.g. UNAUTHENTICATED) leaves the request to Apollo */
+  context: (req: IncomingMessage) => RequestContext;
+  /** distinct operations remembered */
+  capacity?: number;
+}
+
+interface PreparedOperation {
+  document: DocumentNode;
+  operationName: string | null;
+  isQuery: boolean;
+  /** top-level fields, to tell whether every one of them gave a cache hint */
+  rootFields: number;
+}
+
+interface GraphQLBody {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+const INTROSPECTION = /\b__(schema|type)\b/;
+
+/**
+ * The hot path for what web apps send over and over: a JSON POST of an operation already seen. Parsing and
+ * validation (with Apollo's rules and the query limits) happen once per distinct operation; afterwards a
+ * request is only context, execute, format. Everything else — GET, persisted queries, batches, invalid or
+ * introspection operations, auth failures, multipart or graphql-response+json answers, federation traces —
+ * goes through Apollo's full pipeline, which stays the reference for behaviour (its own test suite runs
+ * against our HTTP layer). The profile that motivated it: Apollo's per-request pipeline was most of the
+ * cost of a read.
+ */
+export class FastLane {
+  private readonly prepared = new Map<string, PreparedOperation | null>();
+  private readonly rules: readonly ValidationRule[];
+  private readonly capacity: number;
+
+  constructor(private readonly options: FastLaneOptions) {
+    this.rules = [...specifiedRules, ...options.validationRules];
+    this.capacity = options.capacity ?? 1000;
+  }
+
+  /** Answers the request and returns true, or returns false (having written nothing) for Apollo to answer. */
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<boolean> {
+    if (req.method !== 'POST' || !acceptsPlainJson(req) || req.headers['apollo-federation-include-trace']) return false;
+    if (!isPlainOperation(body)) return false;
+    const operation = this.prepare(body.query, body.operationName ?? null);
+    if (!operation) return false;
+    let context: RequestContext;
+    try {
+      context = this.options.context(req);
+    } catch {
+      return false;
+    }
+    const started = process.hrtime.bigint();
+    const result = (await execute({
+      schema: this.options.schema,
+      document: operation.document,
+      contextValue: context,
+      variableValues: body.variables ?? undefined,
+      operationName: operation.operationName,
+    })) as ExecutionResult;
+    // No `data` means the request never executed: its variables could not be coerced (Apollo: BAD_USER_INPUT, 400).
+    const coercionFailed = !('data' in result);
+    const errors = result.errors?.map((error) => this.format(error, coercionFailed));
+    const payload: Record<string, unknown> = errors ? { errors, ...('data' in result ? { data: result.data } : {}) } : { data: result.data };
+    if (context.warnings.length) payload.extensions = { warnings: context.warnings };
+    res.statusCode = coercionFailed ? 400 : 200;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('cache-control', operation.isQuery ? cacheControlHeader(context.cacheHints, operation.rootFields) : 'no-store');
+    res.end(JSON.stringify(payload));
+    this.options.recorder.record({
+      operationName: operation.operationName,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      errorCodes: errors?.map((e) => String(e.extensions?.code)) ?? [],
+      context,
+    });
+    return true;
+  }
+
+  /** Parsed and validated once; null (also remembered) when Apollo should answer this operation. */
+  private prepare(query: string, operationName: string | null): PreparedOperation | null {
+    const key = operationName === null ? query : `${operationName}\u0000${query}`;
+    const known = this.prepared.get(key);
+    if (known !== undefined) return known;
+    const operation = this.compile(query, operationName);
+    if (this.prepared.size >= this.capacity) this.prepared.delete(this.prepared.keys().next().value as string);
+    this.prepared.set(key, operation);
+    return operation;
+  }
+
+  private compile(query: string, operationName: string | null): PreparedOperation | null {
+    if (INTROSPECTION.test(query)) return null; // Apollo decides whether introspection is allowed
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: this.options.maxTokens });
+    } catch {
+      return null;
+    }
+    if (validate(this.options.schema, document, this.rules).length > 0) return null;
+    const operation = getOperationAST(document, operationName);
+    if (!operation || operation.operation === 'subscription') return null;
+    return {
+      document,
+      operationName: operation.name?.value ?? null,
+      isQuery: operation.operation === 'query',
+      rootFields: operation.selectionSet.selections.length,
+    };
+  }
+
+  private format(error: GraphQLError, badInput: boolean): GraphQLFormattedError {
+    const json = error.toJSON();
+    const formatted = badInput ? { ...json, extensions: { ...json.extensions, code: 'BAD_USER_INPUT' } } : json;
+    const stack = this.options.production ? undefined : (error.originalError ?? error).stack;
+    // Apollo adds the stack outside production; so does this lane, so answers do not depend on the path taken.
+    const withStack = stack ? { ...formatted, extensions: { ...formatted.extensions, stacktrace: stack.split('\n') } } : formatted;
+    return this.options.formatError(withStack, error);
+  }
+}
+
+function acceptsPlainJson(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  return !accept || accept === '*/*' || (accept.startsWith('application/json') && !accept.includes('graphql-response'));
+}
+
+function isPlainOperation(body: unknown): body is GraphQLBody {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const { query, variables, operationName, extensions } = body as Record<string, unknown>;
+  return (
+    typeof query === 'string' &&
+    extensions === undefined &&
+    (variables === undefined || variables === null || (typeof variables === 'object' && !Array.isArray(variables))) &&
+    (operationName === undefined || operationName === null || typeof operationName === 'string')
+  );
+}

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { RequestContext } from '../context';
+import type { Metrics } from '../metrics';
+
+/** Distinct operation names kept as metric labels; the rest share one label so a client cannot blow up the series. */
+const MAX_OPERATION_LABELS = 200;
+
+export interface OperationOutcome {
+  operationName: string | null | undefined;
+  seconds: number;
+  /** contract codes of the errors answered, empty on success */
+  errorCodes: string[];
+  context: RequestContext | undefined;
+}
+
+/**
+ * One log line and one metrics sample per operation, whichever way it was executed (Apollo's pipeline
+ * or the fast lane): name, duration, outcome, error codes and upstream request ids.
+ */
+export class OperationRecorder {
+  private readonly knownNames = new Set<string>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  record({ operationName, seconds, errorCodes, context }: OperationOutcome): void {
+    const operation = this.label(operationName);
+    const outcome = errorCodes.length === 0 ? 'success' : 'error';
+    this.metrics.operations.inc({ operation, outcome });
+    this.metrics.operationDuration.observe({ operation }, seconds);
+    if (!this.log.isLevelEnabled('info')) return;
+    this.log.info(
+      {
+        operation,
+        ms: Math.round(seconds * 1e4) / 10,
+        outcome,
+        ...(errorCodes.length ? { errorCodes } : {}),
+        ...(context?.upstreamRequestIds.length ? { upstreamRequestIds: context.upstreamRequestIds } : {}),
+        tenant: context?.tenant,
+      },
+      'graphql operation',
+    );
+  }
+
+  private label(name: string | null | undefined): string {
+    const operation = name || 'anonymous';
+    if (this.knownNames.has(operation)) return operation;
+    if (this.knownNames.size >= MAX_OPERATION_LABELS) return 'other';
+    this.knownNames.add(operation);
+    return operation;
+  }
+}
