@@ -1,12 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import fetch, { type RequestInit } from 'node-fetch';
 import type { UpstreamConfig } from '../config';
 import { ErrorCode, UpstreamError } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics, UpstreamEndpoint } from '../metrics';
 import type { KlingApi, UpstreamAnswer } from './KlingApi';
+import { HttpTransport, TransportError } from './httpTransport';
 import type { KlingCreateBody, KlingEnvelope, KlingTaskData } from './kling.types';
 import { KlingTokenSigner } from './KlingTokenSigner';
 import type { RateLimiter } from './RateLimiter';
@@ -27,14 +25,14 @@ export interface KlingClientOptions {
 interface UpstreamRequest {
   endpoint: UpstreamEndpoint;
   method: 'GET' | 'POST';
-  url: string;
+  /** under the base URL, e.g. /v1/videos/lip-sync/123 */
+  path: string;
   body?: string;
 }
 
 const LIP_SYNC_PATH = '/v1/videos/lip-sync';
 const EXPIRED_TOKEN = 1004;
-/** connection errors that mean the request never left this machine */
-const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const USER_AGENT = 'lipsync-graph';
 
 /**
  * The Kling lip-sync API over HTTP: auth, one keep-alive agent, per-request timeout, envelope parsing,
@@ -42,38 +40,32 @@ const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOS
  */
 export class KlingClient implements KlingApi {
   readonly kind = 'http' as const;
-  private readonly baseUrl: string;
-  private readonly agent: http.Agent;
+  private readonly transport: HttpTransport;
   private readonly signer: KlingTokenSigner | null;
   private readonly retryDelayMs: number;
 
   constructor(private readonly options: KlingClientOptions) {
     const { baseUrl, auth, maxSockets } = options.config;
     if (!baseUrl || !auth) throw new Error('KlingClient needs a base URL and credentials (config.upstream)');
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
-    const agentOptions = { keepAlive: true, maxSockets };
-    this.agent = new URL(this.baseUrl).protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.transport = new HttpTransport({ baseUrl, maxSockets });
     this.signer = auth.kind === 'jwt' ? new KlingTokenSigner({ ...auth, now: options.now }) : null;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
   }
 
   createLipSync(body: KlingCreateBody): Promise<UpstreamAnswer<KlingTaskData>> {
-    const url = `${this.baseUrl}${LIP_SYNC_PATH}`;
-    return this.call({ endpoint: 'create', method: 'POST', url, body: JSON.stringify(body) });
+    return this.call({ endpoint: 'create', method: 'POST', path: LIP_SYNC_PATH, body: JSON.stringify(body) });
   }
 
   getLipSync(taskId: string): Promise<UpstreamAnswer<KlingTaskData>> {
-    const url = `${this.baseUrl}${LIP_SYNC_PATH}/${encodeURIComponent(taskId)}`;
-    return this.call({ endpoint: 'get', method: 'GET', url });
+    return this.call({ endpoint: 'get', method: 'GET', path: `${LIP_SYNC_PATH}/${encodeURIComponent(taskId)}` });
   }
 
   listLipSync(pageNum: number, pageSize: number): Promise<UpstreamAnswer<KlingTaskData[]>> {
-    const url = `${this.baseUrl}${LIP_SYNC_PATH}?pageNum=${pageNum}&pageSize=${pageSize}`;
-    return this.call({ endpoint: 'list', method: 'GET', url });
+    return this.call({ endpoint: 'list', method: 'GET', path: `${LIP_SYNC_PATH}?pageNum=${pageNum}&pageSize=${pageSize}` });
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    this.transport.close();
   }
 
   private async call<T>(request: UpstreamRequest): Promise<UpstreamAnswer<T>> {
@@ -105,8 +97,6 @@ export class KlingClient implements KlingApi {
   private async send<T>(request: UpstreamRequest, attempt: number): Promise<UpstreamAnswer<T>> {
     await this.options.limiter?.acquire();
     const { timeoutMs } = this.options.config;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
     const started = performance.now();
     let outcome = 'reset';
     let requestId: string | null = null;
@@ -114,16 +104,13 @@ export class KlingClient implements KlingApi {
       let httpStatus: number;
       let text: string;
       try {
-        const response = await fetch(request.url, {
+        ({ status: httpStatus, text } = await this.transport.send({
           method: request.method,
+          path: request.path,
           headers: this.headers(request),
           body: request.body,
-          agent: this.agent,
-          // node-fetch declares its own AbortSignal type; the global one is what it expects at run time.
-          signal: controller.signal as RequestInit['signal'],
-        });
-        httpStatus = response.status;
-        text = await response.text();
+          timeoutMs,
+        }));
       } catch (error) {
         const failure = classifyTransportFailure(error, timeoutMs);
         outcome = failure.kind;
@@ -142,7 +129,6 @@ export class KlingClient implements KlingApi {
       }
       return { data: envelope.data as T, requestId };
     } finally {
-      clearTimeout(timer);
       const seconds = (performance.now() - started) / 1000;
       this.options.metrics?.observeUpstream(request.endpoint, outcome, seconds);
       this.options.log?.debug(
@@ -153,7 +139,11 @@ export class KlingClient implements KlingApi {
   }
 
   private headers(request: UpstreamRequest): Record<string, string> {
-    const headers: Record<string, string> = { Accept: 'application/json', Authorization: `Bearer ${this.credential()}` };
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      Authorization: `Bearer ${this.credential()}`,
+      'User-Agent': USER_AGENT,
+    };
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';
     return headers;
   }
@@ -172,10 +162,17 @@ export class KlingClient implements KlingApi {
 }
 
 function classifyTransportFailure(error: unknown, timeoutMs: number): TransportFailure {
-  const { name, code } = (error ?? {}) as { name?: string; code?: string };
-  if (name === 'AbortError') return { kind: 'timeout', timeoutMs };
-  const cause = code ?? 'connection error';
-  return NEVER_CONNECTED.has(cause) ? { kind: 'refused', cause } : { kind: 'reset', cause };
+  if (!(error instanceof TransportError)) return { kind: 'reset', cause: error instanceof Error ? error.message : 'connection error' };
+  switch (error.kind) {
+    case 'timeout':
+      return { kind: 'timeout', timeoutMs };
+    case 'refused':
+      return { kind: 'refused', cause: error.reason };
+    case 'reset':
+      return { kind: 'reset', cause: error.reason };
+    case 'unreadable':
+      return { kind: 'non_json', httpStatus: error.httpStatus ?? 0, detail: error.reason };
+  }
 }
 
 /** A Kling envelope, or null for anything else (HTML pages, truncated bodies, success without data). */

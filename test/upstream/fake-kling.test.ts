@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import fetch from 'node-fetch';
 import { startFakeKling } from '../support/fakeKling';
 import { clientFor, textToVideoBody } from './support';
 
-/** The fake's own promises, which many test files (and benchmarks) rely on. */
+type Envelope = { code: number };
+
+/** The fake's own promises, which many test files (and benchmarks) rely on. Raw requests use Node's global fetch. */
 describe('fake Kling', () => {
   it('answers Kling envelopes for auth failures and unknown paths', async () => {
     const fake = await startFakeKling({ prefix: '/kling' });
@@ -14,10 +15,10 @@ describe('fake Kling', () => {
 
       const auth = { authorization: `Bearer ${fake.auth.kind === 'apiKey' ? fake.auth.apiKey : ''}` };
       const wrongPath = await fetch(fake.url.replace(/\/kling$/, '/v1/videos/lip-sync'), { headers: auth });
-      expect([wrongPath.status, (await wrongPath.json()).code]).toEqual([404, 1202]);
+      expect([wrongPath.status, ((await wrongPath.json()) as Envelope).code]).toEqual([404, 1202]);
 
       const badJson = await fetch(`${fake.url}/v1/videos/lip-sync`, { method: 'POST', headers: auth, body: '{oops' });
-      expect([badJson.status, (await badJson.json()).code]).toEqual([400, 1200]);
+      expect([badJson.status, ((await badJson.json()) as Envelope).code]).toEqual([400, 1200]);
       expect(fake.requests[2].body).toBe('{oops');
     } finally {
       await fake.close();

@@ -35,8 +35,12 @@ describe('KlingClient when the road to Kling fails', () => {
   });
 
   it('turns a reset connection into UPSTREAM_UNAVAILABLE whose outcome is unknown', async () => {
+    // A fresh client: on a reused keep-alive socket a GET reset before any answer is sent once more at once
+    // (a stale socket, see http-transport.test.ts), which would make the count 4.
+    const fresh = clientFor(fake, { timeoutMs: TIMEOUT_MS });
     fake.inject({ reset: true }, { times: Infinity });
-    const error = await upstreamFailure(client.getLipSync('817067112967086149'));
+    const error = await upstreamFailure(fresh.getLipSync('817067112967086149'));
+    await fresh.close();
 
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
     expect([error.retryable, error.outcomeUnknown, error.upstream.code]).toEqual([true, true, null]);
