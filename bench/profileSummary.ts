@@ -56,7 +56,6 @@ const FAMILIES: Array<[RegExp, string]> = [
   [/^graphql$/, 'graphql'],
   [/^type-graphql$/, 'type-graphql'],
   [/^(class-validator|validator|libphonenumber-js)$/, 'class-validator'],
-  [/^(node-fetch|whatwg-url|tr46|webidl-conversions)$/, 'node-fetch'],
   [/^(pino|pino-std-serializers|sonic-boom|fast-redact|@pinojs\/redact|thread-stream|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)$/, 'pino'],
   [/^(better-sqlite3|bindings)$/, 'better-sqlite3'],
   [/^(prom-client|tdigest|bintrees)$/, 'prom-client'],
