@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KlingClient } from '../../src/upstream/KlingClient';
 import { FAKE_KLING_API_KEY, type FakeKling, startFakeKling } from '../support/fakeKling';
-import { UUID, clientFor, textToVideoBody, upstreamFailure } from './support';
+import { UUID, clientFor, useFakeWithClient, textToVideoBody, upstreamFailure } from './support';
 
 /** ../shared/kling-upstream.md "Errors" → CONTRACT.md "Errors", read side (reads retry what is retryable). */
 const FAMILIES: Array<[code: number, httpStatus: number, errorCode: string, retryable: boolean]> = [
@@ -29,17 +29,12 @@ const FAMILIES: Array<[code: number, httpStatus: number, errorCode: string, retr
 ];
 
 describe('KlingClient error families', () => {
+  const setup = useFakeWithClient();
   let fake: FakeKling;
   let client: KlingClient;
-
-  beforeAll(async () => {
-    fake = await startFakeKling();
-    client = clientFor(fake);
-  });
-  afterEach(() => fake.reset());
-  afterAll(async () => {
-    await client.close();
-    await fake.close();
+  beforeAll(() => {
+    fake = setup.fake();
+    client = setup.client();
   });
 
   it.each(FAMILIES)('code %i (HTTP %i) → %s, retryable %s', async (code, httpStatus, errorCode, retryable) => {

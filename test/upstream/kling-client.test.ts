@@ -2,20 +2,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Metrics } from '../../src/metrics';
 import type { KlingClient } from '../../src/upstream/KlingClient';
 import { FAKE_KLING_API_KEY, type FakeKling, startFakeKling } from '../support/fakeKling';
-import { UUID, audioToVideoBody, clientFor, textToVideoBody, upstreamFailure } from './support';
+import { UUID, audioToVideoBody, clientFor, useFakeWithClient, textToVideoBody, upstreamFailure } from './support';
 
 describe('KlingClient against the fake (API key)', () => {
+  const setup = useFakeWithClient();
   let fake: FakeKling;
   let client: KlingClient;
-
-  beforeAll(async () => {
-    fake = await startFakeKling();
-    client = clientFor(fake);
-  });
-  afterEach(() => fake.reset());
-  afterAll(async () => {
-    await client.close();
-    await fake.close();
+  beforeAll(() => {
+    fake = setup.fake();
+    client = setup.client();
   });
 
   it('creates a task with the exact headers and body Kling expects', async () => {

@@ -1,9 +1,9 @@
-import { expect } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import type { UpstreamConfig } from '../../src/config';
 import { UpstreamError } from '../../src/errors';
 import { KlingClient, type KlingClientOptions } from '../../src/upstream/KlingClient';
 import type { KlingCreateBody } from '../../src/upstream/kling.types';
-import type { FakeKling } from '../support/fakeKling';
+import { startFakeKling, type FakeKling } from '../support/fakeKling';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -35,4 +35,23 @@ export async function upstreamFailure(call: Promise<unknown>): Promise<UpstreamE
   );
   expect(error).toBeInstanceOf(UpstreamError);
   return error as UpstreamError;
+}
+
+/**
+ * One fake and one client for a describe block: started before its tests, the fake's faults and records
+ * reset after each, both closed at the end.
+ */
+export function useFakeWithClient(): { fake: () => FakeKling; client: () => KlingClient } {
+  let fake: FakeKling;
+  let client: KlingClient;
+  beforeAll(async () => {
+    fake = await startFakeKling();
+    client = clientFor(fake);
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await client.close();
+    await fake.close();
+  });
+  return { fake: () => fake, client: () => client };
 }
