@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { KlingClient } from '../../src/upstream/KlingClient';
-import { FAKE_KLING_API_KEY, type FakeKling, startFakeKling } from '../support/fakeKling';
+import { describe, expect, it } from '@jest/globals';
+import { FAKE_KLING_API_KEY } from '../support/fakeKling';
 import { UUID, clientFor, useFakeWithClient, textToVideoBody, upstreamFailure } from './support';
 
 /** ../shared/kling-upstream.md "Errors" → CONTRACT.md "Errors", read side (reads retry what is retryable). */
@@ -30,29 +29,23 @@ const FAMILIES: Array<[code: number, httpStatus: number, errorCode: string, retr
 
 describe('KlingClient error families', () => {
   const setup = useFakeWithClient();
-  let fake: FakeKling;
-  let client: KlingClient;
-  beforeAll(() => {
-    fake = setup.fake();
-    client = setup.client();
-  });
 
   it.each(FAMILIES)('code %i (HTTP %i) → %s, retryable %s', async (code, httpStatus, errorCode, retryable) => {
-    fake.inject({ code }, { times: Infinity });
-    const error = await upstreamFailure(client.getLipSync('817067112967086149'));
+    setup.fake.inject({ code }, { times: Infinity });
+    const error = await upstreamFailure(setup.client.getLipSync('817067112967086149'));
 
     expect(error.code).toBe(errorCode);
     expect(error.retryable).toBe(retryable);
     expect(error.extensions).toMatchObject({ code: errorCode, retryable, upstream: error.upstream });
     expect(error.upstream).toEqual({ httpStatus, code, message: expect.any(String), requestId: expect.stringMatching(UUID) });
     expect(error.message).toMatch(new RegExp(`^Kling (rejected|failed) the request \\(code ${code}\\): \\S`));
-    expect(fake.count('get')).toBe(retryable ? 3 : 1);
+    expect(setup.fake.count('get')).toBe(retryable ? 3 : 1);
   });
 
   it('never passes on upstream HTML, the key, or an endless message', async () => {
     const message = `<b>bad</b> key ${FAKE_KLING_API_KEY} ${'x'.repeat(1000)}`;
-    fake.inject({ code: 1201, message });
-    const error = await upstreamFailure(client.createLipSync(textToVideoBody()));
+    setup.fake.inject({ code: 1201, message });
+    const error = await upstreamFailure(setup.client.createLipSync(textToVideoBody()));
 
     for (const text of [error.message, error.upstream.message]) {
       expect(text).not.toMatch(/[<>]/);
@@ -64,21 +57,21 @@ describe('KlingClient error families', () => {
 
   it('tells which failures may have created a task', async () => {
     for (const [code, outcomeUnknown] of [[1201, false], [1302, false], [5000, true], [5001, false], [5002, true]] as const) {
-      fake.inject({ code }, { times: Infinity });
-      const error = await upstreamFailure(client.getLipSync('817067112967086149'));
+      setup.fake.inject({ code }, { times: Infinity });
+      const error = await upstreamFailure(setup.client.getLipSync('817067112967086149'));
       expect([code, error.outcomeUnknown]).toEqual([code, outcomeUnknown]);
-      fake.reset();
+      setup.fake.reset();
     }
   });
 
   it('answers wrong credentials with UPSTREAM_AUTH_FAILED without retrying', async () => {
-    const wrong = clientFor(fake, { auth: { kind: 'apiKey', apiKey: 'wrong-key' } });
+    const wrong = clientFor(setup.fake, { auth: { kind: 'apiKey', apiKey: 'wrong-key' } });
     const error = await upstreamFailure(wrong.createLipSync(textToVideoBody()));
     await wrong.close();
 
     expect(error.code).toBe('UPSTREAM_AUTH_FAILED');
     expect(error.upstream.code).toBe(1000);
     expect(error.message).not.toContain('wrong-key');
-    expect(fake.count('create')).toBe(1);
+    expect(setup.fake.count('create')).toBe(1);
   });
 });

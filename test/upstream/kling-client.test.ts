@@ -9,8 +9,8 @@ describe('KlingClient against the fake (API key)', () => {
   let fake: FakeKling;
   let client: KlingClient;
   beforeAll(() => {
-    fake = setup.fake();
-    client = setup.client();
+    fake = setup.fake;
+    client = setup.client;
   });
 
   it('creates a task with the exact headers and body Kling expects', async () => {

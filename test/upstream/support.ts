@@ -41,7 +41,7 @@ export async function upstreamFailure(call: Promise<unknown>): Promise<UpstreamE
  * One fake and one client for a describe block: started before its tests, the fake's faults and records
  * reset after each, both closed at the end.
  */
-export function useFakeWithClient(): { fake: () => FakeKling; client: () => KlingClient } {
+export function useFakeWithClient(): { readonly fake: FakeKling; readonly client: KlingClient } {
   let fake: FakeKling;
   let client: KlingClient;
   beforeAll(async () => {
@@ -53,5 +53,12 @@ export function useFakeWithClient(): { fake: () => FakeKling; client: () => Klin
     await client.close();
     await fake.close();
   });
-  return { fake: () => fake, client: () => client };
+  return {
+    get fake() {
+      return fake;
+    },
+    get client() {
+      return client;
+    },
+  };
 }
