@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
@@ -13,6 +14,7 @@ import { createErrorFormatter } from './graphql/formatError';
 import { FastLane } from './graphql/FastLane';
 import { observabilityPlugin } from './graphql/observabilityPlugin';
 import { OperationRecorder } from './graphql/OperationRecorder';
+import { PreparedDocuments } from './graphql/PreparedDocuments';
 import { startSubscriptionServer } from './graphql/subscriptionServer';
 import { tenantOf } from './http/auth';
 import { createGraphQLHttpHandler } from './http/graphqlHandler';
@@ -156,8 +158,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const httpContext = (req: IncomingMessage) => contextFor(req.headers.authorization, headerValue(req, 'idempotency-key'));
   const fastLane = new FastLane({
     schema,
-    validationRules: armor.validationRules,
-    maxTokens: MAX_TOKENS,
+    documents: new PreparedDocuments({ schema, rules: armor.validationRules, maxTokens: MAX_TOKENS }),
     formatError,
     recorder,
     production: config.production,
@@ -188,6 +189,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     path: GRAPHQL_PATH,
     log,
     formatError,
+    documents: new PreparedDocuments({
+      schema,
+      rules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
+      maxTokens: MAX_TOKENS,
+    }),
     context: (authorization) => contextFor(authorization, null),
   });
 

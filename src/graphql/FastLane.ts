@@ -2,25 +2,21 @@ import {
   execute,
   getOperationAST,
   GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
-  type ValidationRule,
 } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../context';
 import { cacheControlHeader } from './cacheHints';
 import type { OperationRecorder } from './OperationRecorder';
+import type { PreparedDocuments } from './PreparedDocuments';
 
 export interface FastLaneOptions {
   schema: GraphQLSchema;
-  /** the same extra rules Apollo validates with (query limits) */
-  validationRules: readonly ValidationRule[];
-  maxTokens: number;
+  /** parsed and validated with the same rules and limits Apollo applies */
+  documents: PreparedDocuments;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   recorder: OperationRecorder;
   production: boolean;
@@ -57,11 +53,9 @@ const INTROSPECTION = /\b__(schema|type)\b/;
  */
 export class FastLane {
   private readonly prepared = new Map<string, PreparedOperation | null>();
-  private readonly rules: readonly ValidationRule[];
   private readonly capacity: number;
 
   constructor(private readonly options: FastLaneOptions) {
-    this.rules = [...specifiedRules, ...options.validationRules];
     this.capacity = options.capacity ?? 1000;
   }
 
@@ -116,13 +110,8 @@ export class FastLane {
 
   private compile(query: string, operationName: string | null): PreparedOperation | null {
     if (INTROSPECTION.test(query)) return null; // Apollo decides whether introspection is allowed
-    let document: DocumentNode;
-    try {
-      document = parse(query, { maxTokens: this.options.maxTokens });
-    } catch {
-      return null;
-    }
-    if (validate(this.options.schema, document, this.rules).length > 0) return null;
+    const { document } = this.options.documents.get(query);
+    if (!document) return null; // Apollo words the errors
     const operation = getOperationAST(document, operationName);
     if (!operation || operation.operation === 'subscription') return null;
     return {

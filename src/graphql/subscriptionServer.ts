@@ -4,6 +4,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../context';
+import type { PreparedDocuments } from './PreparedDocuments';
 
 export interface SubscriptionServerOptions {
   httpServer: HttpServer;
@@ -13,6 +14,8 @@ export interface SubscriptionServerOptions {
   /** builds the context from the Authorization value (connection params first, then the upgrade request); throws UNAUTHENTICATED */
   context: (authorization: string | undefined, req: IncomingMessage) => RequestContext;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** the same parse/validation cache (and rules) as HTTP, so subscriptions share one syntax tree per operation */
+  documents: PreparedDocuments;
 }
 
 export interface SubscriptionServer {
@@ -39,7 +42,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      context: (ctx) => ({ ...(ctx.extra.context as RequestContext), warnings: [], upstreamRequestIds: [], cacheHints: [] }),
+      onSubscribe: (ctx, _id, payload) => {
+        const prepared = options.documents.get(payload.query);
+        if (prepared.errors) return prepared.errors;
+        return {
+          schema: options.schema,
+          document: prepared.document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue: { ...(ctx.extra.context as RequestContext), warnings: [], upstreamRequestIds: [], cacheHints: [] },
+        };
+      },
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: format(result.errors) } : undefined,

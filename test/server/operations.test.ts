@@ -165,6 +165,16 @@ describe('production mode', () => {
     expect(JSON.stringify(typo.body)).not.toMatch(/Did you mean/);
   });
 
+  it('refuses introspection over WebSocket too', async () => {
+    const client = t.client.ws();
+    const outcome = await new Promise<unknown>((resolve) => {
+      client.subscribe({ query: '{ __schema { types { name } } }' }, { next: resolve, error: resolve, complete: () => undefined });
+    });
+    await client.dispose();
+    expect(JSON.stringify(outcome)).toMatch(/introspection/i);
+    expect(JSON.stringify(outcome)).not.toContain('LipSyncTask');
+  });
+
   it('shows no landing page and sends no CORS headers by default', async () => {
     const page = await fetch(t.server.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('Apollo Sandbox');
