@@ -42,7 +42,9 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.pretty && prettyAvailable()) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  return pino(base, pino.destination({ sync: false }));
+  // Buffered: one write per 4 KB of log instead of one per line (measured ~40 µs per request at info).
+  // `flushLogs` at shutdown writes out the rest; a SIGKILL may lose the last few lines, never a task.
+  return pino(base, pino.destination({ sync: false, minLength: 4096 }));
 }
 
 /** pino-pretty is a development dependency; a production install logs JSON without it. */

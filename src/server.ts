@@ -229,7 +229,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         await kling.close();
         await store.close();
         log.info('stopped');
-        log.flush?.();
+        await new Promise<void>((resolve) => log.flush(() => resolve()));
       })();
       return stopping;
     },

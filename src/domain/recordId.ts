@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of milliseconds, then randomness. Ids made in time order land at the end
  * of the store's id index instead of at random pages, which is most of what an insert costs.
+ * Built on randomUUID(), whose randomness comes from a pooled buffer (randomBytes(16) per id showed up in
+ * the create profile at ~3%): its time fields are replaced and its version nibble set to 7.
  */
 export function newRecordId(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = 0x70 | (bytes[6] & 0x0f); // version 7
-  bytes[8] = 0x80 | (bytes[8] & 0x3f); // RFC 4122 variant
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
+  const time = now.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
 }
