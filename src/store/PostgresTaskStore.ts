@@ -2,10 +2,10 @@ import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResul
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import { positionalValues, toPositional, type PositionalSql } from './namedParameters';
-import { jsonParam, recordToParams, rowToRecord, type TaskRow } from './rowMapping';
+import { answeredRecord, answerToParams, jsonParam, recordToParams, rowToRecord, type IntentRow, type TaskRow } from './rowMapping';
 import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName } from './taskSql';
-import { acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
+import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { IntentResult, ListQuery, SnapshotResult, TaskStore } from './TaskStore';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -74,18 +74,18 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
+    // The usual case in one statement (no transaction): a row no answer has reached yet takes the acceptance as
+    // it is. A concurrent acceptance makes the row lock re-check `upstream_id IS NULL` and this one falls through.
+    const fields = acceptance(snapshot, upstreamRequestId, now);
+    const accepted = await upstreamIdUnique(id, snapshot.upstreamId, () =>
+      this.run<IntentRow>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
+    );
+    if (accepted.rows.length > 0) return answeredRecord(accepted.rows[0], fields);
     return this.transaction(async (client) => {
       const stored = await this.one(client, 'byIdForUpdate', { id });
       if (!stored) throw new TaskNotFoundError(id);
       const record = acceptedRecord(stored, snapshot, upstreamRequestId, now);
-      try {
-        await this.run(client, 'saveAnswer', recordToParams(record));
-      } catch (error) {
-        if (error instanceof DatabaseError && error.code === '23505' && error.constraint === 'tasks_upstream_id_key') {
-          throw new UpstreamIdConflictError(id, snapshot.upstreamId);
-        }
-        throw error;
-      }
+      await upstreamIdUnique(id, snapshot.upstreamId, () => this.run(client, 'saveAnswer', recordToParams(record)));
       return record;
     });
   }
@@ -192,5 +192,17 @@ export class PostgresTaskStore implements TaskStore {
   private async many(name: StatementName, params: Params): Promise<TaskRecord[]> {
     const { rows } = await this.run(this.pool, name, params);
     return rows.map(rowToRecord);
+  }
+}
+
+/** Runs a write that sets `upstream_id`, translating its unique index's refusal. */
+async function upstreamIdUnique<T>(id: string, upstreamId: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof DatabaseError && error.code === '23505' && error.constraint === 'tasks_upstream_id') {
+      throw new UpstreamIdConflictError(id, upstreamId);
+    }
+    throw error;
   }
 }

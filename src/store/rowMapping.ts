@@ -63,6 +63,37 @@ export const ANSWER_COLUMNS = [
   'checked_at',
 ] as const satisfies readonly (keyof TaskRow)[];
 
+export type AnswerColumn = (typeof ANSWER_COLUMNS)[number];
+
+/** The record fields an answer writes, one per answer column. */
+export type AnswerFields = Pick<
+  TaskRecord,
+  | 'upstreamId'
+  | 'state'
+  | 'statusMessage'
+  | 'parentVideo'
+  | 'videos'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'upstreamRequestId'
+  | 'submitError'
+  | 'checkedAt'
+>;
+
+/** The columns fixed when the intent is written: what an answer leaves alone. */
+export const INTENT_COLUMNS = [
+  'id',
+  'tenant',
+  'mode',
+  'idempotency_key',
+  'request_hash',
+  'idempotency_expires_at',
+  'recorded_at',
+  'lease_until',
+] as const satisfies readonly (keyof TaskRow)[];
+
+export type IntentRow = Pick<TaskRow, (typeof INTENT_COLUMNS)[number]>;
+
 /** JSON columns are bound as text in both dialects. */
 export function jsonParam(value: unknown): string | null {
   return value === null ? null : JSON.stringify(value);
@@ -103,21 +134,52 @@ export function recordToParams(record: TaskRecord): TaskRowParams {
   return {
     id: record.id,
     tenant: record.tenant,
-    state: record.state,
-    upstream_id: record.upstreamId,
     mode: record.mode,
-    status_message: record.statusMessage,
-    parent_video: jsonParam(record.parentVideo),
-    videos: JSON.stringify(record.videos),
     idempotency_key: record.idempotencyKey,
     request_hash: record.requestHash,
     idempotency_expires_at: record.idempotencyExpiresAt,
-    upstream_request_id: record.upstreamRequestId,
-    submit_error: jsonParam(record.submitError),
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
     recorded_at: record.recordedAt,
-    checked_at: record.checkedAt,
     lease_until: record.leaseUntil,
+    ...answerToParams(record),
+  };
+}
+
+/** The answer columns' values, as bound. */
+export function answerToParams(fields: AnswerFields): Record<AnswerColumn, string | number | null> {
+  return {
+    upstream_id: fields.upstreamId,
+    state: fields.state,
+    status_message: fields.statusMessage,
+    parent_video: jsonParam(fields.parentVideo),
+    videos: JSON.stringify(fields.videos),
+    created_at: fields.createdAt,
+    updated_at: fields.updatedAt,
+    upstream_request_id: fields.upstreamRequestId,
+    submit_error: jsonParam(fields.submitError),
+    checked_at: fields.checkedAt,
+  };
+}
+
+/** The record of a row whose intent columns were read back and whose answer columns were just written. */
+export function answeredRecord(row: IntentRow, fields: AnswerFields): TaskRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    state: fields.state,
+    upstreamId: fields.upstreamId,
+    mode: row.mode as TaskMode,
+    statusMessage: fields.statusMessage,
+    parentVideo: fields.parentVideo,
+    videos: fields.videos,
+    idempotencyKey: row.idempotency_key,
+    requestHash: row.request_hash,
+    idempotencyExpiresAt: row.idempotency_expires_at === null ? null : epochMs(row.idempotency_expires_at),
+    upstreamRequestId: fields.upstreamRequestId,
+    submitError: fields.submitError,
+    createdAt: fields.createdAt,
+    updatedAt: fields.updatedAt,
+    recordedAt: epochMs(row.recorded_at),
+    checkedAt: fields.checkedAt,
+    leaseUntil: epochMs(row.lease_until),
   };
 }

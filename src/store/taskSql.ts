@@ -1,4 +1,4 @@
-import { ANSWER_COLUMNS, TASK_COLUMNS } from './rowMapping';
+import { ANSWER_COLUMNS, INTENT_COLUMNS, TASK_COLUMNS, type AnswerColumn } from './rowMapping';
 import type { ListQuery } from './TaskStore';
 
 /**
@@ -20,16 +20,23 @@ function listSql(byState: boolean, afterCursor: boolean): string {
     .join(' ');
 }
 
+/** `UPDATE tasks SET <column> = :<column>, … WHERE id = :id`: only the columns named, so no other index is touched. */
+export function updateSql(columns: readonly AnswerColumn[]): string {
+  return `UPDATE tasks SET ${columns.map((c) => `${c} = :${c}`).join(', ')} WHERE id = :id`;
+}
+
 export const TASK_SQL = {
   insertIntent: `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `:${c}`).join(', ')})
-    ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id`,
+    ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
   releaseExpiredKey: `UPDATE tasks SET idempotency_key = NULL
     WHERE tenant = :tenant AND idempotency_key = :idempotencyKey AND idempotency_expires_at < :now`,
   byIdempotencyKey: 'SELECT * FROM tasks WHERE tenant = :tenant AND idempotency_key = :idempotencyKey',
   byId: 'SELECT * FROM tasks WHERE id = :id',
   byUpstreamId: 'SELECT * FROM tasks WHERE upstream_id = :upstreamId',
   byUpstreamIdForTenant: 'SELECT * FROM tasks WHERE upstream_id = :upstreamId AND tenant = :tenant',
-  saveAnswer: `UPDATE tasks SET ${ANSWER_COLUMNS.map((c) => `${c} = :${c}`).join(', ')} WHERE id = :id`,
+  saveAnswer: updateSql(ANSWER_COLUMNS),
+  // An acceptance of a row no answer has reached yet, in one statement (see taskTransitions' `acceptance`).
+  acceptIntent: `${updateSql(ANSWER_COLUMNS)} AND upstream_id IS NULL RETURNING ${INTENT_COLUMNS.join(', ')}`,
   markSubmitFailed: `UPDATE tasks SET state = 'submit_failed', submit_error = :submitError, updated_at = :now
     WHERE id = :id AND state = 'submitting' RETURNING *`,
   claimFailed: `UPDATE tasks SET state = 'submitting', submit_error = NULL, lease_until = :leaseUntil, updated_at = :now

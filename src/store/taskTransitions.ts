@@ -1,4 +1,5 @@
 import { STATE_RANK, isTerminal, type TaskIntent, type TaskRecord, type TaskSnapshot, type TaskState } from '../domain/task';
+import type { AnswerFields } from './rowMapping';
 import type { SnapshotResult } from './TaskStore';
 
 /**
@@ -40,8 +41,15 @@ export function acceptedRecord(
   // The same acceptance can arrive twice (the original call and a reconciliation); the second is just another
   // answer and must not move the task backwards.
   if (stored.upstreamId === snapshot.upstreamId) return mergeSnapshot(stored, snapshot, upstreamRequestId, now).record;
+  return { ...stored, ...acceptance(snapshot, upstreamRequestId, now) };
+}
+
+/**
+ * What an acceptance writes over a row that holds another upstream id or none. A row without an upstream id
+ * (the usual case: its submission just returned) takes exactly this, so stores can write it without reading first.
+ */
+export function acceptance(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): AnswerFields {
   return {
-    ...stored,
     upstreamId: snapshot.upstreamId,
     state: snapshot.state,
     statusMessage: snapshot.statusMessage,

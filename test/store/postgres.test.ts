@@ -1,8 +1,12 @@
 import { Client } from 'pg';
 import { createTaskStore, StoreOpenError } from '../../src/store';
-import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations';
+import { LATEST_SCHEMA_VERSION, MIGRATION_SQL } from '../../src/store/migrations';
+import { createTasks } from '../../src/store/migrations/001_create_tasks';
+import { positionalValues, toPositional } from '../../src/store/namedParameters';
 import { PostgresTaskStore } from '../../src/store/PostgresTaskStore';
+import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support/pgTestDatabase';
+import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
 
 let schema: TestSchema;
@@ -23,6 +27,54 @@ describe('PostgresTaskStore', () => {
       return store;
     },
     reopen: () => createTaskStore(schema.url),
+  });
+});
+
+describe('PostgreSQL migration 2 over a database at version 1', () => {
+  let v1: TestSchema | undefined;
+
+  async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: v1!.url });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  afterEach(async () => {
+    await v1?.drop();
+    v1 = undefined;
+  });
+
+  describeMigrationFromV1({
+    seedV1: async (rows) => {
+      v1 = await createTestSchema();
+      await withClient(async (client) => {
+        await client.query(MIGRATION_SQL.createTable);
+        for (const statement of createTasks.postgres) await client.query(statement);
+        const record = toPositional(MIGRATION_SQL.record);
+        await client.query(record.text, positionalValues(record, { version: 1, appliedAt: 0 }));
+        const insert = toPositional(`INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `:${c}`).join(', ')})`);
+        for (const row of rows) await client.query(insert.text, positionalValues(insert, recordToParams(row)));
+      });
+    },
+    open: () => createTaskStore(v1!.url),
+    inspect: () =>
+      withClient(async (client) => {
+        const indexes = await client.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE tablename = $1 AND schemaname = $2', [
+          'tasks',
+          v1!.name,
+        ]);
+        const constraints = await client.query<{ conname: string }>(
+          "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'u'",
+        );
+        // The uniqueness rules live in partial indexes now, not in constraints that index every row.
+        expect(constraints.rows).toEqual([]);
+        const versions = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+        return { indexes: indexes.rows.map((r) => r.indexname), versions: versions.rows.map((r) => r.version) };
+      }),
   });
 });
 

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations';
+import { LATEST_SCHEMA_VERSION, MIGRATION_SQL } from '../../src/store/migrations';
+import { createTasks } from '../../src/store/migrations/001_create_tasks';
 import { createTaskStore, StoreOpenError } from '../../src/store';
+import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
 import { SqliteTaskStore } from '../../src/store/SqliteTaskStore';
 import { taskIntent } from '../support/storeFixtures';
 import { useTempDir } from '../support/storeTempDir';
+import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
 
 const temp = useTempDir();
@@ -19,6 +22,39 @@ describe('SqliteTaskStore', () => {
       return createTaskStore(`file:${currentFile}`);
     },
     reopen: () => createTaskStore(`file:${currentFile}`),
+  });
+});
+
+describe('SQLite migration 2 over a database at version 1', () => {
+  let file = '';
+  describeMigrationFromV1({
+    seedV1: async (rows) => {
+      file = temp.path(`v1-${++fileCount}.db`);
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.exec(MIGRATION_SQL.createTable);
+      for (const statement of createTasks.sqlite) db.exec(statement);
+      db.prepare(MIGRATION_SQL.record).run({ version: 1, appliedAt: 0 });
+      const insert = db.prepare(`INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `:${c}`).join(', ')})`);
+      for (const row of rows) insert.run(recordToParams(row));
+      db.close();
+    },
+    open: () => createTaskStore(`file:${file}`),
+    inspect: async () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        // No index left that holds every row just for a uniqueness rule (the id's primary key aside).
+        expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'sqlite_autoindex%'").pluck().all()).toEqual([
+          'sqlite_autoindex_tasks_1',
+        ]);
+        const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'").pluck().all() as string[];
+        const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+        return { indexes, versions };
+      } finally {
+        db.close();
+      }
+    },
   });
 });
 
