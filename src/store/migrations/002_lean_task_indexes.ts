@@ -32,6 +32,7 @@ const INDEXES = [
 /** The index of 001 that stays as it was (SQLite drops it with the old table, so it is created again). */
 const KEPT_INDEXES = [`CREATE INDEX tasks_submitting ON tasks (lease_until) WHERE state = 'submitting'`];
 
+/** The columns as of this migration, spelled out: a migration must not change when later code adds columns. */
 const COLUMNS = [
   'id',
   'tenant',
