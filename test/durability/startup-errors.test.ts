@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeTempDir, requireBuild, runUntilExit } from '../support/childServer';
+import { makeTempDir, requireBuild, runToCompletion } from '../support/childServer';
 
 /**
  * An operator who gets the configuration wrong sees one line that names the variable, and the process exits 1:
@@ -17,7 +17,7 @@ describe('start-up errors: exit 1 with one line naming the variable', () => {
   const SECRET = 'sk-never-print-this-9f2c';
 
   async function expectOneLineFailure(env: Record<string, string>, variable: string, detail?: RegExp): Promise<string> {
-    const result = await runUntilExit({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: `file:${path.join(dir, 'ok.db')}`, ...env }, { cwd: dir });
+    const result = await runToCompletion({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: `file:${path.join(dir, 'ok.db')}`, ...env }, { cwd: dir });
     const context = `stderr was:\n${result.stderr}\nstdout was:\n${result.stdout}`;
     expect({ code: result.code, signal: result.signal, context }).toEqual({ code: 1, signal: null, context });
     const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');

@@ -169,7 +169,7 @@ export interface RunResult extends ExitInfo {
 }
 
 /** Runs the entry point with this environment until it exits on its own (start-up failures). */
-export async function runUntilExit(env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runToCompletion(env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   requireBuild();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const child = spawn(process.execPath, [DIST_ENTRY], {
