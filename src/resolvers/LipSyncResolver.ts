@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from '../services/cursor';
 import { CreateLipSyncInput } from '../types/CreateLipSyncInput';
 import { LipSyncTask } from '../types/LipSyncTask';
 import { LipSyncTaskConnection } from '../types/LipSyncTaskConnection';
-import { LipSyncTasksArgs } from '../types/LipSyncTasksArgs';
+import { DEFAULT_PAGE_SIZE, LipSyncTasksArgs } from '../types/LipSyncTasksArgs';
 
 /** A finished task never changes: shared caches may keep it (per caller, as tasks belong to tenants). */
 const FINISHED_HINT: CacheHint = { maxAge: 3600, scope: 'PRIVATE' };
@@ -33,7 +33,7 @@ export class LipSyncResolver {
   async lipSyncTasks(@Args() { first, after, status }: LipSyncTasksArgs, @Ctx() ctx: RequestContext): Promise<LipSyncTaskConnection> {
     const { records, hasNextPage } = await ctx.services.lipSync.list(
       ctx.tenant,
-      first,
+      first ?? DEFAULT_PAGE_SIZE, // an explicit null means the default too
       after ? decodeCursor(after) : undefined,
       status ? stateOfStatus(status) : undefined,
     );
