@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { freePort } from '../../test/support/freePort';
 import { baseEnv, tail, trackProcess } from '../children';
 import { DIST } from '../paths';
 import { fixed, mb, type ScenarioResult } from '../report';
@@ -113,17 +113,6 @@ function statusOf(port: number, pathname: string): Promise<number> {
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(0));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -4,6 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FAKE_KLING_API_KEY, type FakeKling } from './fakeKling';
+import { freePort } from './freePort';
+
+export { freePort };
 
 /** The built entry point the operator runs (`npm start`); tests spawn it exactly as `node dist/index.js`. */
 export const DIST_ENTRY = path.resolve(__dirname, '../../dist/index.js');
@@ -19,18 +22,6 @@ export function requireBuild(): string {
     throw new Error(`${DIST_ENTRY} is missing: run \`npm run build\` before these tests (npm test does it for you)`);
   }
   return DIST_ENTRY;
-}
-
-/** A port nobody listens on right now: bind to 0, read it, close. (PORT=0 would not tell us the port.) */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A temporary directory (also the child's cwd, so no developer `.env` leaks in). */
