@@ -95,15 +95,16 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // A submitter owns its row for every try it may make, each bounded by the timeout, plus backoff.
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
   const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs });
+  const voices = VoiceCatalog.bundled();
   const services: Services = {
-    voices: VoiceCatalog.bundled(),
+    voices,
     lipSync: new LipSyncService({
       store,
       kling,
       watcher,
       hub: coordination.hub,
       reconciler,
-      voices: VoiceCatalog.bundled(),
+      voices,
       log,
       metrics,
       now,
@@ -156,9 +157,16 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await apollo.start();
 
   const httpContext = (req: IncomingMessage) => contextFor(req.headers.authorization, headerValue(req, 'idempotency-key'));
+  // One parse/validation cache for the fast lane and WebSockets. Introspection is refused here when it is off;
+  // the fast lane leaves introspection operations to Apollo either way.
+  const documents = new PreparedDocuments({
+    schema,
+    rules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
+    maxTokens: MAX_TOKENS,
+  });
   const fastLane = new FastLane({
     schema,
-    documents: new PreparedDocuments({ schema, rules: armor.validationRules, maxTokens: MAX_TOKENS }),
+    documents,
     formatError,
     recorder,
     production: config.production,
@@ -189,11 +197,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     path: GRAPHQL_PATH,
     log,
     formatError,
-    documents: new PreparedDocuments({
-      schema,
-      rules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
-      maxTokens: MAX_TOKENS,
-    }),
+    documents,
     context: (authorization) => contextFor(authorization, null),
   });
 
