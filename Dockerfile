@@ -2,7 +2,7 @@
 # Multi-stage: build with dev dependencies, run with production ones only, as a non-root user.
 # (Not built in CI here: this machine has no Docker engine. Kept simple on purpose.)
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -12,7 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=4000 DATABASE_URL=file:/data/lipsync.db
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
