@@ -1,5 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../errors';
 
@@ -18,10 +19,12 @@ const REQUEST_CODES: ReadonlySet<string> = new Set([
 
 const VARIABLE_PATH = /at "([^"]+)"/;
 const VARIABLE_NAME = /Variable "\$([^"]+)"/;
+/** graphql-js's hints for fields, arguments, types, enum values and input fields (its `didYouMean` helper). */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
 export interface ErrorFormatterOptions {
   log: Logger;
-  /** production: no stack traces */
+  /** production: no stack traces, no "Did you mean …" hints (they spell out the schema to a caller that may not see it) */
   production: boolean;
 }
 
@@ -31,7 +34,8 @@ export interface ErrorFormatterOptions {
  * INTERNAL_SERVER_ERROR with its details only in the log.
  */
 export function createErrorFormatter(options: ErrorFormatterOptions) {
-  return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return function formatError(answer: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const formatted = options.production ? withoutSuggestions(answer) : answer;
     const original = unwrapResolverError(error);
     const code = String(formatted.extensions?.code ?? '');
     if (original instanceof GraphQLError && CONTRACT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
@@ -44,14 +48,20 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
         extensions: { ...stripStack(formatted.extensions, options.production), code: ErrorCode.BAD_USER_INPUT, reason: code },
       };
     }
-    options.log.error({ err: original, path: formatted.path }, 'internal error while answering a GraphQL request');
+    // Random and unguessable: it ties a caller's report to our log line and tells nothing else.
+    const correlationId = randomUUID();
+    options.log.error({ err: original, path: formatted.path, correlationId }, 'internal error while answering a GraphQL request');
     return {
       message: 'Internal server error',
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, correlationId },
     };
   };
+}
+
+function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  return formatted.message.includes('Did you mean') ? { ...formatted, message: formatted.message.replace(SUGGESTION, '') } : formatted;
 }
 
 /**

@@ -3,7 +3,7 @@ import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '.
 describe('a store that cannot be written', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { NODE_ENV: 'production' } });
+    t = await startTestServer({ env: { NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' } });
   });
   afterAll(() => t.close());
 
