@@ -42,6 +42,10 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       return withoutStack(formatted, options.production, code === ErrorCode.BAD_USER_INPUT ? variableFieldErrors(formatted) : undefined);
     }
     if (PROTOCOL_CODES.has(code)) return withoutStack(formatted, options.production);
+    if (isUncodedRequestError(original, code)) {
+      const extra = { code: ErrorCode.BAD_USER_INPUT, ...variableFieldErrors(formatted) };
+      return { ...formatted, extensions: { ...stripStack(formatted.extensions, options.production), ...extra } };
+    }
     if (REQUEST_CODES.has(code)) {
       return {
         ...formatted,
@@ -58,6 +62,20 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, correlationId },
     };
   };
+}
+
+/**
+ * graphql-js's own complaint about the request (a variable it could not coerce, over WebSocket where nobody
+ * codes it): no code, no path, and nothing but graphql-js's errors underneath. What a resolver throws has a
+ * path; what breaks elsewhere in the server is not a GraphQLError.
+ */
+function isUncodedRequestError(original: unknown, code: string): boolean {
+  return (
+    code === '' &&
+    original instanceof GraphQLError &&
+    !original.path &&
+    (original.originalError === undefined || original.originalError instanceof GraphQLError)
+  );
 }
 
 function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
