@@ -76,7 +76,7 @@ describe('/metrics behind METRICS_TOKEN', () => {
   afterAll(() => t.close());
 
   it('answers 401 without the token or with a wrong one, 200 with it', async () => {
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       {},
       { authorization: 'Bearer wrong' },
       { authorization: 'Bearer scrape-token-4c1f' },
