@@ -137,7 +137,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // graphql-armor's token plugin re-parses inside a plugin hook, so a syntax error became a 500;
     // graphql-js counts tokens while parsing and reports a proper 400 (parseOptions below).
     maxTokens: { enabled: false },
-    blockFieldSuggestion: { enabled: config.production },
+    // Suggestions are removed on every path (fast lane and WebSocket too) by the shared formatter (src/graphql/formatError.ts).
+    blockFieldSuggestion: { enabled: false },
   }).protect();
   const validationRules = config.production && !config.authTokens ? [...armor.validationRules, AnonymousServiceSdlRule] : armor.validationRules;
   const apollo = new ApolloServer<RequestContext>({
