@@ -64,6 +64,7 @@ export async function startServer(
     logFile: path.join(ctx.tmpDir, `${name}-server.log`),
     env: {
       NODE_ENV: 'production',
+      ALLOW_ANONYMOUS: 'true',
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

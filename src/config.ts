@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 
 /** Kling credentials: aggregator style (static key) or Kling direct (access key + secret key, signed JWT). */
@@ -38,6 +39,12 @@ export interface Config {
   /** how often orphaned `submitting` rows are looked at */
   reconcileIntervalMs: number;
   shutdownGraceMs: number;
+  /** inline ftv1 traces for a federation router that asks for them */
+  federationTraces: boolean;
+  /** Bearer token /metrics asks for; null = open */
+  metricsToken: string | null;
+  /** how often lipsync_tasks_total is recounted (a scrape never counts) */
+  taskCountIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -84,27 +91,56 @@ const databaseUrl = z
     'must be file:<path> (SQLite) or postgres://… (PostgreSQL)',
   );
 
+/** `tenant=token` pairs, token → tenant. A token given twice would make its tenant a matter of order: refused. */
+function parseTokenPairs(pairs: readonly string[], expected: string): ReadonlyMap<string, string> | string {
+  const tokens = new Map<string, string>();
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const tenant = pair.slice(0, eq).trim();
+    const token = pair.slice(eq + 1).trim();
+    if (eq <= 0 || !tenant || !token) return `must be ${expected}`;
+    const holder = tokens.get(token);
+    if (holder !== undefined) return `gives one token twice (tenants ${holder} and ${tenant}): every token must be unique`;
+    tokens.set(token, tenant);
+  }
+  return tokens.size === 0 ? 'must name at least one tenant=token' : tokens;
+}
+
 const authTokens = z
   .string()
   .trim()
   .transform((value, ctx) => {
-    const tokens = new Map<string, string>();
-    for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const eq = pair.indexOf('=');
-      const tenant = pair.slice(0, eq).trim();
-      const token = pair.slice(eq + 1).trim();
-      if (eq <= 0 || !tenant || !token) {
-        ctx.addIssue({ code: 'custom', message: 'must be tenant=token[,tenant=token…]' });
-        return z.NEVER;
-      }
-      tokens.set(token, tenant);
-    }
-    if (tokens.size === 0) {
-      ctx.addIssue({ code: 'custom', message: 'must name at least one tenant=token' });
+    const parsed = parseTokenPairs(value.split(',').map((p) => p.trim()).filter(Boolean), 'tenant=token[,tenant=token…]');
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
       return z.NEVER;
     }
-    return tokens as ReadonlyMap<string, string>;
+    return parsed;
   });
+
+/** AUTH_TOKENS_FILE: one `tenant=token` a line; blank lines and `#` comments are skipped. */
+function readTokenFile(file: string): ReadonlyMap<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('AUTH_TOKENS_FILE', `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const parsed = parseTokenPairs(lines, 'one tenant=token a line');
+  if (typeof parsed === 'string') throw new ConfigError('AUTH_TOKENS_FILE', parsed);
+  return parsed;
+}
+
+/** Client tokens from AUTH_TOKENS or AUTH_TOKENS_FILE; production refuses to run open unless told so. */
+function clientTokens(v: Variables, production: boolean): ReadonlyMap<string, string> | null {
+  if (v.AUTH_TOKENS && v.AUTH_TOKENS_FILE) throw new ConfigError('AUTH_TOKENS', 'and AUTH_TOKENS_FILE are two sources of tokens: set one');
+  const tokens = v.AUTH_TOKENS ?? (v.AUTH_TOKENS_FILE ? readTokenFile(v.AUTH_TOKENS_FILE) : null);
+  if (!tokens && production && v.ALLOW_ANONYMOUS !== 'true') {
+    throw new ConfigError('AUTH_TOKENS', 'or AUTH_TOKENS_FILE must be set in production (or ALLOW_ANONYMOUS=true to serve without client tokens)');
+  }
+  return tokens;
+}
 
 /** One schema per variable, so an error always names the variable it came from. */
 const variables = {
@@ -136,6 +172,11 @@ const variables = {
   POLL_MAX_MS: positiveInt().default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt().default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt().default(10_000),
+  AUTH_TOKENS_FILE: nonEmpty.optional(),
+  ALLOW_ANONYMOUS: z.enum(['true', 'false']).optional(),
+  FEDERATION_TRACES: z.enum(['true', 'false']).optional(),
+  METRICS_TOKEN: nonEmpty.optional(),
+  TASK_COUNT_INTERVAL_MS: positiveInt().default(15_000),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -194,7 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL ?? null,
     redisKeyPrefix: v.REDIS_KEY_PREFIX,
-    authTokens: v.AUTH_TOKENS ?? null,
+    authTokens: clientTokens(v, production),
     upstream: Object.freeze({
       baseUrl: v.KLING_BASE_URL ?? null,
       auth: upstreamAuth(v),
@@ -208,5 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMaxMs: v.POLL_MAX_MS,
     reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    federationTraces: v.FEDERATION_TRACES ? v.FEDERATION_TRACES === 'true' : !production,
+    metricsToken: v.METRICS_TOKEN ?? null,
+    taskCountIntervalMs: v.TASK_COUNT_INTERVAL_MS,
   });
 }

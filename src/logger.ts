@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redactUrl } from './redactUrl';
 
 export type { Logger };
 
@@ -25,6 +26,14 @@ export const REDACTED_PATHS = [
   'body.input.audio_file',
 ];
 
+/** Where a URL from configuration may be logged: kept readable, with its password and credential parameters masked. */
+export const URL_PATHS = ['url', 'baseUrl', 'databaseUrl', 'redisUrl', 'publicUrl', 'redis'];
+const URL_KEYS: ReadonlySet<string> = new Set(URL_PATHS);
+
+function censor(value: unknown, path: string[]): unknown {
+  return URL_KEYS.has(path[path.length - 1]) && typeof value === 'string' ? redactUrl(value) : '[redacted]';
+}
+
 export interface LoggerOptions {
   level: string;
   pretty: boolean;
@@ -35,7 +44,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: [...REDACTED_PATHS, ...URL_PATHS], censor },
     base: { service: 'lipsync-graph' },
   };
   if (options.destination) return pino(base, options.destination);

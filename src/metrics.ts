@@ -40,7 +40,7 @@ export class Metrics {
 
   readonly tasks = new Gauge({
     name: 'lipsync_tasks_total',
-    help: 'Stored lip-sync tasks by state',
+    help: 'Stored lip-sync tasks by state, recounted on a timer (never by a scrape)',
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
@@ -54,6 +54,13 @@ export class Metrics {
   readonly watchersActive = new Gauge({
     name: 'watchers_active',
     help: 'Tasks whose upstream status is being followed',
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: 'auth_failures_total',
+    help: 'Requests and WebSocket connections refused for a missing or unknown client token',
+    labelNames: ['transport'] as const,
     registers: [this.registry],
   });
 

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config';
 import type { RequestContext, Services } from './context';
 import { createCoordination } from './coordination';
+import { AnonymousServiceSdlRule } from './graphql/anonymousServiceSdlRule';
 import { EXAMPLE_OPERATION } from './graphql/exampleOperation';
 import { createErrorFormatter } from './graphql/formatError';
 import { FastLane } from './graphql/FastLane';
@@ -16,14 +17,16 @@ import { observabilityPlugin } from './graphql/observabilityPlugin';
 import { OperationRecorder } from './graphql/OperationRecorder';
 import { PreparedDocuments } from './graphql/PreparedDocuments';
 import { startSubscriptionServer } from './graphql/subscriptionServer';
-import { tenantOf } from './http/auth';
+import { Authenticator } from './http/auth';
 import { createGraphQLHttpHandler } from './http/graphqlHandler';
+import { createMetricsRoute } from './http/metricsRoute';
 import { createRouter } from './http/router';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { buildLipSyncSchema } from './schema';
 import { LipSyncService } from './services/LipSyncService';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
+import { TaskCountSampler } from './services/TaskCountSampler';
 import { TaskWatcher } from './services/TaskWatcher';
 import { VoiceCatalog } from './services/VoiceCatalog';
 import { createTaskStore } from './store';
@@ -115,8 +118,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     }),
   };
 
-  const contextFor = (authorization: string | undefined, idempotencyKey: string | null): RequestContext => ({
-    tenant: tenantOf(authorization, config.authTokens),
+  const authenticator = new Authenticator({ tokens: config.authTokens, log, metrics });
+  const contextFor = (tenant: string, idempotencyKey: string | null): RequestContext => ({
+    tenant,
     services,
     idempotencyKey,
     warnings: [],
@@ -133,8 +137,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // graphql-armor's token plugin re-parses inside a plugin hook, so a syntax error became a 500;
     // graphql-js counts tokens while parsing and reports a proper 400 (parseOptions below).
     maxTokens: { enabled: false },
-    blockFieldSuggestion: { enabled: config.production },
+    // Suggestions are removed on every path (fast lane and WebSocket too) by the shared formatter (src/graphql/formatError.ts).
+    blockFieldSuggestion: { enabled: false },
   }).protect();
+  const validationRules = config.production && !config.authTokens ? [...armor.validationRules, AnonymousServiceSdlRule] : armor.validationRules;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     logger: log,
@@ -143,12 +149,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     includeStacktraceInErrorResponses: !config.production,
     hideSchemaDetailsFromClientErrors: config.production,
     persistedQueries: { cache: coordination.apqCache },
-    validationRules: armor.validationRules,
+    validationRules,
     parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: false,
     plugins: [
       ...armor.plugins,
       observabilityPlugin(recorder),
+      ...(config.federationTraces ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
@@ -156,12 +163,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   await apollo.start();
 
-  const httpContext = (req: IncomingMessage) => contextFor(req.headers.authorization, headerValue(req, 'idempotency-key'));
+  const httpContext = (req: IncomingMessage) => contextFor(authenticator.tenantOfRequest(req), headerValue(req, 'idempotency-key'));
   // One parse/validation cache for the fast lane and WebSockets. Introspection is refused here when it is off;
   // the fast lane leaves introspection operations to Apollo either way.
   const documents = new PreparedDocuments({
     schema,
-    rules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
+    rules: config.introspection ? validationRules : [...validationRules, NoSchemaIntrospectionCustomRule],
     maxTokens: MAX_TOKENS,
   });
   const fastLane = new FastLane({
@@ -185,8 +192,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       graphql,
       corsOrigins: config.corsOrigins,
       lipSync: services.lipSync,
-      store,
-      metrics,
+      metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
       log,
       readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },
     }),
@@ -198,7 +204,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     log,
     formatError,
     documents,
-    context: (authorization) => contextFor(authorization, null),
+    context: (authorization) => contextFor(authenticator.tenantOf(authorization, 'ws'), null),
   });
 
   const port = await listen(httpServer, config.port, config.host);
@@ -206,6 +212,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await services.lipSync.recover();
   reconciler.start(config.reconcileIntervalMs);
+  const taskCounts = new TaskCountSampler({ store, metrics, log });
+  await taskCounts.start(config.taskCountIntervalMs);
   log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
 
   let stopping: Promise<void> | null = null;
@@ -224,6 +232,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       stopping ??= (async () => {
         log.info('shutting down: draining requests and subscriptions');
         await reconciler.stop();
+        await taskCounts.stop();
         const drained = closeHttp(httpServer, config.shutdownGraceMs);
         await subscriptions.close();
         await drained;

@@ -69,6 +69,7 @@ async function coldStart(ctx: RunContext, n: number, upstreamUrl: string, apiKey
     env: {
       ...baseEnv(),
       NODE_ENV: 'production',
+      ALLOW_ANONYMOUS: 'true',
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

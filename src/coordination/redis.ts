@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { redactDatabaseUrl } from '../store/redactDatabaseUrl';
+import { redactUrl } from '../redactUrl';
 import type { Coordination } from './Coordination';
 import { closeRedis, connectRedis } from './redis/connection';
 import { DEFAULT_KEY_PREFIX, redisKeys } from './redis/keys';
@@ -49,7 +49,7 @@ export async function redisCoordination(
     maxWaitMs: config.upstream.timeoutMs,
     log,
   });
-  log.info({ redis: redactDatabaseUrl(url), instanceId }, 'coordination: redis');
+  log.info({ redis: redactUrl(url), instanceId }, 'coordination: redis');
   return {
     hub,
     limiter,

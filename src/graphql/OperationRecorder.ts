@@ -2,8 +2,13 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../context';
 import type { Metrics } from '../metrics';
 
-/** Distinct operation names kept as metric labels; the rest share one label so a client cannot blow up the series. */
+/**
+ * Operation names are chosen by clients: as label values they must stay few and short, or one client could
+ * grow every scrape (and the log) without bound. Past either cap a name is counted as `other`.
+ */
 const MAX_OPERATION_LABELS = 200;
+const MAX_OPERATION_NAME_LENGTH = 64;
+const OTHER = 'other';
 
 export interface OperationOutcome {
   operationName: string | null | undefined;
@@ -47,7 +52,7 @@ export class OperationRecorder {
   private label(name: string | null | undefined): string {
     const operation = name || 'anonymous';
     if (this.knownNames.has(operation)) return operation;
-    if (this.knownNames.size >= MAX_OPERATION_LABELS) return 'other';
+    if (operation.length > MAX_OPERATION_NAME_LENGTH || this.knownNames.size >= MAX_OPERATION_LABELS) return OTHER;
     this.knownNames.add(operation);
     return operation;
   }

@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics';
 import type { LipSyncService } from '../services/LipSyncService';
-import type { TaskStore } from '../store/TaskStore';
 import { applyCors } from './cors';
 import { sendJson } from './json';
 import { readBody } from './readBody';
@@ -12,8 +10,8 @@ export interface RouterOptions {
   graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   corsOrigins: '*' | readonly string[];
   lipSync: LipSyncService;
-  store: TaskStore;
-  metrics: Metrics;
+  /** GET /metrics (src/http/metricsRoute.ts) */
+  metrics: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   log: Logger;
   /** named dependencies that must answer for /readyz (the store is always one) */
   readinessChecks: Record<string, () => Promise<void>>;
@@ -35,7 +33,7 @@ export function createRouter(options: RouterOptions) {
       case '/readyz':
         return readiness(res, options.readinessChecks);
       case '/metrics':
-        return metricsText(res, options);
+        return options.metrics(req, res);
       case '/callbacks/kling':
         if (req.method === 'POST') return callback(req, res, options);
         break;
@@ -66,18 +64,6 @@ async function readiness(res: ServerResponse, checks: RouterOptions['readinessCh
   );
   const down = results.filter((name): name is string => name !== null);
   sendJson(res, down.length === 0 ? 200 : 503, down.length === 0 ? { status: 'ready' } : { status: 'unavailable', down });
-}
-
-async function metricsText(res: ServerResponse, { store, metrics, log }: RouterOptions): Promise<void> {
-  try {
-    const counts = await store.countByState();
-    metrics.tasks.reset();
-    for (const [state, count] of Object.entries(counts)) metrics.tasks.set({ status: state }, count ?? 0);
-  } catch (error) {
-    log.warn({ err: String(error) }, 'task counts unavailable for /metrics');
-  }
-  res.setHeader('content-type', metrics.registry.contentType);
-  res.end(await metrics.registry.metrics());
 }
 
 /** The upstream's callback is a hint: we re-fetch the task, whatever the body claims. */

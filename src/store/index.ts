@@ -9,7 +9,6 @@ import type { TaskStore } from './TaskStore';
 export type { IntentResult, ListQuery, PageCursor, SnapshotResult, TaskStore } from './TaskStore';
 export { StoreOpenError } from './StoreOpenError';
 export { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
-export { redactDatabaseUrl } from './redactDatabaseUrl';
 
 /**
  * Opens and migrates the store DATABASE_URL names: `file:<path>` (relative to the working directory),

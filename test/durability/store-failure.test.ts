@@ -3,7 +3,7 @@ import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '.
 describe('a store that cannot be written', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { NODE_ENV: 'production' } });
+    t = await startTestServer({ env: { NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' } });
   });
   afterAll(() => t.close());
 
@@ -11,7 +11,7 @@ describe('a store that cannot be written', () => {
     await t.server.store.close(); // as good as a full disk: every write fails
     const res = await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, idempotencyKey: 'disk-full' } });
     expect(res.body.errors).toEqual([
-      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId: expect.any(String) } }),
     ]);
     expect(t.fake.count('create')).toBe(0);
     // The details are for the operator, in the log.

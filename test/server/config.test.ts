@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('configuration', () => {
@@ -35,9 +38,9 @@ describe('configuration', () => {
   });
 
   it('is strict in production: no introspection, no CORS unless configured', () => {
-    const config = loadConfig({ NODE_ENV: 'production' });
+    const config = loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' });
     expect(config).toMatchObject({ production: true, introspection: false, corsOrigins: [] });
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
   });
 
   it.each([
@@ -70,5 +73,78 @@ describe('configuration', () => {
     expect(message).toContain(variable);
     expect(message).not.toContain('\n');
     for (const secret of ['k', 's', 'a'].map((v) => `=${v}`)) expect(message).not.toContain(secret);
+  });
+
+  describe('production hardening', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-config-'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const tokenFile = (text: string) => {
+      const file = path.join(dir, `tokens-${Math.random().toString(36).slice(2)}`);
+      fs.writeFileSync(file, text);
+      return file;
+    };
+    const failure = (env: NodeJS.ProcessEnv): ConfigError => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error;
+        throw error;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it('refuses to start in production without client tokens, naming AUTH_TOKENS and AUTH_TOKENS_FILE in one line', () => {
+      const error = failure({ NODE_ENV: 'production' });
+      expect(error.variable).toBe('AUTH_TOKENS');
+      expect(error.message).toContain('AUTH_TOKENS_FILE');
+      expect(error.message).toContain('ALLOW_ANONYMOUS=true');
+      expect(error.message).not.toContain('\n');
+      expect(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' }).authTokens).toBeNull();
+      expect(loadConfig({ NODE_ENV: 'production', AUTH_TOKENS: 'acme=t1' }).authTokens!.get('t1')).toBe('acme');
+      expect(loadConfig({}).authTokens).toBeNull(); // outside production, open by default as before
+    });
+
+    it('reads AUTH_TOKENS_FILE: one tenant=token a line, comments and blank lines skipped', () => {
+      const file = tokenFile('# tenants\n\nacme=tok-1\r\n  globex = tok-2  \n# acme=old\n');
+      const config = loadConfig({ AUTH_TOKENS_FILE: file, NODE_ENV: 'production' });
+      expect([...config.authTokens!.entries()]).toEqual([
+        ['tok-1', 'acme'],
+        ['tok-2', 'globex'],
+      ]);
+    });
+
+    it.each([
+      ['a missing file', () => ({ AUTH_TOKENS_FILE: path.join(dir, 'absent') }), 'AUTH_TOKENS_FILE', /cannot be read/],
+      ['a line without =', () => ({ AUTH_TOKENS_FILE: tokenFile('acme=t1\nsecret-without-tenant\n') }), 'AUTH_TOKENS_FILE', /tenant=token/],
+      ['an empty file', () => ({ AUTH_TOKENS_FILE: tokenFile('# nothing\n') }), 'AUTH_TOKENS_FILE', /at least one/],
+      ['a token given twice in the file', () => ({ AUTH_TOKENS_FILE: tokenFile('acme=dup-secret\nglobex=dup-secret\n') }), 'AUTH_TOKENS_FILE', /twice.*acme and globex/],
+      ['a token given twice in AUTH_TOKENS', () => ({ AUTH_TOKENS: 'acme=dup-secret,globex=dup-secret' }), 'AUTH_TOKENS', /twice.*acme and globex/],
+      ['both token sources', () => ({ AUTH_TOKENS: 'acme=t1', AUTH_TOKENS_FILE: tokenFile('globex=t2\n') }), 'AUTH_TOKENS', /AUTH_TOKENS_FILE/],
+      ['ALLOW_ANONYMOUS=maybe', () => ({ ALLOW_ANONYMOUS: 'maybe' }), 'ALLOW_ANONYMOUS', /true/],
+      ['FEDERATION_TRACES=yes', () => ({ FEDERATION_TRACES: 'yes' }), 'FEDERATION_TRACES', /true/],
+      ['TASK_COUNT_INTERVAL_MS=0', () => ({ TASK_COUNT_INTERVAL_MS: '0' }), 'TASK_COUNT_INTERVAL_MS', /between/],
+    ])('rejects %s, naming the variable without the token', (_what, env, variable, detail) => {
+      const error = failure(env() as NodeJS.ProcessEnv);
+      expect(error.variable).toBe(variable);
+      expect(error.message).toMatch(detail);
+      expect(error.message).not.toContain('dup-secret');
+      expect(error.message).not.toContain('secret-without-tenant');
+      expect(error.message).not.toContain('\n');
+    });
+
+    it('serves inline federation traces outside production, and in production only with FEDERATION_TRACES=true', () => {
+      expect(loadConfig({}).federationTraces).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' }).federationTraces).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true', FEDERATION_TRACES: 'true' }).federationTraces).toBe(true);
+      expect(loadConfig({ FEDERATION_TRACES: 'false' }).federationTraces).toBe(false);
+    });
+
+    it('reads METRICS_TOKEN (unset = open /metrics)', () => {
+      expect(loadConfig({}).metricsToken).toBeNull();
+      expect(loadConfig({ METRICS_TOKEN: 'scrape-me' }).metricsToken).toBe('scrape-me');
+    });
   });
 });

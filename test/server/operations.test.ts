@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { waitFor } from '../support/childServer';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 
 describe('health, readiness and metrics', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ env: { TASK_COUNT_INTERVAL_MS: '50' } });
   });
   afterAll(() => t.close());
 
@@ -19,6 +20,10 @@ describe('health, readiness and metrics', () => {
   it('exposes the listed Prometheus series after a create', async () => {
     await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
     await t.client.request('query Voices { voices { id } }');
+    // Task counts are sampled on their own timer (TASK_COUNT_INTERVAL_MS), not by the scrape.
+    await waitFor('the task count to include the create', async () =>
+      (await (await fetch(`${t.server.origin}/metrics`)).text()).includes('lipsync_tasks_total{status="submitted"}'),
+    );
     const res = await fetch(`${t.server.origin}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
@@ -154,7 +159,7 @@ describe('upstream callbacks (PUBLIC_URL)', () => {
 describe('production mode', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { NODE_ENV: 'production' } });
+    t = await startTestServer({ env: { NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' } });
   });
   afterAll(() => t.close());
 

@@ -3,7 +3,7 @@ import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '.
 describe('upstream failures on createLipSync', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ fake: { apiKey: 'secret-aggregator-key' }, env: { KLING_TIMEOUT_MS: '400', NODE_ENV: 'production' } });
+    t = await startTestServer({ fake: { apiKey: 'secret-aggregator-key' }, env: { KLING_TIMEOUT_MS: '400', NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' } });
   });
   afterAll(() => t.close());
   afterEach(() => t.fake.reset());

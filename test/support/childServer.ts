@@ -39,6 +39,7 @@ export function childEnv(fake: FakeKling | null, databaseFile: string, extra: Re
     DATABASE_URL: `file:${databaseFile}`,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    ALLOW_ANONYMOUS: 'true',
     KLING_TIMEOUT_MS: '2000',
     KLING_RATE_LIMIT_RPS: '1000',
     ...(fake ? { KLING_BASE_URL: fake.url, KLING_API_KEY: fake.auth.kind === 'apiKey' ? fake.auth.apiKey : FAKE_KLING_API_KEY } : {}),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { redactDatabaseUrl } from '../../src/store/redactDatabaseUrl';
+import { redactUrl } from '../../src/redactUrl';
 
 /** The PostgreSQL the tests use; never skipped: an unreachable server fails the tests with how to start it. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -25,7 +25,7 @@ async function connectAdmin(): Promise<Client> {
     await client.end().catch(() => undefined);
     const cause = error instanceof AggregateError ? error.errors[0] : error;
     throw new Error(
-      `PostgreSQL is not reachable at ${redactDatabaseUrl(TEST_DATABASE_URL)} (${(cause as Error).message}). ` +
+      `PostgreSQL is not reachable at ${redactUrl(TEST_DATABASE_URL)} (${(cause as Error).message}). ` +
         `Start it with: ${START_HINT} (or point TEST_DATABASE_URL at another server)`,
     );
   }

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config';
 import type { Coordination } from '../../src/coordination';
 import { redisCoordination } from '../../src/coordination/redis';
 import { createLogger } from '../../src/logger';
-import { redactDatabaseUrl } from '../../src/store/redactDatabaseUrl';
+import { redactUrl } from '../../src/redactUrl';
 
 /** The Redis the tests use; never skipped: an unreachable server fails the tests with how to start it. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -92,7 +92,7 @@ async function connectAdmin(): Promise<Redis> {
   } catch (error) {
     admin.disconnect();
     throw new Error(
-      `Redis is not reachable at ${redactDatabaseUrl(TEST_REDIS_URL)} (${(error as Error).message}). ` +
+      `Redis is not reachable at ${redactUrl(TEST_REDIS_URL)} (${(error as Error).message}). ` +
         `Start it with: ${START_HINT} (or point TEST_REDIS_URL at another server)`,
     );
   }
