@@ -38,6 +38,15 @@ export interface Config {
   /** how often orphaned `submitting` rows are looked at */
   reconcileIntervalMs: number;
   shutdownGraceMs: number;
+  /** slow clients: a request's headers, and the whole request, must arrive within these */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  /** open TCP connections at most (upgraded WebSockets included); more are dropped */
+  maxConnections: number;
+  /** open WebSockets at most; more upgrades are refused */
+  wsMaxConnections: number;
+  /** operations in progress on one WebSocket at most */
+  wsMaxOperationsPerSocket: number;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +145,11 @@ const variables = {
   POLL_MAX_MS: positiveInt().default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt().default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt().default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt().default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt().default(60_000),
+  MAX_CONNECTIONS: positiveInt().default(25_000),
+  WS_MAX_CONNECTIONS: positiveInt().default(20_000),
+  WS_MAX_OPERATIONS_PER_SOCKET: positiveInt().default(100),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -183,6 +197,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const v = parseVariables(env);
   const production = v.NODE_ENV === 'production';
   if (v.POLL_MAX_MS < v.POLL_MIN_MS) throw new ConfigError('POLL_MAX_MS', 'must not be below POLL_MIN_MS');
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', 'must not be above HTTP_REQUEST_TIMEOUT_MS');
+  }
   return Object.freeze({
     port: v.PORT,
     host: v.HOST,
@@ -208,5 +225,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMaxMs: v.POLL_MAX_MS,
     reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    httpHeadersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+    maxConnections: v.MAX_CONNECTIONS,
+    wsMaxConnections: v.WS_MAX_CONNECTIONS,
+    wsMaxOperationsPerSocket: v.WS_MAX_OPERATIONS_PER_SOCKET,
   });
 }
