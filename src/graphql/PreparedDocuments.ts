@@ -39,7 +39,7 @@ export class PreparedDocuments {
     this.rules = [...specifiedRules, ...options.rules];
     this.maxCachedLength = options.maxCachedLength ?? 64 * 1024;
     this.entries = new LRUCache<string, DocumentNode>({
-      maxSize: options.maxBytes ?? 32 * 1024 * 1024,
+      maxSize: options.maxBytes ?? 16 * 1024 * 1024,
       sizeCalculation: (document) => estimatedBytes(document),
     });
   }

@@ -76,7 +76,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       wss.handleUpgrade(req, socket, head, (ws) => ws.close(CloseCode.Forbidden, 'Forbidden'));
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.emit('connection', ws, req);
+      // graphql-ws prints every socket error to stderr with its stack; `ws` has already closed the socket with
+      // the fitting code (1009 for an oversized message), so one log line without the stack is what remains.
+      ws.removeAllListeners('error');
+      ws.on('error', (error: Error & { code?: string }) => options.log.warn({ code: error.code, reason: error.message }, 'websocket closed on a protocol error'));
+    });
   });
   const authenticates = (authorization: string, req: IncomingMessage): boolean => {
     try {
