@@ -18,7 +18,7 @@ export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
  * its Apollo middleware cost more than everything else we do per request).
  *
  * The caller is authenticated before anything of the body is read: a refused request costs no parsing and no
- * cache entry, however large or numerous (docs of the attack: issue 11, "unauthenticated memory exhaustion").
+ * cache entry, however large or numerous (test/hardening/memory.test.ts sends thousands).
  * Apollo still words the refusal — it builds the context before it looks at the body, so given none it answers
  * the failed context exactly as before, through the shared error formatter — and Node discards the unread body.
  */
