@@ -23,7 +23,7 @@ describe('authentication before the body (AUTH_TOKENS)', () => {
       JSON.stringify({ query: `{ voices { id } } #${'x'.repeat(9 * 1024 * 1024)}` }), // would be 413 if it were read
     ];
     for (const body of bodies) {
-      for (const headers of [{}, { authorization: 'Bearer wrong' }]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong' }] as Array<Record<string, string>>) {
         const res = await post(body, headers);
         expect(res.status).toBe(401);
         expect(res.body.errors).toEqual([expect.objectContaining(refusal)]);
