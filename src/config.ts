@@ -45,6 +45,15 @@ export interface Config {
   metricsToken: string | null;
   /** how often lipsync_tasks_total is recounted (a scrape never counts) */
   taskCountIntervalMs: number;
+  /** slow clients: a request's headers, and the whole request, must arrive within these */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  /** open TCP connections at most (upgraded WebSockets included); more are dropped */
+  maxConnections: number;
+  /** open WebSockets at most; more upgrades are refused */
+  wsMaxConnections: number;
+  /** operations in progress on one WebSocket at most */
+  wsMaxOperationsPerSocket: number;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +186,11 @@ const variables = {
   FEDERATION_TRACES: z.enum(['true', 'false']).optional(),
   METRICS_TOKEN: nonEmpty.optional(),
   TASK_COUNT_INTERVAL_MS: positiveInt().default(15_000),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt().default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt().default(60_000),
+  MAX_CONNECTIONS: positiveInt().default(25_000),
+  WS_MAX_CONNECTIONS: positiveInt().default(20_000),
+  WS_MAX_OPERATIONS_PER_SOCKET: positiveInt().default(100),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -224,6 +238,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const v = parseVariables(env);
   const production = v.NODE_ENV === 'production';
   if (v.POLL_MAX_MS < v.POLL_MIN_MS) throw new ConfigError('POLL_MAX_MS', 'must not be below POLL_MIN_MS');
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', 'must not be above HTTP_REQUEST_TIMEOUT_MS');
+  }
   return Object.freeze({
     port: v.PORT,
     host: v.HOST,
@@ -252,5 +269,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     federationTraces: v.FEDERATION_TRACES ? v.FEDERATION_TRACES === 'true' : !production,
     metricsToken: v.METRICS_TOKEN ?? null,
     taskCountIntervalMs: v.TASK_COUNT_INTERVAL_MS,
+    httpHeadersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+    maxConnections: v.MAX_CONNECTIONS,
+    wsMaxConnections: v.WS_MAX_CONNECTIONS,
+    wsMaxOperationsPerSocket: v.WS_MAX_OPERATIONS_PER_SOCKET,
   });
 }

@@ -163,7 +163,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   await apollo.start();
 
-  const httpContext = (req: IncomingMessage) => contextFor(authenticator.tenantOfRequest(req), headerValue(req, 'idempotency-key'));
+  const httpContext = (req: IncomingMessage) => contextFor(authenticator.tenantOf(req.headers.authorization, 'http'), headerValue(req, 'idempotency-key'));
   // One parse/validation cache for the fast lane and WebSockets. Introspection is refused here when it is off;
   // the fast lane leaves introspection operations to Apollo either way.
   const documents = new PreparedDocuments({
@@ -177,16 +177,21 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     formatError,
     recorder,
     production: config.production,
-    context: httpContext,
   });
   const graphql = createGraphQLHttpHandler({
     server: apollo,
     bodyLimit: BODY_LIMIT,
     context: async (req: IncomingMessage) => httpContext(req),
-    fastLane: (req, res, body) => fastLane.handle(req, res, body),
+    fastLane: (req, res, body, context) => fastLane.handle(req, res, body, context),
   });
   const httpServer = createHttpServer(
-    { keepAliveTimeout: 65_000 },
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default, which would stretch them by up to 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(config.httpHeadersTimeoutMs, config.httpRequestTimeoutMs) / 4),
+    },
     createRouter({
       graphqlPath: GRAPHQL_PATH,
       graphql,
@@ -197,6 +202,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },
     }),
   );
+  httpServer.maxConnections = config.maxConnections;
   const subscriptions = startSubscriptionServer({
     httpServer,
     schema,
@@ -204,6 +210,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     log,
     formatError,
     documents,
+    recorder,
+    maxPayload: BODY_LIMIT,
+    maxSockets: config.wsMaxConnections,
+    maxOperationsPerSocket: config.wsMaxOperationsPerSocket,
     context: (authorization) => contextFor(authenticator.tenantOf(authorization, 'ws'), null),
   });
 

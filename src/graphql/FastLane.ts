@@ -20,10 +20,6 @@ export interface FastLaneOptions {
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   recorder: OperationRecorder;
   production: boolean;
-  /** builds the request's context; throwing (e.g. UNAUTHENTICATED) leaves the request to Apollo */
-  context: (req: IncomingMessage) => RequestContext;
-  /** distinct operations remembered */
-  capacity?: number;
 }
 
 interface PreparedOperation {
@@ -46,31 +42,21 @@ const INTROSPECTION = /\b__(schema|type)\b/;
  * The hot path for what web apps send over and over: a JSON POST of an operation already seen. Parsing and
  * validation (with Apollo's rules and the query limits) happen once per distinct operation; afterwards a
  * request is only context, execute, format. Everything else — GET, persisted queries, batches, invalid or
- * introspection operations, auth failures, multipart or graphql-response+json answers, federation traces —
+ * introspection operations, multipart or graphql-response+json answers, federation traces —
  * goes through Apollo's full pipeline, which stays the reference for behaviour (its own test suite runs
  * against our HTTP layer). The profile that motivated it: Apollo's per-request pipeline was most of the
- * cost of a read.
+ * cost of a read. The caller has authenticated the request already (its context is given), and the only
+ * cache is the shared, byte-bounded PreparedDocuments: picking the operation out of a document is cheap.
  */
 export class FastLane {
-  private readonly prepared = new Map<string, PreparedOperation | null>();
-  private readonly capacity: number;
-
-  constructor(private readonly options: FastLaneOptions) {
-    this.capacity = options.capacity ?? 1000;
-  }
+  constructor(private readonly options: FastLaneOptions) {}
 
   /** Answers the request and returns true, or returns false (having written nothing) for Apollo to answer. */
-  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<boolean> {
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, context: RequestContext): Promise<boolean> {
     if (req.method !== 'POST' || !acceptsPlainJson(req) || req.headers['apollo-federation-include-trace']) return false;
     if (!isPlainOperation(body)) return false;
     const operation = this.prepare(body.query, body.operationName ?? null);
     if (!operation) return false;
-    let context: RequestContext;
-    try {
-      context = this.options.context(req);
-    } catch {
-      return false;
-    }
     const started = process.hrtime.bigint();
     const result = (await execute({
       schema: this.options.schema,
@@ -97,18 +83,8 @@ export class FastLane {
     return true;
   }
 
-  /** Parsed and validated once; null (also remembered) when Apollo should answer this operation. */
+  /** The operation to execute, or null when Apollo should answer this one. */
   private prepare(query: string, operationName: string | null): PreparedOperation | null {
-    const key = operationName === null ? query : `${operationName}\u0000${query}`;
-    const known = this.prepared.get(key);
-    if (known !== undefined) return known;
-    const operation = this.compile(query, operationName);
-    if (this.prepared.size >= this.capacity) this.prepared.delete(this.prepared.keys().next().value as string);
-    this.prepared.set(key, operation);
-    return operation;
-  }
-
-  private compile(query: string, operationName: string | null): PreparedOperation | null {
     if (INTROSPECTION.test(query)) return null; // Apollo decides whether introspection is allowed
     const { document } = this.options.documents.get(query);
     if (!document) return null; // Apollo words the errors

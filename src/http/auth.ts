@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { UnauthenticatedError } from '../errors';
 import type { Metrics } from '../metrics';
@@ -38,7 +37,6 @@ export interface AuthenticatorOptions {
  */
 export class Authenticator {
   private readonly table: ReadonlyArray<{ digest: Buffer; tenant: string }> | null;
-  private readonly requests = new WeakMap<IncomingMessage, { tenant: string } | { error: unknown }>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.table = options.tokens ? [...options.tokens].map(([token, tenant]) => ({ digest: tokenDigest(token), tenant })) : null;
@@ -52,24 +50,6 @@ export class Authenticator {
     this.options.metrics.authFailures.inc({ transport });
     this.options.log.warn({ transport, reason: token === null ? 'no bearer token' : 'unknown token' }, 'authentication failed');
     throw new UnauthenticatedError();
-  }
-
-  /**
-   * An HTTP request's tenant. The fast lane and then Apollo may both build one request's context: the answer is
-   * kept with the request, so a failure is logged and counted once.
-   */
-  tenantOfRequest(req: IncomingMessage): string {
-    let outcome = this.requests.get(req);
-    if (!outcome) {
-      try {
-        outcome = { tenant: this.tenantOf(req.headers.authorization, 'http') };
-      } catch (error) {
-        outcome = { error };
-      }
-      this.requests.set(req, outcome);
-    }
-    if ('error' in outcome) throw outcome.error;
-    return outcome.tenant;
   }
 
   /** Walks the whole table whatever matches, so the time taken does not tell where (or whether) a token sits. */

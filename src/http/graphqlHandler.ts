@@ -4,35 +4,34 @@ import { BodyTooLargeError, readBody } from './readBody';
 
 export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
+  /** the request's context; throwing (e.g. UNAUTHENTICATED) refuses the request before its body is read */
   context: (req: IncomingMessage) => Promise<TContext>;
   /** largest accepted request body in bytes */
   bodyLimit: number;
   /** tried first with the parsed body; answers and returns true, or leaves the request to Apollo */
-  fastLane?: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<boolean>;
+  fastLane?: (req: IncomingMessage, res: ServerResponse, body: unknown, context: TContext) => Promise<boolean>;
 }
 
 /**
  * Apollo Server on bare `node:http`: the whole integration is turning a request into Apollo's
  * HTTPGraphQLRequest and its answer back. No framework sits in between (see PERF-ANCHORS: Express and
  * its Apollo middleware cost more than everything else we do per request).
+ *
+ * The caller is authenticated before anything of the body is read: a refused request costs no parsing and no
+ * cache entry, however large or numerous (test/hardening/memory.test.ts sends thousands).
+ * Apollo still words the refusal — it builds the context before it looks at the body, so given none it answers
+ * the failed context exactly as before, through the shared error formatter — and Node discards the unread body.
  */
 export function createGraphQLHttpHandler<TContext extends BaseContext>(options: GraphQLHttpHandlerOptions<TContext>) {
   const { server, context, bodyLimit, fastLane } = options;
-  return async function handleGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: unknown;
-    try {
-      body = await parseBody(req, bodyLimit);
-    } catch (error) {
-      return sendRequestError(res, error instanceof BodyTooLargeError ? 413 : 400, errorMessage(error));
-    }
-    if (fastLane && (await fastLane(req, res, body))) return;
+  const answer = async (req: IncomingMessage, res: ServerResponse, body: unknown, context: () => Promise<TContext>): Promise<void> => {
     const httpGraphQLRequest: HTTPGraphQLRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       headers: toHeaderMap(req),
       search: searchOf(req.url),
       body,
     };
-    const response = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => context(req) });
+    const response = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
     if (response.body.kind === 'complete') {
@@ -41,6 +40,22 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(options: 
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+  return async function handleGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let contextValue: TContext;
+    try {
+      contextValue = await context(req);
+    } catch (error) {
+      return answer(req, res, undefined, () => Promise.reject(error));
+    }
+    let body: unknown;
+    try {
+      body = await parseBody(req, bodyLimit);
+    } catch (error) {
+      return sendRequestError(res, error instanceof BodyTooLargeError ? 413 : 400, errorMessage(error));
+    }
+    if (fastLane && (await fastLane(req, res, body, contextValue))) return;
+    return answer(req, res, body, async () => contextValue);
   };
 }
 
