@@ -1,5 +1,5 @@
 /**
- * The upstream's JSON, declared once (see ../shared/kling-upstream.md).
+ * The upstream's JSON, declared once (see docs/kling.md).
  * Nothing outside src/upstream and src/mappers imports these names.
  */
 
