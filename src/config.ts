@@ -11,6 +11,8 @@ export interface UpstreamConfig {
   rateLimitRps: number;
   /** open sockets to the upstream at most (one keep-alive agent) */
   maxSockets: number;
+  /** circuit breaker: outages in a row (within 30 s) that open it, and how long it stays open; default 10 and 30 s */
+  breaker?: { failures: number; halfOpenAfterMs: number };
 }
 
 export interface Config {
@@ -136,6 +138,8 @@ const variables = {
   POLL_MAX_MS: positiveInt().default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt().default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt().default(10_000),
+  KLING_BREAKER_FAILURES: positiveInt(1_000).default(10),
+  KLING_BREAKER_OPEN_MS: positiveInt(30_000).default(30_000),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -201,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: v.KLING_TIMEOUT_MS,
       rateLimitRps: v.KLING_RATE_LIMIT_RPS,
       maxSockets: v.KLING_MAX_SOCKETS,
+      breaker: { failures: v.KLING_BREAKER_FAILURES, halfOpenAfterMs: v.KLING_BREAKER_OPEN_MS },
     }),
     freshnessMs: v.TASK_FRESHNESS_MS,
     idempotencyTtlMs: Math.round(v.IDEMPOTENCY_TTL_HOURS * 3_600_000),

@@ -23,7 +23,8 @@ export interface KlingVideo {
 
 export interface KlingTaskData {
   task_id: string;
-  task_status: KlingTaskStatus;
+  /** one of KlingTaskStatus when documented; Kling may send others (docs/kling.md, "Answer envelope") */
+  task_status: string;
   task_status_msg?: string;
   task_info?: {
     parent_video?: KlingVideo;

@@ -199,15 +199,16 @@ describe('HttpTransport', () => {
       const server = await startServer(staleAfterFirst);
       const metrics = new Metrics();
       const client = klingClientFor(server, metrics);
-      await client.getLipSync('1');
+      await client.getLipSync(task.task_id);
 
-      const answer = await client.getLipSync('2');
+      const answer = await client.getLipSync(task.task_id);
 
       expect(answer.data.task_id).toBe(task.task_id);
+      const path = `/v1/videos/lip-sync/${task.task_id}`;
       expect(server.requests.map((r) => [r.path, r.nthOnSocket])).toEqual([
-        ['/v1/videos/lip-sync/1', 1],
-        ['/v1/videos/lip-sync/2', 2],
-        ['/v1/videos/lip-sync/2', 1],
+        [path, 1],
+        [path, 2],
+        [path, 1],
       ]);
       const samples = (await metrics.upstreamRequests.get()).values.map((v) => [v.labels.endpoint, v.labels.code, v.value]);
       expect(samples).toEqual([['get', '0', 2]]);
@@ -272,7 +273,7 @@ describe('KlingClient over HttpTransport', () => {
 
   it('sends a User-Agent of its own and asks for no compression', async () => {
     const server = await startServer((_req, res) => ok(res));
-    await klingClientFor(server).getLipSync('1');
+    await klingClientFor(server).getLipSync(task.task_id);
     expect(server.requests[0].headers['user-agent']).toBe('lipsync-graph');
     expect(server.requests[0].headers['accept-encoding']).toBeUndefined();
   });
