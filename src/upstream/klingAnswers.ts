@@ -67,8 +67,9 @@ export function readKlingTaskList(value: unknown): TaskListReading | null {
     tasks.push(reading.task);
   }
   if (contradicted.size === 0) return { tasks, problems };
-  for (const id of contradicted) problems.push(`task_id ${id} is named by two different tasks`);
-  return { tasks: tasks.filter((task) => !contradicted.has(task.task_id)), problems };
+  const kept = tasks.filter((task) => !contradicted.has(task.task_id));
+  for (const task of tasks) if (contradicted.has(task.task_id)) problems.push(`task_id ${task.task_id} is named by two different tasks`);
+  return { tasks: kept, problems };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
