@@ -173,6 +173,19 @@ describe('fault matrix through the server', () => {
     });
   });
 
+  it('an unknown task_status on GET leaves a PROCESSING task PROCESSING (never moved back), with a warning', async () => {
+    const created = await createTask();
+    await waitFor('the task to be PROCESSING in the store', async () => (await t.server.store.getByUpstreamId(created.id))?.state === 'processing', 10_000);
+    t.fake.inject({ unknownStatus: true }, { endpoint: 'get', times: Infinity });
+    const seen = t.fake.count('get');
+    await waitFor('two more GETs', () => t.fake.count('get') >= seen + 2, 10_000);
+
+    const res = await t.client.request(TASK_QUERY, { id: created.id });
+    expect(res.body.data?.lipSyncTask).toEqual({ id: created.id, status: 'PROCESSING' });
+    expect((await t.server.store.getByUpstreamId(created.id))?.state).toBe('processing');
+    expect(t.logs()).toContain('unknown task_status');
+  });
+
   describe('in the list (the reconciler)', () => {
     /** A create whose answer is lost: the row stays `submitting` until the reconciler finds it in the list. */
     async function lostCreate(): Promise<string> {
