@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../src/config';
 import { waitFor } from '../support/childServer';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 
@@ -51,6 +52,14 @@ describe('circuit breaker around Kling', () => {
     expect(body.data?.createLipSync).toMatchObject({ status: 'SUBMITTED' });
     for (let i = 0; i < 3; i++) expect((await create()).errors).toBeUndefined();
     expect(t.logs()).toContain('circuit closed');
+  });
+});
+
+describe('breaker configuration', () => {
+  it('defaults to 10 outages and a 30 s pause, and refuses a pause over 30 s naming the variable', () => {
+    expect(loadConfig({}).upstream.breaker).toEqual({ failures: 10, halfOpenAfterMs: 30_000 });
+    expect(() => loadConfig({ KLING_BREAKER_OPEN_MS: '60000' })).toThrow(/KLING_BREAKER_OPEN_MS must be between 1 and 30000/);
+    expect(() => loadConfig({ KLING_BREAKER_FAILURES: 'many' })).toThrow(/KLING_BREAKER_FAILURES must be a whole number/);
   });
 });
 

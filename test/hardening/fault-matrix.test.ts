@@ -274,6 +274,14 @@ describe('fault matrix at the client boundary (what GET and list failures carry)
     expect(error.extensions).toMatchObject({ ...expected });
   });
 
+  it('a create answered about another task is an unknown outcome: not re-sent, left for reconciliation', async () => {
+    fake.inject({ mismatchedTaskId: true }, { endpoint: 'create' });
+    const body = { input: { video_id: '817067112967086149', mode: 'audio2video', audio_type: 'url', audio_url: 'https://cdn.example.com/a.mp3' }, external_task_id: 'rec-mine' } as const;
+    const error = await failure(client.createLipSync(body));
+    expect([error.code, error.retryable, error.outcomeUnknown]).toEqual(['UPSTREAM_UNAVAILABLE', true, true]);
+    expect([fake.count('create'), fake.tasks.taskByExternalId('rec-mine')?.task_status]).toEqual([1, 'submitted']);
+  });
+
   it('a GET with an unknown task_status is passed on as it is (the mapper keeps the last known state)', async () => {
     const { data } = await client.createLipSync({ input: { video_id: '817067112967086149', mode: 'audio2video', audio_type: 'url', audio_url: 'https://cdn.example.com/a.mp3' } });
     fake.inject({ unknownStatus: 'queueing' }, { endpoint: 'get' });
