@@ -12,6 +12,8 @@ export interface UpstreamConfig {
   rateLimitRps: number;
   /** open sockets to the upstream at most (one keep-alive agent) */
   maxSockets: number;
+  /** circuit breaker: outages in a row (within 30 s) that open it, and how long it stays open; default 10 and 30 s */
+  breaker?: { failures: number; halfOpenAfterMs: number };
 }
 
 export interface Config {
@@ -191,6 +193,8 @@ const variables = {
   MAX_CONNECTIONS: positiveInt().default(25_000),
   WS_MAX_CONNECTIONS: positiveInt().default(20_000),
   WS_MAX_OPERATIONS_PER_SOCKET: positiveInt().default(100),
+  KLING_BREAKER_FAILURES: positiveInt(1_000).default(10),
+  KLING_BREAKER_OPEN_MS: positiveInt(30_000).default(30_000),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -259,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: v.KLING_TIMEOUT_MS,
       rateLimitRps: v.KLING_RATE_LIMIT_RPS,
       maxSockets: v.KLING_MAX_SOCKETS,
+      breaker: { failures: v.KLING_BREAKER_FAILURES, halfOpenAfterMs: v.KLING_BREAKER_OPEN_MS },
     }),
     freshnessMs: v.TASK_FRESHNESS_MS,
     idempotencyTtlMs: Math.round(v.IDEMPOTENCY_TTL_HOURS * 3_600_000),

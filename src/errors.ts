@@ -91,7 +91,7 @@ interface UpstreamCodeRule {
   createRetryable: boolean;
 }
 
-/** ../shared/kling-upstream.md, "Errors": branch on the envelope code, not the HTTP status. */
+/** docs/kling.md, "Error codes": branch on the envelope code, not the HTTP status. */
 const UPSTREAM_CODE_RULES: readonly UpstreamCodeRule[] = [
   { from: 1000, to: 1004, code: ErrorCode.UPSTREAM_AUTH_FAILED, retryable: false, createRetryable: false },
   { from: 1100, to: 1102, code: ErrorCode.UPSTREAM_QUOTA_EXHAUSTED, retryable: false, createRetryable: false },

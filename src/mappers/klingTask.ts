@@ -1,17 +1,27 @@
 import type { AcceptedState, TaskSnapshot, VideoInfo } from '../domain/task';
 import type { KlingTaskData, KlingTaskStatus, KlingVideo } from '../upstream/kling.types';
+import { isKnownTaskStatus } from '../upstream/klingAnswers';
 
-const STATE_OF: Record<KlingTaskStatus, AcceptedState> = {
+const STATE_OF: Readonly<Record<KlingTaskStatus, AcceptedState>> = {
   submitted: 'submitted',
   processing: 'processing',
   succeed: 'succeeded',
   failed: 'failed',
 };
 
-/** An upstream task object in our terms. Tolerates what the upstream leaves out (task_info, task_result, durations). */
+/** Whether the task's status is one docs/kling.md documents; an unknown one must not move a stored task. */
+export function hasKnownStatus(data: KlingTaskData): boolean {
+  return isKnownTaskStatus(data.task_status);
+}
+
+/**
+ * An upstream task object in our terms. Tolerates what the upstream leaves out (task_info, task_result, durations).
+ * An undocumented status reads as `submitted`: a create's answer or a list entry proves at least that Kling
+ * accepted the task. A stored task is not moved by one at all (see hasKnownStatus).
+ */
 export function fromKlingTask(data: KlingTaskData): TaskSnapshot {
-  const state = STATE_OF[data.task_status];
-  if (!state) throw new Error(`unknown upstream task_status "${String(data.task_status).slice(0, 40)}"`);
+  const status = data.task_status;
+  const state = isKnownTaskStatus(status) ? STATE_OF[status] : 'submitted';
   return {
     upstreamId: String(data.task_id),
     state,

@@ -47,6 +47,8 @@ export interface ListResult {
 
 /** How often a request waiting on another's submission looks at the store again. */
 const SETTLE_POLL_MS = 100;
+/** A read of a live task waits at most this long for the upstream, well inside a router's subgraph timeout. */
+const READ_REFRESH_BUDGET_MS = 2_000;
 
 /**
  * The rules of lip-sync tasks: create (write-ahead intent, idempotency, one upstream call), get (fresh
@@ -108,13 +110,24 @@ export class LipSyncService {
     }
     this.options.watcher.track(record);
     if (this.options.now() - record.checkedAt <= this.options.freshnessMs) return record;
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), READ_REFRESH_BUDGET_MS);
+    });
+    const refresh = this.options.watcher.refresh(upstreamId);
     try {
-      const fresh = await this.options.watcher.refresh(upstreamId);
-      return fresh === null ? null : fresh;
+      const fresh = await Promise.race([refresh, budget]);
+      if (fresh !== 'late') return fresh;
+      // The refresh goes on (its result lands in the store); this caller should not wait out upstream timeouts.
+      refresh.catch(() => undefined);
+      this.options.log.warn({ taskId: upstreamId }, 'refresh is slow; serving the stored task');
+      return record;
     } catch (error) {
       // A slightly old answer beats no answer: the watcher keeps trying.
       this.options.log.warn({ taskId: upstreamId, err: describe(error) }, 'refresh failed; serving the stored task');
       return record;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

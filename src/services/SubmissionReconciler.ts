@@ -129,8 +129,11 @@ export class SubmissionReconciler {
     const wanted = new Set(records.map((r) => r.id));
     const oldest = Math.min(...records.map((r) => r.recordedAt)) - clockSkewMs;
     const found = new Map<string, Match>();
+    let trusted = true;
     for (let page = 1; page <= maxPages; page++) {
       const answer = await kling.listLipSync(page, pageSize);
+      // A task the client had to leave out could be one we look for: its absence then proves nothing.
+      if (answer.unreadable) trusted = false;
       for (const task of answer.data) {
         const snapshot = fromKlingTask(task);
         if (snapshot.externalTaskId && wanted.has(snapshot.externalTaskId)) {
@@ -139,7 +142,8 @@ export class SubmissionReconciler {
       }
       if (found.size === wanted.size) return { matches: found, complete: true };
       const pageOldest = Math.min(...answer.data.map((t) => Number(t.created_at) || Infinity));
-      if (answer.data.length < pageSize || pageOldest < oldest) return { matches: found, complete: true };
+      const pageLength = answer.data.length + (answer.unreadable ?? 0);
+      if (pageLength < pageSize || pageOldest < oldest) return { matches: found, complete: trusted };
     }
     return { matches: found, complete: false };
   }

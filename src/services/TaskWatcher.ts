@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isTerminal, type TaskRecord } from '../domain/task';
 import { ErrorCode, UpstreamError } from '../errors';
-import { fromKlingTask } from '../mappers/klingTask';
+import { fromKlingTask, hasKnownStatus } from '../mappers/klingTask';
 import type { Metrics } from '../metrics';
 import type { TaskStore } from '../store/TaskStore';
 import type { KlingApi } from '../upstream/KlingApi';
@@ -134,6 +134,8 @@ export class TaskWatcher {
       if (error instanceof UpstreamError && error.code === ErrorCode.NOT_FOUND) return null;
       throw error;
     }
+    // An undocumented status is no news: the task keeps its last known state (the client logged a warning).
+    if (!hasKnownStatus(answer.data)) return store.getByUpstreamId(upstreamId);
     const result = await store.applySnapshot(fromKlingTask(answer.data), answer.requestId, now());
     if (!result) return null;
     if (result.changed) hub.publish(result.record);

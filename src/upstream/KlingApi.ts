@@ -4,6 +4,8 @@ export interface UpstreamAnswer<T> {
   data: T;
   /** the upstream's request_id: what its support asks for */
   requestId: string | null;
+  /** list only: entries left out because they could not be trusted (so "not in the list" proves nothing) */
+  unreadable?: number;
 }
 
 /**

@@ -6,10 +6,12 @@ import type { Metrics, UpstreamEndpoint } from '../metrics';
 import type { KlingApi, UpstreamAnswer } from './KlingApi';
 import { HttpTransport, TransportError } from './httpTransport';
 import type { KlingCreateBody, KlingEnvelope, KlingTaskData } from './kling.types';
+import { isKnownTaskStatus, readKlingTask, readKlingTaskList } from './klingAnswers';
 import { KlingTokenSigner } from './KlingTokenSigner';
 import type { RateLimiter } from './RateLimiter';
 import { MAX_ATTEMPTS, backoffMs, shouldRetry } from './retryPolicy';
-import { type TransportFailure, rejectedByKling, transportError } from './upstreamErrors';
+import { DEFAULT_BREAKER, UpstreamBreaker, UpstreamCircuitOpenError } from './UpstreamBreaker';
+import { type TransportFailure, rejectedByKling, transportError, untrustedAnswer } from './upstreamErrors';
 
 export interface KlingClientOptions {
   config: UpstreamConfig;
@@ -22,12 +24,14 @@ export interface KlingClientOptions {
   now?: () => number;
 }
 
-interface UpstreamRequest {
+interface UpstreamRequest<T> {
   endpoint: UpstreamEndpoint;
   method: 'GET' | 'POST';
   /** under the base URL, e.g. /v1/videos/lip-sync/123 */
   path: string;
   body?: string;
+  /** checks the envelope's data and turns it into the answer; throws an UpstreamError when it cannot be trusted */
+  read: (data: unknown, requestId: string | null) => UpstreamAnswer<T>;
 }
 
 const LIP_SYNC_PATH = '/v1/videos/lip-sync';
@@ -43,6 +47,7 @@ export class KlingClient implements KlingApi {
   private readonly transport: HttpTransport;
   private readonly signer: KlingTokenSigner | null;
   private readonly retryDelayMs: number;
+  private readonly breaker: UpstreamBreaker;
 
   constructor(private readonly options: KlingClientOptions) {
     const { baseUrl, auth, maxSockets } = options.config;
@@ -50,31 +55,73 @@ export class KlingClient implements KlingApi {
     this.transport = new HttpTransport({ baseUrl, maxSockets });
     this.signer = auth.kind === 'jwt' ? new KlingTokenSigner({ ...auth, now: options.now }) : null;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.breaker = new UpstreamBreaker({ ...DEFAULT_BREAKER, ...options.config.breaker }, options.log);
   }
 
   createLipSync(body: KlingCreateBody): Promise<UpstreamAnswer<KlingTaskData>> {
-    return this.call({ endpoint: 'create', method: 'POST', path: LIP_SYNC_PATH, body: JSON.stringify(body) });
+    const read = (data: unknown, requestId: string | null) => {
+      const task = this.readTask(data, 'create', requestId);
+      // An answer about another task than the one asked for: Kling may still have made ours, so the outcome is unknown.
+      const echoed = task.task_info?.external_task_id;
+      if (body.external_task_id !== undefined && echoed != null && echoed !== body.external_task_id) {
+        throw untrustedAnswer('create', 'the answer names another external_task_id', requestId);
+      }
+      return { data: task, requestId };
+    };
+    return this.call({ endpoint: 'create', method: 'POST', path: LIP_SYNC_PATH, body: JSON.stringify(body), read });
   }
 
   getLipSync(taskId: string): Promise<UpstreamAnswer<KlingTaskData>> {
-    return this.call({ endpoint: 'get', method: 'GET', path: `${LIP_SYNC_PATH}/${encodeURIComponent(taskId)}` });
+    const read = (data: unknown, requestId: string | null) => {
+      const task = this.readTask(data, 'get', requestId);
+      // Never let an answer about one task be written onto another (possibly another tenant's).
+      if (task.task_id !== taskId) throw untrustedAnswer('get', 'the answer names another task_id', requestId);
+      return { data: task, requestId };
+    };
+    return this.call({ endpoint: 'get', method: 'GET', path: `${LIP_SYNC_PATH}/${encodeURIComponent(taskId)}`, read });
   }
 
   listLipSync(pageNum: number, pageSize: number): Promise<UpstreamAnswer<KlingTaskData[]>> {
-    return this.call({ endpoint: 'list', method: 'GET', path: `${LIP_SYNC_PATH}?pageNum=${pageNum}&pageSize=${pageSize}` });
+    const read = (data: unknown, requestId: string | null) => {
+      const page = readKlingTaskList(data);
+      if (!page) throw untrustedAnswer('list', 'data is not a list of tasks', requestId);
+      if (page.problems.length > 0) {
+        this.options.log?.warn({ requestId, problems: page.problems.slice(0, 5) }, 'left untrustworthy tasks out of a Kling task list');
+      }
+      for (const task of page.tasks) this.warnOnUnknownStatus(task, requestId);
+      return { data: page.tasks, requestId, unreadable: page.problems.length };
+    };
+    return this.call({ endpoint: 'list', method: 'GET', path: `${LIP_SYNC_PATH}?pageNum=${pageNum}&pageSize=${pageSize}`, read });
   }
 
   async close(): Promise<void> {
     this.transport.close();
   }
 
-  private async call<T>(request: UpstreamRequest): Promise<UpstreamAnswer<T>> {
+  private readTask(data: unknown, endpoint: UpstreamEndpoint, requestId: string | null): KlingTaskData {
+    const reading = readKlingTask(data);
+    if ('problem' in reading) throw untrustedAnswer(endpoint, reading.problem, requestId);
+    this.warnOnUnknownStatus(reading.task, requestId);
+    return reading.task;
+  }
+
+  /** An undocumented status is applied nowhere (see fromKlingTask); the log is where someone learns Kling added one. */
+  private warnOnUnknownStatus(task: KlingTaskData, requestId: string | null): void {
+    if (!isKnownTaskStatus(task.task_status)) {
+      this.options.log?.warn(
+        { taskId: task.task_id, taskStatus: task.task_status.slice(0, 40), requestId },
+        'Kling sent an unknown task_status; the task keeps its last known state',
+      );
+    }
+  }
+
+  private async call<T>(request: UpstreamRequest<T>): Promise<UpstreamAnswer<T>> {
     let resigned = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.send<T>(request, attempt);
+        return await this.breaker.run(() => this.send<T>(request, attempt));
       } catch (error) {
-        if (!(error instanceof UpstreamError) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!(error instanceof UpstreamError) || error instanceof UpstreamCircuitOpenError || attempt >= MAX_ATTEMPTS) throw error;
         // Kling rejected the token before doing anything, so even a create may go again with a fresh one.
         if (this.signer && error.upstream.code === EXPIRED_TOKEN && !resigned) {
           resigned = true;
@@ -94,7 +141,7 @@ export class KlingClient implements KlingApi {
   }
 
   /** One HTTP attempt: exactly one metric sample and one debug line, whatever happens. */
-  private async send<T>(request: UpstreamRequest, attempt: number): Promise<UpstreamAnswer<T>> {
+  private async send<T>(request: UpstreamRequest<T>, attempt: number): Promise<UpstreamAnswer<T>> {
     await this.options.limiter?.acquire();
     const { timeoutMs } = this.options.config;
     const started = performance.now();
@@ -127,7 +174,10 @@ export class KlingClient implements KlingApi {
       if (envelope.code !== 0) {
         throw rejectedByKling({ code: envelope.code, message: envelope.message, requestId, httpStatus }, this.secrets());
       }
-      return { data: envelope.data as T, requestId };
+      outcome = 'untrusted';
+      const answer = request.read(envelope.data, requestId);
+      outcome = '0';
+      return answer;
     } finally {
       const seconds = (performance.now() - started) / 1000;
       this.options.metrics?.observeUpstream(request.endpoint, outcome, seconds);
@@ -138,7 +188,7 @@ export class KlingClient implements KlingApi {
     }
   }
 
-  private headers(request: UpstreamRequest): Record<string, string> {
+  private headers(request: UpstreamRequest<unknown>): Record<string, string> {
     const headers: Record<string, string> = {
       Accept: 'application/json',
       Authorization: `Bearer ${this.credential()}`,

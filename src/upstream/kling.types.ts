@@ -1,5 +1,5 @@
 /**
- * The upstream's JSON, declared once (see ../shared/kling-upstream.md).
+ * The upstream's JSON, declared once (see docs/kling.md).
  * Nothing outside src/upstream and src/mappers imports these names.
  */
 
@@ -23,7 +23,8 @@ export interface KlingVideo {
 
 export interface KlingTaskData {
   task_id: string;
-  task_status: KlingTaskStatus;
+  /** one of KlingTaskStatus when documented; Kling may send others (docs/kling.md, "Answer envelope") */
+  task_status: string;
   task_status_msg?: string;
   task_info?: {
     parent_video?: KlingVideo;

@@ -1,4 +1,5 @@
 import { ErrorCode, UpstreamError, mapUpstreamCode } from '../errors';
+import type { UpstreamEndpoint } from '../metrics';
 
 const MAX_UPSTREAM_TEXT = 300;
 /** whole tags, then any stray bracket of a cut-off tag */
@@ -74,6 +75,21 @@ export function transportError(failure: TransportFailure): UpstreamError {
       return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, message, info(status, message), retryable, !rejectedByGateway);
     }
   }
+}
+
+/**
+ * A `code: 0` answer whose task cannot be trusted (unreadable, or about another task than the one asked for).
+ * Nothing of it is written anywhere. A create answered so may still have made the task: its outcome is unknown.
+ */
+export function untrustedAnswer(endpoint: UpstreamEndpoint, problem: string, requestId: string | null): UpstreamError {
+  const message = `Kling answered with a task that cannot be trusted: ${problem}`;
+  return new UpstreamError(
+    ErrorCode.UPSTREAM_UNAVAILABLE,
+    message,
+    { httpStatus: 200, code: null, message, requestId },
+    true,
+    endpoint === 'create',
+  );
 }
 
 function info(httpStatus: number | null, message: string) {

@@ -2,12 +2,26 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
-import type { KlingAuth, UpstreamConfig } from '../../src/config';
-import type { KlingCreateBody } from '../../src/upstream/kling.types';
-import { KlingRejection } from '../../src/upstream/simulated/KlingRejection';
-import { TaskBook } from '../../src/upstream/simulated/TaskBook';
+import { FakeRejection, FakeTaskLedger, newKlingId, type FakeTaskData } from './fakeTaskLedger';
+
+/*
+ * A fake Kling written from docs/kling.md alone. It imports nothing from src/ (not even types), so a
+ * misreading of Kling's format in src/ fails a test instead of hiding in the fake too.
+ */
 
 export type FakeEndpoint = 'create' | 'get' | 'list';
+
+/** Credentials the fake accepts, in the shape the server's upstream configuration uses. */
+export type FakeAuth = { kind: 'apiKey'; apiKey: string } | { kind: 'jwt'; accessKey: string; secretKey: string };
+
+/** An upstream configuration pointing at the fake (the fields the server's own upstream configuration has). */
+export interface FakeUpstreamConfig {
+  baseUrl: string | null;
+  auth: FakeAuth | null;
+  timeoutMs: number;
+  rateLimitRps: number;
+  maxSockets: number;
+}
 
 /** What the fake does instead of (or before) answering normally. */
 export type FakeFault =
@@ -22,7 +36,18 @@ export type FakeFault =
   /** do the work (a create books the task), then never answer: the "did it go through?" case */
   | { acceptThenHang: true }
   /** answer normally, this much later */
-  | { delayMs: number };
+  | { delayMs: number }
+  /** do the work, then answer HTTP 200 with a cut-off JSON body */
+  | { malformedJson: true }
+  /** do the work, then answer `code: 0` without `data` */
+  | { dataMissing: true }
+  /** do the work, then report an undocumented task_status (list: the first task of the page only) */
+  | { unknownStatus: true | string }
+  /**
+   * do the work, then answer about another task: create and get name a task that is not the one made or asked
+   * for; in a list the first task carries the second one's task_id (a new id when it is alone)
+   */
+  | { mismatchedTaskId: true };
 
 export interface FaultScope {
   /** only requests to this endpoint; default any */
@@ -60,19 +85,50 @@ export interface FakeKlingOptions {
 export const FAKE_KLING_API_KEY = 'fake-kling-api-key';
 
 const LIP_SYNC_PATH = '/v1/videos/lip-sync';
+const UNKNOWN_STATUS = 'paused_for_review';
+
+/** docs/kling.md, "Error codes": the HTTP status and wording Kling pairs with each code. */
+const KLING_CODES: Readonly<Record<number, [httpStatus: number, message: string]>> = {
+  1000: [401, 'Authentication failed'],
+  1001: [401, 'Authorization is empty'],
+  1002: [401, 'Authorization is invalid'],
+  1003: [401, 'Authorization is not yet valid'],
+  1004: [401, 'Authorization has expired'],
+  1100: [429, 'Account exception'],
+  1101: [429, 'Account in arrears'],
+  1102: [429, 'Resource pack exhausted or expired'],
+  1103: [403, 'No permission to access this resource'],
+  1200: [400, 'Invalid request parameters'],
+  1201: [400, 'Invalid parameter value'],
+  1202: [404, 'Invalid request method'],
+  1203: [404, 'Requested resource does not exist'],
+  1300: [400, 'Platform policy triggered'],
+  1301: [400, 'Content safety policy triggered'],
+  1302: [429, 'Too many requests, please slow down'],
+  1303: [429, 'parallel task over resource pack limit'],
+  1304: [429, 'IP allow-list policy triggered'],
+  5000: [500, 'Server internal error'],
+  5001: [503, 'Service temporarily unavailable, please try again later'],
+  5002: [504, 'Server internal timeout'],
+};
+/** Every code docs/kling.md lists, for tests that walk them all. */
+export const KLING_ERROR_CODES: readonly number[] = Object.keys(KLING_CODES).map(Number);
+
 const gatewayPage = (status: number) => {
   const title = `${status} ${http.STATUS_CODES[status] ?? 'Error'}`;
   return `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`;
 };
 
+type Route = { endpoint: 'create' | 'list' } | { endpoint: 'get'; taskId: string };
+
 /**
- * A real HTTP server on 127.0.0.1 that speaks the Kling lip-sync API over a TaskBook, with fault injection.
+ * A real HTTP server on 127.0.0.1 that speaks the Kling lip-sync API, with fault injection.
  * Kept cheap per request (benchmarks use it): no logging, no copies beyond what is recorded.
  */
 export class FakeKling {
   readonly requests: RecordedRequest[] = [];
-  readonly tasks: TaskBook;
-  readonly auth: KlingAuth;
+  readonly tasks: FakeTaskLedger;
+  readonly auth: FakeAuth;
   private readonly server: http.Server;
   private readonly prefix: string;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -88,7 +144,7 @@ export class FakeKling {
         : { kind: 'apiKey', apiKey: options.apiKey ?? FAKE_KLING_API_KEY };
     this.prefix = (options.prefix ?? '').replace(/\/+$/, '');
     this.latencyMs = options.latencyMs ?? 0;
-    this.tasks = new TaskBook({ processingAfterMs: options.processingAfterMs ?? 200, succeedAfterMs: options.succeedAfterMs ?? 600 });
+    this.tasks = new FakeTaskLedger({ processingAfterMs: options.processingAfterMs ?? 200, succeedAfterMs: options.succeedAfterMs ?? 600 });
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -110,7 +166,7 @@ export class FakeKling {
   }
 
   /** An upstream configuration that points at this fake with its credentials. */
-  upstreamConfig(overrides: Partial<UpstreamConfig> = {}): UpstreamConfig {
+  upstreamConfig<T extends Partial<FakeUpstreamConfig>>(overrides: T = {} as T): FakeUpstreamConfig & T {
     return { baseUrl: this.url, auth: this.auth, timeoutMs: 2_000, rateLimitRps: 1_000, maxSockets: 16, ...overrides };
   }
 
@@ -126,7 +182,12 @@ export class FakeKling {
     this.latencyMs = ms;
   }
 
-  /** Back to a fresh fake on the same port: no requests, faults or tasks. */
+  /** Tasks appear in list answers only `ms` after their creation, as Kling's list can lag its create. */
+  setListVisibilityDelay(ms: number): void {
+    this.tasks.listVisibilityDelayMs = ms;
+  }
+
+  /** Back to a fresh fake on the same port: no requests, faults, tasks, latency or list delay. */
   reset(): void {
     this.requests.length = 0;
     this.counts.clear();
@@ -166,24 +227,34 @@ export class FakeKling {
 
     const requestId = randomUUID();
     try {
-      if (fault && 'code' in fault) throw new KlingRejection(fault.code, fault.message, fault.httpStatus);
+      if (fault && 'code' in fault) throw new FakeRejection(fault.code, fault.message ?? KLING_CODES[fault.code]?.[1] ?? `Error ${fault.code}`);
       this.authenticate(req.headers.authorization);
-      if (!route) throw new KlingRejection(1202, `Invalid request method: ${req.method} ${url.pathname}`);
-      const data =
-        route.endpoint === 'create'
-          ? this.tasks.create(body as KlingCreateBody)
-          : route.endpoint === 'get'
-            ? this.tasks.get(route.taskId)
-            : this.tasks.list(pageParam(url, 'pageNum', 1), pageParam(url, 'pageSize', 30));
+      if (!route) throw new FakeRejection(1202, `Invalid request method: ${req.method} ${url.pathname}`);
+      const data = this.answer(route, body, url);
       if (fault && 'acceptThenHang' in fault) return;
-      sendJson(res, 200, { code: 0, message: 'SUCCEED', request_id: requestId, data });
+      if (fault && 'malformedJson' in fault) return sendText(res, 200, JSON.stringify({ code: 0, request_id: requestId, data }).slice(0, 40));
+      const envelope: Record<string, unknown> = { code: 0, message: 'SUCCEED', request_id: requestId, data: spoil(data, fault) };
+      if (fault && 'dataMissing' in fault) delete envelope.data;
+      sendText(res, 200, JSON.stringify(envelope));
     } catch (error) {
-      if (!(error instanceof KlingRejection)) throw error;
-      sendJson(res, error.httpStatus, { code: error.code, message: error.message, request_id: requestId });
+      if (!(error instanceof FakeRejection)) throw error;
+      const httpStatus = (fault && 'httpStatus' in fault && fault.httpStatus) || (KLING_CODES[error.code]?.[0] ?? 500);
+      sendText(res, httpStatus, JSON.stringify({ code: error.code, message: error.message, request_id: requestId }));
     }
   }
 
-  private route(method: string, pathname: string): { endpoint: 'create' | 'list' } | { endpoint: 'get'; taskId: string } | null {
+  private answer(route: Route, body: unknown, url: URL): FakeTaskData | FakeTaskData[] {
+    switch (route.endpoint) {
+      case 'create':
+        return this.tasks.create(body);
+      case 'get':
+        return this.tasks.get(route.taskId);
+      case 'list':
+        return this.tasks.list(pageParam(url, 'pageNum', 1), pageParam(url, 'pageSize', 30));
+    }
+  }
+
+  private route(method: string, pathname: string): Route | null {
     if (!pathname.startsWith(`${this.prefix}${LIP_SYNC_PATH}`)) return null;
     const rest = pathname.slice(this.prefix.length + LIP_SYNC_PATH.length);
     if (rest === '' || rest === '/') {
@@ -203,21 +274,20 @@ export class FakeKling {
     return armed.fault;
   }
 
-  /** Kling's auth codes: 1001 no header, 1000/1002 wrong, 1003 not yet valid, 1004 expired. */
+  /** docs/kling.md, "Hosts and authentication": 1001 no header, 1002 not a Bearer or a bad JWT, 1000 wrong key, 1003/1004 nbf/exp. */
   private authenticate(header: string | undefined): void {
-    if (!header) throw new KlingRejection(1001);
+    if (!header) throw new FakeRejection(1001, KLING_CODES[1001][1]);
     const token = /^Bearer (.+)$/.exec(header)?.[1];
-    if (!token) throw new KlingRejection(1002);
+    if (!token) throw new FakeRejection(1002, KLING_CODES[1002][1]);
     if (this.auth.kind === 'apiKey') {
-      if (token !== this.auth.apiKey) throw new KlingRejection(1000);
+      if (token !== this.auth.apiKey) throw new FakeRejection(1000, KLING_CODES[1000][1]);
       return;
     }
     try {
       jwt.verify(token, this.auth.secretKey, { algorithms: ['HS256'], issuer: this.auth.accessKey });
     } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw new KlingRejection(1004);
-      if (error instanceof jwt.NotBeforeError) throw new KlingRejection(1003);
-      throw new KlingRejection(1002);
+      const code = error instanceof jwt.TokenExpiredError ? 1004 : error instanceof jwt.NotBeforeError ? 1003 : 1002;
+      throw new FakeRejection(code, KLING_CODES[code][1]);
     }
   }
 
@@ -235,6 +305,26 @@ export class FakeKling {
 /** Starts a fake Kling on a random port; close it in afterAll/afterEach. */
 export function startFakeKling(options: FakeKlingOptions = {}): Promise<FakeKling> {
   return new FakeKling(options).listen();
+}
+
+/** The answer's data as a task-status or task-id fault bends it (a list: its first task). */
+function spoil(data: FakeTaskData | FakeTaskData[], fault: FakeFault | undefined): FakeTaskData | FakeTaskData[] {
+  if (!fault) return data;
+  if ('unknownStatus' in fault) {
+    const status = fault.unknownStatus === true ? UNKNOWN_STATUS : fault.unknownStatus;
+    if (!Array.isArray(data)) return { ...data, task_status: status };
+    return data.map((task, i) => (i === 0 ? { ...task, task_status: status } : task));
+  }
+  if ('mismatchedTaskId' in fault) {
+    if (Array.isArray(data)) return data.map((task, i) => (i === 0 ? { ...task, task_id: data[1]?.task_id ?? newKlingId() } : task));
+    const external = data.task_info.external_task_id;
+    return {
+      ...data,
+      task_id: newKlingId(),
+      task_info: { ...data.task_info, ...(external !== undefined && { external_task_id: `other-${external}` }) },
+    };
+  }
+  return data;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -260,8 +350,7 @@ function pageParam(url: URL, name: string, fallback: number): number {
   return value === null ? fallback : Number(value);
 }
 
-function sendJson(res: ServerResponse, status: number, payload: unknown): void {
-  const text = JSON.stringify(payload);
+function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -199,15 +199,16 @@ describe('HttpTransport', () => {
       const server = await startServer(staleAfterFirst);
       const metrics = new Metrics();
       const client = klingClientFor(server, metrics);
-      await client.getLipSync('1');
+      await client.getLipSync(task.task_id);
 
-      const answer = await client.getLipSync('2');
+      const answer = await client.getLipSync(task.task_id);
 
       expect(answer.data.task_id).toBe(task.task_id);
+      const path = `/v1/videos/lip-sync/${task.task_id}`;
       expect(server.requests.map((r) => [r.path, r.nthOnSocket])).toEqual([
-        ['/v1/videos/lip-sync/1', 1],
-        ['/v1/videos/lip-sync/2', 2],
-        ['/v1/videos/lip-sync/2', 1],
+        [path, 1],
+        [path, 2],
+        [path, 1],
       ]);
       const samples = (await metrics.upstreamRequests.get()).values.map((v) => [v.labels.endpoint, v.labels.code, v.value]);
       expect(samples).toEqual([['get', '0', 2]]);
@@ -270,9 +271,27 @@ describe('KlingClient over HttpTransport', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('refuses a task_id sent as a JSON number: it has already lost precision and names another task', async () => {
+    const server = await startServer((_req, res) => {
+      const text = '{"code":0,"message":"SUCCEED","request_id":"r-1","data":{"task_id":817067112967086149,"task_status":"submitted"}}';
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+    const error = await klingClientFor(server).getLipSync(task.task_id).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, message: expect.stringContaining('task_id is not an id string') });
+  });
+
+  it('keeps well-formed tasks of a list page and counts the entries it could not trust', async () => {
+    const server = await startServer((_req, res) =>
+      ok(res, [task, null, { ...task, task_id: '817067112967086150', task_status: 7 }, { ...task, task_id: '817067112967086151', task_info: { external_task_id: 5 } }]),
+    );
+    const answer = await klingClientFor(server).listLipSync(1, 30);
+    expect([answer.data.map((t) => t.task_id), answer.unreadable]).toEqual([[task.task_id], 3]);
+  });
+
   it('sends a User-Agent of its own and asks for no compression', async () => {
     const server = await startServer((_req, res) => ok(res));
-    await klingClientFor(server).getLipSync('1');
+    await klingClientFor(server).getLipSync(task.task_id);
     expect(server.requests[0].headers['user-agent']).toBe('lipsync-graph');
     expect(server.requests[0].headers['accept-encoding']).toBeUndefined();
   });

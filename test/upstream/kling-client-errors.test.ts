@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { FAKE_KLING_API_KEY } from '../support/fakeKling';
 import { UUID, clientFor, useFakeWithClient, textToVideoBody, upstreamFailure } from './support';
 
-/** ../shared/kling-upstream.md "Errors" → CONTRACT.md "Errors", read side (reads retry what is retryable). */
+/** docs/kling.md "Error codes" → the contract's error codes, read side (reads retry what is retryable). */
 const FAMILIES: Array<[code: number, httpStatus: number, errorCode: string, retryable: boolean]> = [
   [1000, 401, 'UPSTREAM_AUTH_FAILED', false],
   [1001, 401, 'UPSTREAM_AUTH_FAILED', false],

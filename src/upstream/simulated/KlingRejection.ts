@@ -1,6 +1,6 @@
 /**
  * The answer codes of the Kling API with the HTTP status and wording it uses for each
- * (../shared/kling-upstream.md, "Errors"), so the simulated upstream and the test fake fail like the real one.
+ * (docs/kling.md, "Error codes"), so the simulated upstream fails like the real one.
  */
 const KLING_CODES: Readonly<Record<number, { httpStatus: number; message: string }>> = {
   1000: { httpStatus: 401, message: 'Authentication failed' },

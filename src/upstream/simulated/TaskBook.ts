@@ -30,7 +30,7 @@ const SIMULATED_DURATION = '5.1';
 const NO_FACE = /no[\s_-]?face/i;
 
 /**
- * The in-memory Kling task state machine behind both the zero-config simulated upstream and the test fake.
+ * The in-memory Kling task state machine behind the zero-config simulated upstream.
  * Status is derived from a task's age on every read instead of being driven by timers, so the book holds no
  * timers, costs nothing while idle, and moves exactly with an injected clock.
  */

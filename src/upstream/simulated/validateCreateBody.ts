@@ -6,7 +6,7 @@ const MIN_VOICE_SPEED = 0.8;
 const MAX_VOICE_SPEED = 2.0;
 
 /**
- * Checks a create body the way Kling does (../shared/kling-upstream.md, "Create"), so that a client bug
+ * Checks a create body the way Kling does (docs/kling.md, "Create body"), so that a client bug
  * that our own validation misses still fails in tests exactly as it would in production: 1200 for a body
  * that is not a request at all, 1201 for a bad value.
  */
