@@ -38,6 +38,10 @@ export interface Config {
   /** how often orphaned `submitting` rows are looked at */
   reconcileIntervalMs: number;
   shutdownGraceMs: number;
+  /** creates per tenant per minute (cluster-wide with Redis) */
+  createsPerMinute: number;
+  /** which URLs clients may give and this server may call (src/domain/outboundUrl.ts) */
+  outboundUrls: { allowHttp: boolean; allowPrivate: boolean };
 }
 
 export class ConfigError extends Error {
@@ -136,6 +140,9 @@ const variables = {
   POLL_MAX_MS: positiveInt().default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt().default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt().default(10_000),
+  RATE_LIMIT_CREATES_PER_MINUTE: positiveInt().default(60),
+  ALLOW_HTTP_MEDIA_URLS: z.enum(['true', 'false']).default('false'),
+  ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -208,5 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMaxMs: v.POLL_MAX_MS,
     reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    createsPerMinute: v.RATE_LIMIT_CREATES_PER_MINUTE,
+    outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
   });
 }

@@ -1,25 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { LipSyncService } from '../services/LipSyncService';
 import type { TaskStore } from '../store/TaskStore';
+import { CALLBACK_PATH_PREFIX } from './callbacks';
 import { applyCors } from './cors';
 import { sendJson } from './json';
-import { readBody } from './readBody';
 
 export interface RouterOptions {
   graphqlPath: string;
   graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   corsOrigins: '*' | readonly string[];
-  lipSync: LipSyncService;
+  /** POST /callbacks/kling/… (src/http/callbacks.ts) */
+  callback: (req: IncomingMessage, res: ServerResponse, path: string) => void;
   store: TaskStore;
   metrics: Metrics;
   log: Logger;
   /** named dependencies that must answer for /readyz (the store is always one) */
   readinessChecks: Record<string, () => Promise<void>>;
 }
-
-const CALLBACK_BODY_LIMIT = 1024 * 1024;
 
 /** Every HTTP route; GraphQL first, since it is nearly all of the traffic. */
 export function createRouter(options: RouterOptions) {
@@ -36,10 +34,8 @@ export function createRouter(options: RouterOptions) {
         return readiness(res, options.readinessChecks);
       case '/metrics':
         return metricsText(res, options);
-      case '/callbacks/kling':
-        if (req.method === 'POST') return callback(req, res, options);
-        break;
     }
+    if (path?.startsWith(CALLBACK_PATH_PREFIX)) return options.callback(req, res, path);
     sendJson(res, 404, { error: 'not found' });
   };
   return function route(req: IncomingMessage, res: ServerResponse): void {
@@ -78,20 +74,4 @@ async function metricsText(res: ServerResponse, { store, metrics, log }: RouterO
   }
   res.setHeader('content-type', metrics.registry.contentType);
   res.end(await metrics.registry.metrics());
-}
-
-/** The upstream's callback is a hint: we re-fetch the task, whatever the body claims. */
-async function callback(req: IncomingMessage, res: ServerResponse, { lipSync, log }: RouterOptions): Promise<void> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await readBody(req, CALLBACK_BODY_LIMIT));
-  } catch {
-    return sendJson(res, 400, { error: 'expected a JSON body' });
-  }
-  try {
-    await lipSync.handleCallback(body);
-  } catch (error) {
-    log.warn({ err: String(error) }, 'callback refresh failed; the watcher will catch up');
-  }
-  sendJson(res, 200, { ok: true });
 }
