@@ -24,7 +24,7 @@ const isAudioMode = (input: Record<string, unknown>) => modeOf(input) === LipSyn
 })
 export class CreateLipSyncInput {
   @ExactlyOneOf(['videoId', 'videoUrl'])
-  @CharLength(1, 128)
+  @CharLength(1, 128, { notBlank: true })
   @Field(() => ID, { nullable: true, description: 'A video made by Kling on the same account. Exactly one of videoId / videoUrl.' })
   videoId?: string | null;
 
@@ -49,7 +49,7 @@ export class CreateLipSyncInput {
   text?: string | null;
 
   @BelongsToMode(LipSyncMode.TEXT_TO_VIDEO, { required: true })
-  @CharLength(1, 128)
+  @CharLength(1, 128, { notBlank: true })
   @Field(() => String, { nullable: true, description: 'TEXT_TO_VIDEO: a voice id (see the `voices` query).' })
   voiceId?: string | null;
 
