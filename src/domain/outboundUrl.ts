@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { isIP } from 'node:net';
 
 /**
  * Which URLs someone else may make this server (or Kling on its behalf) fetch or call: media URLs today,
@@ -51,7 +52,8 @@ function hostProblem(hostname: string): string | null {
   const host = hostname.replace(/\.$/, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at localhost';
   const literal = host.startsWith('[') ? host.slice(1, -1) : host;
-  if (!ipaddr.isValid(literal)) return null; // a name: public as far as this server can tell
+  // The parser has already turned every IPv4 spelling into dotted decimal, so the strict check is enough.
+  if (isIP(literal) === 0) return null; // a name: public as far as this server can tell
   let address = ipaddr.parse(literal);
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
     address = (address as ipaddr.IPv6).toIPv4Address();
