@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { TEST_REDIS_URL } from '../support/redis';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
@@ -114,5 +115,14 @@ describe('a create refused by the local upstream limiter', () => {
     } while (retry.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED' && Date.now() < deadline);
     expect(retry.body.errors).toBeUndefined();
     expect(t.fake.count('create')).toBe(creates + 1);
+  });
+});
+
+describe('RATE_LIMIT_CREATES_PER_MINUTE', () => {
+  it('defaults to 60 and refuses a value that is not a positive whole number, naming the variable', () => {
+    expect(loadConfig({}).createsPerMinute).toBe(60);
+    for (const bad of ['0', '-1', '1.5', 'lots']) {
+      expect(() => loadConfig({ RATE_LIMIT_CREATES_PER_MINUTE: bad })).toThrow(/RATE_LIMIT_CREATES_PER_MINUTE/);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 
 /**
@@ -49,6 +50,17 @@ async function createWith(t: TestServer, input: Record<string, unknown>, headers
   return { res, error: res.body.errors?.[0] };
 }
 
+/** The same mutation over graphql-ws: the rules (and the server's policy) hold there too. */
+async function createOverWebSocket(t: TestServer, input: Record<string, unknown>) {
+  const client = t.client.ws();
+  try {
+    const [result] = await t.client.subscribeAll(client, CREATE_MUTATION, { input });
+    return result.errors?.[0] as { extensions?: Record<string, unknown> } | undefined;
+  } finally {
+    await client.dispose();
+  }
+}
+
 function fieldsNamed(error: { extensions?: Record<string, unknown> } | undefined): string[] {
   return ((error?.extensions?.validationErrors as Array<{ field: string }> | undefined) ?? []).map((e) => e.field);
 }
@@ -76,6 +88,14 @@ describe('outbound URL rules (default: https, public hosts)', () => {
     }
     const sent = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as { input: { video_url: string } };
     expect(sent.input.video_url).toBe('https://example.com/b.mp4');
+  });
+
+  it('refuses a hostile URL over WebSocket the same way', async () => {
+    const creates = t.fake.count('create');
+    const error = await createOverWebSocket(t, { ...TEXT_INPUT, videoUrl: 'https://0x7f.1/a.mp4' });
+    expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(fieldsNamed(error)).toEqual(['videoUrl']);
+    expect(t.fake.count('create')).toBe(creates);
   });
 
   it('holds the Idempotency-Key header to the input field’s 255 characters', async () => {
@@ -120,5 +140,17 @@ describe('outbound URL rules with ALLOW_PRIVATE_URLS=true', () => {
       expect(fieldsNamed((await createWith(t, { ...TEXT_INPUT, videoUrl: url })).error)).toEqual(['videoUrl']);
     }
     expect(t.logs()).toMatch(/"level":40[^\n]*ALLOW_PRIVATE_URLS=true/);
+  });
+
+  it('applies this server’s policy over WebSocket too', async () => {
+    expect(await createOverWebSocket(t, { ...TEXT_INPUT, videoUrl: 'https://127.0.0.1:8443/a.mp4' })).toBeUndefined();
+  });
+});
+
+describe('ALLOW_HTTP_MEDIA_URLS and ALLOW_PRIVATE_URLS', () => {
+  it('default to false and accept only true or false, naming the variable', () => {
+    expect(loadConfig({}).outboundUrls).toEqual({ allowHttp: false, allowPrivate: false });
+    expect(() => loadConfig({ ALLOW_PRIVATE_URLS: 'yes' })).toThrow(/ALLOW_PRIVATE_URLS/);
+    expect(() => loadConfig({ ALLOW_HTTP_MEDIA_URLS: '1' })).toThrow(/ALLOW_HTTP_MEDIA_URLS/);
   });
 });
