@@ -127,6 +127,7 @@ describe('upstream callbacks with PUBLIC_URL', () => {
     expect((await t.server.store.getById(task.recordId))!.checkedAt).toBe(before.checkedAt);
     await waitUntil(async () => (await t.server.store.getById(task.recordId))!.checkedAt > before.checkedAt, 'the background refresh landed', 15_000);
   });
+
   it('never writes a callback token to the log', () => {
     const tokens = t.fake.requests
       .filter((r) => r.endpoint === 'create')
