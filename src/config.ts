@@ -56,6 +56,10 @@ export interface Config {
   wsMaxConnections: number;
   /** operations in progress on one WebSocket at most */
   wsMaxOperationsPerSocket: number;
+  /** creates per tenant per minute (cluster-wide with Redis) */
+  createsPerMinute: number;
+  /** which URLs clients may give and this server may call (src/domain/outboundUrl.ts) */
+  outboundUrls: { allowHttp: boolean; allowPrivate: boolean };
 }
 
 export class ConfigError extends Error {
@@ -195,6 +199,9 @@ const variables = {
   WS_MAX_OPERATIONS_PER_SOCKET: positiveInt().default(100),
   KLING_BREAKER_FAILURES: positiveInt(1_000).default(10),
   KLING_BREAKER_OPEN_MS: positiveInt(30_000).default(30_000),
+  RATE_LIMIT_CREATES_PER_MINUTE: positiveInt().default(60),
+  ALLOW_HTTP_MEDIA_URLS: z.enum(['true', 'false']).default('false'),
+  ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -279,5 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: v.MAX_CONNECTIONS,
     wsMaxConnections: v.WS_MAX_CONNECTIONS,
     wsMaxOperationsPerSocket: v.WS_MAX_OPERATIONS_PER_SOCKET,
+    createsPerMinute: v.RATE_LIMIT_CREATES_PER_MINUTE,
+    outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
   });
 }

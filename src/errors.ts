@@ -45,8 +45,9 @@ export class NotFoundError extends GraphQLError {
 
 /** This server's own limit was hit (not the upstream's). */
 export class RateLimitedError extends GraphQLError {
-  constructor(message: string) {
-    super(message, { extensions: { code: ErrorCode.RATE_LIMITED, retryable: true } });
+  /** `retryAfterSeconds`: when the caller's budget has room again, if known */
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(message, { extensions: { code: ErrorCode.RATE_LIMITED, retryable: true, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) } });
   }
 }
 

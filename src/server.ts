@@ -20,14 +20,18 @@ import { startSubscriptionServer } from './graphql/subscriptionServer';
 import { Authenticator } from './http/auth';
 import { createGraphQLHttpHandler } from './http/graphqlHandler';
 import { createMetricsRoute } from './http/metricsRoute';
+import { createCallbackRoute } from './http/callbacks';
 import { createRouter } from './http/router';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { buildLipSyncSchema } from './schema';
+import { CallbackUrls } from './services/CallbackUrls';
 import { LipSyncService } from './services/LipSyncService';
+import { RefreshDebounce } from './services/RefreshDebounce';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
 import { TaskCountSampler } from './services/TaskCountSampler';
 import { TaskWatcher } from './services/TaskWatcher';
+import { TenantCreateLimit } from './services/TenantCreateLimit';
 import { VoiceCatalog } from './services/VoiceCatalog';
 import { createTaskStore } from './store';
 import type { TaskStore } from './store/TaskStore';
@@ -40,6 +44,8 @@ export const GRAPHQL_PATH = '/graphql';
 const BODY_LIMIT = 8 * 1024 * 1024;
 /** longest operation accepted, in tokens (a query limit like depth and cost) */
 const MAX_TOKENS = 2000;
+/** a burst of callbacks for one task costs one upstream read per this window */
+const CALLBACK_DEBOUNCE_MS = 5_000;
 
 export interface ServerOverrides {
   /** where logs go (tests capture them); stdout otherwise */
@@ -81,6 +87,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   } else {
     log.info({ baseUrl: config.upstream.baseUrl, auth: config.upstream.auth?.kind }, 'upstream: Kling API');
   }
+  if (config.outboundUrls.allowPrivate) {
+    log.warn('ALLOW_PRIVATE_URLS=true: clients may give URLs on loopback, private and link-local hosts');
+  }
+  const callbackUrls = config.publicUrl ? await CallbackUrls.open(store, config.publicUrl) : null;
 
   const watcher = new TaskWatcher({
     store,
@@ -101,6 +111,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const voices = VoiceCatalog.bundled();
   const services: Services = {
     voices,
+    outboundUrls: config.outboundUrls,
     lipSync: new LipSyncService({
       store,
       kling,
@@ -114,7 +125,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       idempotencyTtlMs: config.idempotencyTtlMs,
       freshnessMs: config.freshnessMs,
       submitLeaseMs,
-      ownCallbackUrl: config.publicUrl ? `${config.publicUrl}/callbacks/kling` : null,
+      callbackUrls,
+      createLimit: coordination.redis
+        ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
+        : TenantCreateLimit.inProcess(config.createsPerMinute),
+      callbackDebounce: new RefreshDebounce({ windowMs: CALLBACK_DEBOUNCE_MS, maxKeys: 100_000 }),
     }),
   };
 
@@ -196,7 +211,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       graphqlPath: GRAPHQL_PATH,
       graphql,
       corsOrigins: config.corsOrigins,
-      lipSync: services.lipSync,
+      callback: createCallbackRoute({ urls: callbackUrls, lipSync: services.lipSync }),
       metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
       log,
       readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },

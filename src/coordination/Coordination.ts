@@ -1,4 +1,5 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Redis } from 'ioredis';
 import type { PollLease } from '../services/TaskWatcher';
 import type { TaskUpdateHub } from '../services/TaskUpdateHub';
 import type { RateLimiter } from '../upstream/RateLimiter';
@@ -14,6 +15,8 @@ export interface Coordination {
   /** undefined = this process polls every task it follows */
   pollLease?: PollLease;
   apqCache: KeyValueCache<string>;
+  /** the command connection, for shared state built beside coordination (the per-tenant create limit); undefined in-process */
+  redis?: Redis;
   /** extra dependencies /readyz checks (e.g. redis) */
   readinessChecks: Record<string, () => Promise<void>>;
   close(): Promise<void>;

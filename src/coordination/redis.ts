@@ -55,6 +55,7 @@ export async function redisCoordination(
     limiter,
     pollLease: new RedisPollLease({ redis: commands, keys, instanceId, log }),
     apqCache: new RedisKeyValueCache(commands, keys.persistedQueries, log),
+    redis: commands,
     readinessChecks: {
       // The command connection bounds PING to a second (see connection.ts).
       redis: async () => {

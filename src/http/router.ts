@@ -1,23 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { LipSyncService } from '../services/LipSyncService';
+import { CALLBACK_PATH_PREFIX } from './callbacks';
 import { applyCors } from './cors';
 import { sendJson } from './json';
-import { readBody } from './readBody';
 
 export interface RouterOptions {
   graphqlPath: string;
   graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   corsOrigins: '*' | readonly string[];
-  lipSync: LipSyncService;
   /** GET /metrics (src/http/metricsRoute.ts) */
   metrics: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** POST /callbacks/kling/… (src/http/callbacks.ts) */
+  callback: (req: IncomingMessage, res: ServerResponse, path: string) => void;
   log: Logger;
   /** named dependencies that must answer for /readyz (the store is always one) */
   readinessChecks: Record<string, () => Promise<void>>;
 }
-
-const CALLBACK_BODY_LIMIT = 1024 * 1024;
 
 /** Every HTTP route; GraphQL first, since it is nearly all of the traffic. */
 export function createRouter(options: RouterOptions) {
@@ -34,10 +32,8 @@ export function createRouter(options: RouterOptions) {
         return readiness(res, options.readinessChecks);
       case '/metrics':
         return options.metrics(req, res);
-      case '/callbacks/kling':
-        if (req.method === 'POST') return callback(req, res, options);
-        break;
     }
+    if (path?.startsWith(CALLBACK_PATH_PREFIX)) return options.callback(req, res, path);
     sendJson(res, 404, { error: 'not found' });
   };
   return function route(req: IncomingMessage, res: ServerResponse): void {
@@ -64,20 +60,4 @@ async function readiness(res: ServerResponse, checks: RouterOptions['readinessCh
   );
   const down = results.filter((name): name is string => name !== null);
   sendJson(res, down.length === 0 ? 200 : 503, down.length === 0 ? { status: 'ready' } : { status: 'unavailable', down });
-}
-
-/** The upstream's callback is a hint: we re-fetch the task, whatever the body claims. */
-async function callback(req: IncomingMessage, res: ServerResponse, { lipSync, log }: RouterOptions): Promise<void> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await readBody(req, CALLBACK_BODY_LIMIT));
-  } catch {
-    return sendJson(res, 400, { error: 'expected a JSON body' });
-  }
-  try {
-    await lipSync.handleCallback(body);
-  } catch (error) {
-    log.warn({ err: String(error) }, 'callback refresh failed; the watcher will catch up');
-  }
-  sendJson(res, 200, { ok: true });
 }

@@ -44,11 +44,3 @@ function toEpochMs(value: unknown): number {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n : Date.now();
 }
-
-/** The task id a callback names, whatever else its (untrusted) body says. */
-export function callbackTaskId(body: unknown): string | null {
-  if (body === null || typeof body !== 'object') return null;
-  const record = body as { task_id?: unknown; data?: { task_id?: unknown } };
-  const id = record.task_id ?? record.data?.task_id;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
-}

@@ -2,14 +2,19 @@ import type { Logger } from 'pino';
 import { newRecordId } from '../domain/recordId';
 import { effectiveMode, type LipSyncRequest } from '../domain/request';
 import { isTerminal, type TaskMode, type TaskRecord, type TaskState } from '../domain/task';
-import { BadUserInputError, errorFromStored, NotFoundError, UpstreamError, ErrorCode } from '../errors';
-import { callbackTaskId, fromKlingTask } from '../mappers/klingTask';
+import { BadUserInputError, errorFromStored, NotFoundError, RateLimitedError, UpstreamError, ErrorCode } from '../errors';
+import { fromKlingTask } from '../mappers/klingTask';
 import { toKlingCreateBody } from '../mappers/klingRequest';
 import type { Metrics } from '../metrics';
 import type { PageCursor, TaskStore } from '../store/TaskStore';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../types/CreateLipSyncInput';
+import { charLengthProblem } from '../types/validation/rules';
 import type { KlingApi } from '../upstream/KlingApi';
+import type { CallbackUrls } from './CallbackUrls';
+import type { RefreshDebounce } from './RefreshDebounce';
 import { requestHash } from './requestHash';
 import type { SubmissionReconciler } from './SubmissionReconciler';
+import type { TenantCreateLimit } from './TenantCreateLimit';
 import { TerminalTaskCache } from './TerminalTaskCache';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 import type { TaskWatcher } from './TaskWatcher';
@@ -30,8 +35,12 @@ export interface LipSyncServiceOptions {
   freshnessMs: number;
   /** how long a submitter owns its `submitting` row: past it, others may reconcile the row */
   submitLeaseMs: number;
-  /** this server's own callback endpoint, sent upstream when the client gives none */
-  ownCallbackUrl: string | null;
+  /** this server's per-task callback receiver (null without PUBLIC_URL: no callbacks, polling only) */
+  callbackUrls: CallbackUrls | null;
+  /** creates per tenant per minute */
+  createLimit: TenantCreateLimit;
+  /** one callback-driven refresh per task per window */
+  callbackDebounce: RefreshDebounce;
 }
 
 export interface CreateResult {
@@ -65,6 +74,9 @@ export class LipSyncService {
     const { store, now, idempotencyTtlMs, submitLeaseMs } = this.options;
     const mode = effectiveMode(request) as TaskMode; // validation guarantees a mode
     const idempotencyKey = request.idempotencyKey ?? headerKey;
+    if (!request.idempotencyKey && headerKey) checkHeaderKey(headerKey);
+    // Before anything is written or sent: a refused create leaves nothing behind.
+    await this.options.createLimit.take(tenant);
     // Only a key can be replayed, so only a keyed request needs its fingerprint.
     const hash = idempotencyKey ? requestHash(request, mode) : '';
     const at = now();
@@ -168,13 +180,25 @@ export class LipSyncService {
     return stream;
   }
 
-  /** An upstream callback is only a hint: the task is fetched again before anything changes. */
-  async handleCallback(body: unknown): Promise<void> {
-    const upstreamId = callbackTaskId(body);
-    if (!upstreamId) return;
-    const record = await this.options.store.getByUpstreamId(upstreamId);
-    if (!record || isTerminal(record.state)) return;
-    await this.options.watcher.refresh(upstreamId);
+  /**
+   * An upstream callback for one of our records (its URL token already checked) is only a hint: the task is
+   * fetched again, at most once per task per debounce window, and in the background, so the caller answers at once.
+   */
+  handleCallback(recordId: string): void {
+    if (!this.options.callbackDebounce.claim(recordId)) return;
+    this.refreshForCallback(recordId).catch((error: unknown) => {
+      this.options.log.warn({ recordId, err: describe(error) }, 'callback refresh failed; the watcher will catch up');
+    });
+  }
+
+  private async refreshForCallback(recordId: string): Promise<void> {
+    const { store, watcher, now, freshnessMs } = this.options;
+    const record = await store.getById(recordId);
+    if (!record || record.upstreamId === null || isTerminal(record.state)) return;
+    // Another instance (or a read) may just have asked: the store's answer is as good.
+    if (now() - record.checkedAt <= freshnessMs) return;
+    watcher.track(record);
+    await watcher.refresh(record.upstreamId);
   }
 
   /** After a restart: follow every live task again and settle submissions whose answer was lost. */
@@ -199,8 +223,8 @@ export class LipSyncService {
   }
 
   private async submit(record: TaskRecord, request: LipSyncRequest, mode: TaskMode): Promise<TaskRecord> {
-    const { kling, store, watcher, now, log, ownCallbackUrl } = this.options;
-    const body = toKlingCreateBody(request, mode, record.id, request.callbackUrl ?? ownCallbackUrl);
+    const { kling, store, watcher, now, log, callbackUrls } = this.options;
+    const body = toKlingCreateBody(request, mode, record.id, callbackUrls?.urlFor(record.id) ?? null);
     let answer;
     try {
       answer = await kling.createLipSync(body);
@@ -220,6 +244,9 @@ export class LipSyncService {
     try {
       if (error instanceof UpstreamError && !error.outcomeUnknown) {
         await store.markSubmitFailed(record.id, error.toStored(), now());
+      } else if (error instanceof RateLimitedError) {
+        // Refused by our own upstream limiter: nothing was sent, so the row is a definite, retryable failure.
+        await store.markSubmitFailed(record.id, { code: ErrorCode.RATE_LIMITED, message: error.message, retryable: true }, now());
       } else {
         // The upstream may have the task: leave the row `submitting` for reconciliation, free to claim now.
         await store.releaseLease(record.id);
@@ -272,6 +299,12 @@ export class LipSyncService {
         'the upstream may reject it (see the voices query)',
     ];
   }
+}
+
+/** The Idempotency-Key header obeys the input field's rule (CreateLipSyncInput.idempotencyKey). */
+function checkHeaderKey(headerKey: string): void {
+  const problem = charLengthProblem(headerKey, 1, MAX_IDEMPOTENCY_KEY_LENGTH);
+  if (problem) throw new BadUserInputError([{ field: 'idempotencyKey', message: `idempotencyKey (Idempotency-Key header) ${problem}` }]);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -144,6 +144,12 @@ export class PostgresTaskStore implements TaskStore {
     return Object.fromEntries(rows.map((row) => [row.state, Number(row.count)]));
   }
 
+  async getOrCreateSecret(name: string, candidate: string): Promise<string> {
+    await this.run(this.pool, 'insertSetting', { key: name, value: candidate });
+    const { rows } = await this.run<{ value: string }>(this.pool, 'settingValue', { key: name });
+    return rows[0].value;
+  }
+
   async ping(): Promise<void> {
     await this.run(this.pool, 'ping', {});
   }

@@ -189,6 +189,13 @@ export class SqliteTaskStore implements TaskStore {
     return Object.fromEntries(rows.map((row) => [row.state, row.count]));
   }
 
+  getOrCreateSecret(name: string, candidate: string): Promise<string> {
+    return this.write(() => {
+      this.statement('insertSetting').run({ key: name, value: candidate });
+      return (this.statement('settingValue').get({ key: name }) as { value: string }).value;
+    });
+  }
+
   async ping(): Promise<void> {
     this.statement('ping').get({});
   }

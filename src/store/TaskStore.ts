@@ -77,6 +77,12 @@ export interface TaskStore {
   listActive(): Promise<TaskRecord[]>;
   countByState(): Promise<Partial<Record<TaskState, number>>>;
 
+  /**
+   * The value stored under `name`, storing `candidate` first when there is none. Every instance (and every
+   * restart) gets the same value, whoever called first: for secrets the cluster shares (callback signing).
+   */
+  getOrCreateSecret(name: string, candidate: string): Promise<string>;
+
   /** throws when the database does not answer */
   ping(): Promise<void>;
   close(): Promise<void>;

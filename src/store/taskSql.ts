@@ -52,6 +52,9 @@ export const TASK_SQL = {
   listActive: `SELECT * FROM tasks WHERE state IN ('submitted', 'processing') ORDER BY checked_at`,
   countByState: 'SELECT state, COUNT(*) AS count FROM tasks GROUP BY state',
   ping: 'SELECT 1',
+  // The first writer of a setting wins; everyone (the writer too) then reads the winner's value.
+  insertSetting: 'INSERT INTO settings (key, value) VALUES (:key, :value) ON CONFLICT (key) DO NOTHING',
+  settingValue: 'SELECT value FROM settings WHERE key = :key',
 } as const;
 
 export type TaskSqlName = keyof typeof TASK_SQL;

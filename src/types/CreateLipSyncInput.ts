@@ -8,11 +8,13 @@ import {
   InferableMode,
   InRange,
   IsBase64Audio,
-  IsHttpUrl,
+  IsOutboundUrl,
   modeOf,
 } from './validation/rules';
 
 const MAX_AUDIO_BYTES = 5 * 1024 * 1024;
+/** for the input field and the Idempotency-Key header alike */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const isAudioMode = (input: Record<string, unknown>) => modeOf(input) === LipSyncMode.AUDIO_TO_VIDEO;
 
 @InputType({
@@ -22,15 +24,15 @@ const isAudioMode = (input: Record<string, unknown>) => modeOf(input) === LipSyn
 })
 export class CreateLipSyncInput {
   @ExactlyOneOf(['videoId', 'videoUrl'])
-  @CharLength(1, 128)
+  @CharLength(1, 128, { notBlank: true })
   @Field(() => ID, { nullable: true, description: 'A video made by Kling on the same account. Exactly one of videoId / videoUrl.' })
   videoId?: string | null;
 
-  @IsHttpUrl()
-  @CharLength(1, 2048)
+  @IsOutboundUrl()
   @Field(() => String, {
     nullable: true,
-    description: 'http(s) URL of an mp4/mov (≤100 MB, 720p or 1080p). Exactly one of videoId / videoUrl.',
+    description: 'https URL (http only when the server allows it) on a public host of an mp4/mov (≤100 MB, 720p or 1080p), ' +
+      'at most 2,048 characters. Exactly one of videoId / videoUrl.',
   })
   videoUrl?: string | null;
 
@@ -47,7 +49,7 @@ export class CreateLipSyncInput {
   text?: string | null;
 
   @BelongsToMode(LipSyncMode.TEXT_TO_VIDEO, { required: true })
-  @CharLength(1, 128)
+  @CharLength(1, 128, { notBlank: true })
   @Field(() => String, { nullable: true, description: 'TEXT_TO_VIDEO: a voice id (see the `voices` query).' })
   voiceId?: string | null;
 
@@ -62,11 +64,10 @@ export class CreateLipSyncInput {
 
   @ExactlyOneOf(['audioUrl', 'audioFile'], isAudioMode)
   @BelongsToMode(LipSyncMode.AUDIO_TO_VIDEO, { required: false })
-  @IsHttpUrl()
-  @CharLength(1, 2048)
+  @IsOutboundUrl()
   @Field(() => String, {
     nullable: true,
-    description: 'AUDIO_TO_VIDEO: http(s) URL of mp3/wav/m4a/aac (≤5 MB). Exactly one of audioUrl / audioFile.',
+    description: 'AUDIO_TO_VIDEO: https URL on a public host of mp3/wav/m4a/aac (≤5 MB). Exactly one of audioUrl / audioFile.',
   })
   audioUrl?: string | null;
 
@@ -78,15 +79,14 @@ export class CreateLipSyncInput {
   })
   audioFile?: string | null;
 
-  @IsHttpUrl()
-  @CharLength(1, 2048)
+  @IsOutboundUrl()
   @Field(() => String, {
     nullable: true,
-    description: 'Forwarded upstream as callback_url: the upstream POSTs the task there on status changes.',
+    description: 'Where this server will send webhooks for the task (same URL rules as videoUrl). Never forwarded to the upstream.',
   })
   callbackUrl?: string | null;
 
-  @CharLength(1, 255)
+  @CharLength(1, MAX_IDEMPOTENCY_KEY_LENGTH)
   @Field(() => String, {
     nullable: true,
     description:

@@ -111,51 +111,6 @@ describe('client tokens and tenants (AUTH_TOKENS)', () => {
   });
 });
 
-describe('upstream callbacks (PUBLIC_URL)', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({
-      env: { PUBLIC_URL: 'https://lipsync.example.com', POLL_MIN_MS: '60000', POLL_MAX_MS: '60000' },
-      fake: { processingAfterMs: 100, succeedAfterMs: 60_000 },
-    });
-  });
-  afterAll(() => t.close());
-
-  const callback = (body: unknown) =>
-    fetch(`${t.server.origin}/callbacks/kling`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-  it('asks the upstream to call this server back', async () => {
-    await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
-    const body = t.fake.requests.find((r) => r.endpoint === 'create')!.body as { callback_url?: string };
-    expect(body.callback_url).toBe('https://lipsync.example.com/callbacks/kling');
-  });
-
-  it('treats a callback as a hint: a forged "succeed" does not change the task unless the upstream agrees', async () => {
-    const created = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
-    const id = created.body.data!.createLipSync.id;
-    await new Promise((r) => setTimeout(r, 150)); // the upstream now says processing
-    const gets = t.fake.count('get');
-    const res = await callback({ task_id: id, task_status: 'succeed', task_result: { videos: [{ id: 'x', url: 'https://evil/x.mp4' }] } });
-    expect(res.status).toBe(200);
-    expect(t.fake.count('get')).toBe(gets + 1);
-    const stored = await t.server.store.getByUpstreamId(id);
-    expect(stored!.state).toBe('processing');
-    expect(stored!.videos).toEqual([]);
-  });
-
-  it('answers 2xx to a callback for an unknown task and changes nothing', async () => {
-    const gets = t.fake.count('get');
-    const res = await callback({ task_id: '123456789', task_status: 'succeed' });
-    expect(res.status).toBe(200);
-    expect(t.fake.count('get')).toBe(gets);
-  });
-
-  it('answers 400 to a body that is not JSON', async () => {
-    const res = await fetch(`${t.server.origin}/callbacks/kling`, { method: 'POST', body: '<xml/>' });
-    expect(res.status).toBe(400);
-  });
-});
-
 describe('production mode', () => {
   let t: TestServer;
   beforeAll(async () => {

@@ -28,8 +28,8 @@ describe('createLipSync input validation', () => {
     ['both video sources', { ...TEXT_INPUT, videoId: '123' }, 'videoId', /only one of videoId or videoUrl/],
     ['neither video source', { ...TEXT_INPUT, videoUrl: undefined }, 'videoId', /exactly one of videoId or videoUrl/],
     ['an empty videoUrl and no videoId', { ...TEXT_INPUT, videoUrl: '' }, 'videoId', /exactly one/],
-    ['a non-http videoUrl', { ...TEXT_INPUT, videoUrl: 'ftp://example.com/a.mp4' }, 'videoUrl', /http\(s\) URL/],
-    ['a relative videoUrl', { ...TEXT_INPUT, videoUrl: '/a.mp4' }, 'videoUrl', /http\(s\) URL/],
+    ['a non-http videoUrl', { ...TEXT_INPUT, videoUrl: 'ftp://example.com/a.mp4' }, 'videoUrl', /https URL/],
+    ['a relative videoUrl', { ...TEXT_INPUT, videoUrl: '/a.mp4' }, 'videoUrl', /https URL/],
     ['text and audio together', { ...TEXT_INPUT, audioUrl: 'https://example.com/a.mp3' }, 'mode', /not both/],
     ['no speech at all', { videoUrl: TEXT_INPUT.videoUrl }, 'mode', /cannot be inferred/],
     ['audio mode with both audio sources', { videoUrl: TEXT_INPUT.videoUrl, audioUrl: 'https://e.com/a.mp3', audioFile: 'AAAA' }, 'audioUrl', /only one of audioUrl or audioFile/],
@@ -42,7 +42,7 @@ describe('createLipSync input validation', () => {
     ['no voiceLanguage', { ...TEXT_INPUT, voiceLanguage: undefined }, 'voiceLanguage', /required/],
     ['a data: URI as audioFile', { videoUrl: TEXT_INPUT.videoUrl, audioFile: 'data:audio/mp3;base64,AAAA' }, 'audioFile', /plain Base64/],
     ['audioFile that is not Base64', { videoUrl: TEXT_INPUT.videoUrl, audioFile: 'not base64!' }, 'audioFile', /valid Base64/],
-    ['a non-http callbackUrl', { ...TEXT_INPUT, callbackUrl: 'javascript:alert(1)' }, 'callbackUrl', /http\(s\) URL/],
+    ['a non-http callbackUrl', { ...TEXT_INPUT, callbackUrl: 'javascript:alert(1)' }, 'callbackUrl', /https URL/],
   ])('rejects %s', async (_name, input, field, message) => {
     const errors = await rejected(input);
     const error = errors.find((e) => e.field === field);

@@ -436,4 +436,23 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     await store.applySnapshot(taskSnapshot('up-json', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, parentVideo: null }), null, 9_000);
     expect(await store.getById(accepted.id)).toMatchObject({ videos: SUCCEEDED_VIDEOS, parentVideo: accepted.parentVideo });
   });
+
+  describe('getOrCreateSecret', () => {
+    it('stores the first candidate and returns it to every later caller, whatever they propose', async () => {
+      expect(await store.getOrCreateSecret('callback-key', 'first')).toBe('first');
+      expect(await store.getOrCreateSecret('callback-key', 'second')).toBe('first');
+      expect(await store.getOrCreateSecret('another-key', 'other')).toBe('other');
+    });
+
+    it('gives instances racing to create it one value, kept for later instances', async () => {
+      const other = await anotherInstance();
+      const values = await Promise.all([
+        ...Array.from({ length: 5 }, (_, i) => store.getOrCreateSecret('shared', `from-a-${i}`)),
+        ...Array.from({ length: 5 }, (_, i) => other.getOrCreateSecret('shared', `from-b-${i}`)),
+      ]);
+      expect(new Set(values).size).toBe(1);
+      const later = await anotherInstance();
+      expect(await later.getOrCreateSecret('shared', 'late')).toBe(values[0]);
+    });
+  });
 }

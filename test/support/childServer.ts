@@ -42,6 +42,8 @@ export function childEnv(fake: FakeKling | null, databaseFile: string, extra: Re
     ALLOW_ANONYMOUS: 'true',
     KLING_TIMEOUT_MS: '2000',
     KLING_RATE_LIMIT_RPS: '1000',
+    // Tests and benchmarks create far more than a client's default budget (RATE_LIMIT_CREATES_PER_MINUTE).
+    RATE_LIMIT_CREATES_PER_MINUTE: '1000000',
     ...(fake ? { KLING_BASE_URL: fake.url, KLING_API_KEY: fake.auth.kind === 'apiKey' ? fake.auth.apiKey : FAKE_KLING_API_KEY } : {}),
     ...extra,
   };

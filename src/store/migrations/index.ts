@@ -1,11 +1,12 @@
 import { createTasks } from './001_create_tasks';
 import { leanTaskIndexes } from './002_lean_task_indexes';
+import { settings } from './003_settings';
 import type { Migration } from './Migration';
 
 export type { Migration } from './Migration';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [createTasks, leanTaskIndexes];
+export const MIGRATIONS: readonly Migration[] = [createTasks, leanTaskIndexes, settings];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -1,6 +1,8 @@
 import { effectiveMode, modeProblem, type LipSyncRequest } from '../../domain/request';
+import { outboundUrlProblem } from '../../domain/outboundUrl';
 import type { TaskMode } from '../../domain/task';
 import { isAbsent, rule } from './constraint';
+import { currentOutboundUrlPolicy } from './outboundUrlPolicy';
 
 /**
  * Exactly one of the named fields must be given; put it on the first of them.
@@ -37,31 +39,26 @@ export function BelongsToMode(mode: TaskMode, options: { required: boolean }) {
   });
 }
 
-/** An absolute http(s) URL. */
-export function IsHttpUrl() {
-  return rule('isHttpUrl', (value) => {
-    if (isAbsent(value)) return null;
-    try {
-      const url = new URL(String(value));
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname) return null;
-    } catch {
-      // fall through to the message
-    }
-    return 'must be an absolute http(s) URL';
-  });
+/**
+ * A URL this server lets Kling (or itself) call: https (http when allowed), no user info, a public host
+ * (src/domain/outboundUrl.ts). The policy is the one of the request being validated (outboundUrlPolicy.ts).
+ */
+export function IsOutboundUrl() {
+  return rule('isOutboundUrl', (value) => (isAbsent(value) ? null : outboundUrlProblem(String(value), currentOutboundUrlPolicy())));
 }
 
 /** Length in characters as people count them (code points, so 一 is one character). */
 export function CharLength(min: number, max: number, options: { notBlank?: boolean } = {}) {
-  return rule('charLength', (value) => {
-    if (isAbsent(value)) return null;
-    const text = String(value);
-    if (options.notBlank && text.trim() === '') return 'must not be blank';
-    const length = [...text].length;
-    if (length < min) return `must be at least ${min} characters`;
-    if (length > max) return `must be at most ${max} characters (got ${length})`;
-    return null;
-  });
+  return rule('charLength', (value) => (isAbsent(value) ? null : charLengthProblem(String(value), min, max, options)));
+}
+
+/** The check behind CharLength, for values that arrive outside an input object (the Idempotency-Key header). */
+export function charLengthProblem(text: string, min: number, max: number, options: { notBlank?: boolean } = {}): string | null {
+  if (options.notBlank && text.trim() === '') return 'must not be blank';
+  const length = [...text].length;
+  if (length < min) return `must be at least ${min} characters`;
+  if (length > max) return `must be at most ${max} characters (got ${length})`;
+  return null;
 }
 
 export function InRange(min: number, max: number) {

@@ -1,19 +1,26 @@
 import { validateSync, type ValidationError } from 'class-validator';
+import type { ResolverData } from 'type-graphql';
+import type { RequestContext } from '../../context';
+import { STRICT_OUTBOUND_URL_POLICY } from '../../domain/outboundUrl';
 import { BadUserInputError, type FieldError } from '../../errors';
+import { withOutboundUrlPolicy } from './outboundUrlPolicy';
 
 /**
  * type-graphql's `validateFn`. We run class-validator ourselves rather than with `validate: true` because
  * type-graphql then forces `skipMissingProperties: true`, which would silently skip our presence rules
  * (videoId/videoUrl, the mode's required fields). Scalars (`lipSyncTask(id)`) return at once: reads pay nothing.
  */
-export function validateArgument(value: unknown): void {
+export function validateArgument(value: unknown, _type?: unknown, resolverData?: ResolverData<object>): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   blankToAbsent(value as Record<string, unknown>);
-  const errors = validateSync(value, {
-    skipMissingProperties: false,
-    forbidUnknownValues: false,
-    validationError: { target: false, value: false },
-  });
+  const policy = (resolverData?.context as RequestContext | undefined)?.services?.outboundUrls ?? STRICT_OUTBOUND_URL_POLICY;
+  const errors = withOutboundUrlPolicy(policy, () =>
+    validateSync(value, {
+      skipMissingProperties: false,
+      forbidUnknownValues: false,
+      validationError: { target: false, value: false },
+    }),
+  );
   if (errors.length > 0) throw new BadUserInputError(fieldErrors(errors));
 }
 
