@@ -18,9 +18,15 @@ export class PageInfo {
   })
   hasPreviousPage: boolean;
 
-  @Field(() => String, { nullable: true, description: 'The cursor of the first task of this page; null when it is empty.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The cursor of the first task of this page; null when it is empty.',
+  })
   startCursor: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page; null when this page is empty.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Pass as `after` to get the next page; null when this page is empty.',
+  })
   endCursor: string | null;
 }

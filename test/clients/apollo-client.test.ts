@@ -53,5 +53,9 @@ it('creates a task over HTTP and follows it over graphql-ws to SUCCEEDED (split 
 
   expect(data?.createLipSync.status).toBe('SUBMITTED');
   expect(last.error).toBeUndefined();
-  expect(last.data?.lipSyncTaskUpdated).toMatchObject({ id, status: 'SUCCEEDED', videos: [{ url: expect.stringMatching(/^https:\/\//) }] });
+  expect(last.data?.lipSyncTaskUpdated).toMatchObject({
+    id,
+    status: 'SUCCEEDED',
+    videos: [{ url: expect.stringMatching(/^https:\/\//) }],
+  });
 });

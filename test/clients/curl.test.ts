@@ -18,13 +18,16 @@ afterAll(async () => {
 });
 
 it('the README command creates a task', async () => {
-  if (!fs.existsSync(CURL)) throw new Error(`${CURL} is missing: install curl (apt-get install curl) to run the README's curl snippet`);
+  if (!fs.existsSync(CURL)) {
+    throw new Error(`${CURL} is missing: install curl (apt-get install curl) to run the README's curl snippet`);
+  }
   const snippet = readmeClientSnippets().find((s) => s.testFile === 'test/clients/curl.test.ts');
   expect(snippet?.code).toContain(README_URL);
   const command = snippet!.code.replace(README_URL, running.GRAPHQL_HTTP);
 
   const { stdout } = await promisify(execFile)('sh', ['-c', command], {
-    env: { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, TOKEN: running.TOKEN },
+    // no_proxy: the server is on 127.0.0.1, which a CI machine's http_proxy must not swallow.
+    env: { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, no_proxy: '127.0.0.1', TOKEN: running.TOKEN },
   });
 
   const { data, errors } = JSON.parse(stdout);

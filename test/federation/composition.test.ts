@@ -142,16 +142,35 @@ const COMMENTS_SUBGRAPH_SDL = gql`
 
 /** Two comments per task, paged by position; `first` cuts the page. */
 function commentsOf(taskId: string, first: number) {
-  const all = [1, 2].map((n) => ({ cursor: `${taskId}:${n}`, node: { id: `${taskId}:${n}`, text: `comment ${n} on ${taskId}`, postedAt: '2026-01-01T00:00:00.000Z' } }));
+  const all = [1, 2].map((n) => ({
+    cursor: `${taskId}:${n}`,
+    node: { id: `${taskId}:${n}`, text: `comment ${n} on ${taskId}`, postedAt: '2026-01-01T00:00:00.000Z' },
+  }));
   const edges = all.slice(0, first);
   return {
     edges,
-    pageInfo: { hasNextPage: edges.length < all.length, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: edges.length < all.length,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
   };
 }
 
 const PAGE_INFO = 'pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
 const OUR_PAGE = `lipSyncTasks(first: 1) { ${PAGE_INFO} edges { cursor node { id status } } }`;
+const ACROSS_BOTH = `{
+  lipSyncTasks(first: 1) {
+    ${PAGE_INFO}
+    edges { cursor node { id status comments(first: 1) { ${PAGE_INFO} edges { node { text } } } } }
+  }
+}`;
+const NEXT_PAGE = `query Next($after: String) { lipSyncTasks(first: 1, after: $after) { ${PAGE_INFO} edges { node { id } } } }`;
+
+interface OurPage {
+  lipSyncTasks: { pageInfo: object; edges: Array<{ cursor: string; node: { id: string } }> };
+}
 
 describe('composed with a Relay-shaped subgraph that has its own PageInfo and extends LipSyncTask', () => {
   let hints: string[];
@@ -184,14 +203,14 @@ describe('composed with a Relay-shaped subgraph that has its own PageInfo and ex
   });
 
   it('answers one query with our page (all four PageInfo fields) and their comments on each task', async () => {
-    const direct = await lipSync.client.request<{ lipSyncTasks: { pageInfo: object; edges: Array<{ cursor: string; node: { id: string } }> } }>(`{ ${OUR_PAGE} }`);
+    const direct = await lipSync.client.request<OurPage>(`{ ${OUR_PAGE} }`);
     expect(direct.body.errors).toBeUndefined();
     const ours = direct.body.data!.lipSyncTasks;
-    const taskId = ours.edges[0].node.id;
-    expect(ours.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: ours.edges[0].cursor, endCursor: ours.edges[0].cursor });
+    const [{ cursor, node }] = ours.edges;
+    const taskId = node.id;
+    expect(ours.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: cursor, endCursor: cursor });
 
-    const query = `{ lipSyncTasks(first: 1) { ${PAGE_INFO} edges { cursor node { id status comments(first: 1) { ${PAGE_INFO} edges { node { text } } } } } } }`;
-    const { status, body } = await relayGateway.client.request(query);
+    const { status, body } = await relayGateway.client.request(ACROSS_BOTH);
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({
@@ -199,12 +218,17 @@ describe('composed with a Relay-shaped subgraph that has its own PageInfo and ex
         pageInfo: ours.pageInfo,
         edges: [
           {
-            cursor: ours.edges[0].cursor,
+            cursor,
             node: {
               id: taskId,
               status: 'SUBMITTED',
               comments: {
-                pageInfo: { hasNextPage: true, hasPreviousPage: false, startCursor: `${taskId}:1`, endCursor: `${taskId}:1` },
+                pageInfo: {
+                  hasNextPage: true,
+                  hasPreviousPage: false,
+                  startCursor: `${taskId}:1`,
+                  endCursor: `${taskId}:1`,
+                },
                 edges: [{ node: { text: `comment 1 on ${taskId}` } }],
               },
             },
@@ -218,12 +242,18 @@ describe('composed with a Relay-shaped subgraph that has its own PageInfo and ex
   it('pages on: the second page has no next page and starts after the first', async () => {
     const first = await relayGateway.client.request(`{ ${OUR_PAGE} }`);
     const after = first.body.data!.lipSyncTasks.pageInfo.endCursor as string;
-    const { body } = await relayGateway.client.request(`query Next($after: String) { lipSyncTasks(first: 1, after: $after) { ${PAGE_INFO} edges { node { id } } } }`, { after });
+    const { body } = await relayGateway.client.request(NEXT_PAGE, { after });
     expect(body.errors).toBeUndefined();
     const page = body.data!.lipSyncTasks;
     expect(page.edges).toHaveLength(1);
     expect(page.edges[0].node.id).not.toBe(first.body.data!.lipSyncTasks.edges[0].node.id);
     expect(page.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
     expect(page.pageInfo.startCursor).toBe(page.pageInfo.endCursor);
+  });
+
+  it('an empty page has no cursors and no next page', async () => {
+    const { body } = await relayGateway.client.request(`{ lipSyncTasks(status: FAILED) { ${PAGE_INFO} edges { cursor } } }`);
+    const pageInfo = { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
+    expect(body).toEqual({ data: { lipSyncTasks: { pageInfo, edges: [] } } });
   });
 });
