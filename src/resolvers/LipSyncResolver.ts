@@ -38,7 +38,14 @@ export class LipSyncResolver {
       status ? stateOfStatus(status) : undefined,
     );
     const edges = records.map((record) => ({ cursor: cursorOf(record), node: toLipSyncTask(record) }));
-    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    // Forward paging only: src/types/PageInfo.ts says why hasPreviousPage is false.
+    const pageInfo = {
+      hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    };
+    return { edges, pageInfo };
   }
 
   @Mutation(() => LipSyncTask, {

@@ -1,5 +1,9 @@
 import { Directive, Field, Float, ID, ObjectType } from 'type-graphql';
 
+/**
+ * Not `@shareable`: only this subgraph knows upstream videos (their URLs expire, so no other graph can answer
+ * for them); a subgraph that wants them references `LipSyncTask` by key and reaches them through it.
+ */
 @Directive('@cacheControl(inheritMaxAge: true)')
 @ObjectType({ description: 'A video known to the upstream: the source of a task or its result.' })
 export class LipSyncVideo {

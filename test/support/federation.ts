@@ -1,7 +1,7 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema, type GraphQLSchemaModule } from '@apollo/subgraph';
 import gql from 'graphql-tag';
 import { serveThroughOurHandler, type ListeningHttp } from './apolloOverHttp';
 import { GraphQLTestClient } from './graphqlClient';
@@ -51,19 +51,22 @@ async function serve(server: ApolloServer): Promise<RunningGraph> {
   };
 }
 
-/** The videos subgraph; `lipSyncTaskIds(videoId)` says which tasks a video lists. */
-export function startVideosSubgraph(lipSyncTaskIds: (videoId: string) => string[]): Promise<RunningGraph> {
-  const schema = buildSubgraphSchema([
-    {
-      typeDefs: VIDEOS_SUBGRAPH_SDL,
-      resolvers: {
-        Query: { video: (_: unknown, { id }: { id: string }) => ({ id }) },
-        Video: { lipSyncTasks: ({ id }: { id: string }) => lipSyncTaskIds(id).map((taskId) => ({ id: taskId })) },
-      },
-    },
-  ]);
+/** Another team's subgraph, served over real HTTP. */
+export function startSubgraph(module: GraphQLSchemaModule): Promise<RunningGraph> {
+  const schema = buildSubgraphSchema([module]);
   // No inline tracing: it exists for Apollo's usage reporting, which no test here reads.
   return serve(new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] }));
+}
+
+/** The videos subgraph; `lipSyncTaskIds(videoId)` says which tasks a video lists. */
+export function startVideosSubgraph(lipSyncTaskIds: (videoId: string) => string[]): Promise<RunningGraph> {
+  return startSubgraph({
+    typeDefs: VIDEOS_SUBGRAPH_SDL,
+    resolvers: {
+      Query: { video: (_: unknown, { id }: { id: string }) => ({ id }) },
+      Video: { lipSyncTasks: ({ id }: { id: string }) => lipSyncTaskIds(id).map((taskId) => ({ id: taskId })) },
+    },
+  });
 }
 
 export interface RunningGateway extends RunningGraph {
