@@ -38,6 +38,13 @@ export interface Config {
   /** how often orphaned `submitting` rows are looked at */
   reconcileIntervalMs: number;
   shutdownGraceMs: number;
+  /**
+   * how long after a submission began a miss in Kling's task list still means "not listed yet" rather than
+   * "never accepted": until then a row whose create timed out stays `submitting` and is never submitted again
+   */
+  submitGraceMs: number;
+  /** a poll lease's lifetime (Redis): renewed on its own timer, so another instance takes over this soon after the holder dies */
+  pollLeaseTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +143,8 @@ const variables = {
   POLL_MAX_MS: positiveInt().default(15_000),
   RECONCILE_INTERVAL_MS: positiveInt().default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt().default(10_000),
+  SUBMIT_GRACE_MS: positiveInt().default(300_000),
+  POLL_LEASE_TTL_MS: positiveInt().refine((n) => n >= 1_000, 'must be at least 1000').default(10_000),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -208,5 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMaxMs: v.POLL_MAX_MS,
     reconcileIntervalMs: v.RECONCILE_INTERVAL_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    submitGraceMs: v.SUBMIT_GRACE_MS,
+    pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
   });
 }

@@ -79,6 +79,7 @@ export class FakeKling {
   private readonly counts = new Map<FakeEndpoint | null, number>();
   private faults: Array<{ fault: FakeFault; endpoint?: FakeEndpoint; remaining: number }> = [];
   private latencyMs: number;
+  private listVisibilityDelayMs = 0;
   private baseUrl = '';
 
   constructor(private readonly options: FakeKlingOptions = {}) {
@@ -126,6 +127,11 @@ export class FakeKling {
     this.latencyMs = ms;
   }
 
+  /** Tasks appear in list answers only `ms` after they were created, as Kling's list lags its creates. */
+  setListVisibilityDelay(ms: number): void {
+    this.listVisibilityDelayMs = ms;
+  }
+
   /** Back to a fresh fake on the same port: no requests, faults or tasks. */
   reset(): void {
     this.requests.length = 0;
@@ -133,6 +139,7 @@ export class FakeKling {
     this.faults = [];
     this.tasks.clear();
     this.latencyMs = this.options.latencyMs ?? 0;
+    this.listVisibilityDelayMs = 0;
   }
 
   async close(): Promise<void> {
@@ -174,7 +181,9 @@ export class FakeKling {
           ? this.tasks.create(body as KlingCreateBody)
           : route.endpoint === 'get'
             ? this.tasks.get(route.taskId)
-            : this.tasks.list(pageParam(url, 'pageNum', 1), pageParam(url, 'pageSize', 30));
+            : this.tasks
+                .list(pageParam(url, 'pageNum', 1), pageParam(url, 'pageSize', 30))
+                .filter((task) => Date.now() - task.created_at >= this.listVisibilityDelayMs);
       if (fault && 'acceptThenHang' in fault) return;
       sendJson(res, 200, { code: 0, message: 'SUCCEED', request_id: requestId, data });
     } catch (error) {
