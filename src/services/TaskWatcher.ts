@@ -150,8 +150,9 @@ export class TaskWatcher {
     this.schedule(upstreamId, watch);
   }
 
-  /** One attempt at the task's lease; remembers the outcome for the renewal timer. */
+  /** One attempt at the task's lease; remembers the outcome for the renewal timer. None once closing. */
   private async acquire(upstreamId: string): Promise<boolean> {
+    if (this.closed) return false;
     const mine = await (this.options.pollLease as PollLease).tryAcquire(upstreamId, this.leaseTtlMs);
     if (mine && this.watches.has(upstreamId)) this.held.add(upstreamId);
     else this.held.delete(upstreamId);
