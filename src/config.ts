@@ -60,6 +60,13 @@ export interface Config {
   createsPerMinute: number;
   /** which URLs clients may give and this server may call (src/domain/outboundUrl.ts) */
   outboundUrls: { allowHttp: boolean; allowPrivate: boolean };
+  /**
+   * how long after a submission began a miss in Kling's task list still means "not listed yet" rather than
+   * "never accepted": until then a row whose create timed out stays `submitting` and is never submitted again
+   */
+  submitGraceMs: number;
+  /** a poll lease's lifetime (Redis): renewed on its own timer, so another instance takes over this soon after the holder dies */
+  pollLeaseTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -202,6 +209,8 @@ const variables = {
   RATE_LIMIT_CREATES_PER_MINUTE: positiveInt().default(60),
   ALLOW_HTTP_MEDIA_URLS: z.enum(['true', 'false']).default('false'),
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  SUBMIT_GRACE_MS: positiveInt().default(300_000),
+  POLL_LEASE_TTL_MS: positiveInt().refine((n) => n >= 1_000, 'must be at least 1000').default(10_000),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -288,5 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxOperationsPerSocket: v.WS_MAX_OPERATIONS_PER_SOCKET,
     createsPerMinute: v.RATE_LIMIT_CREATES_PER_MINUTE,
     outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
+    submitGraceMs: v.SUBMIT_GRACE_MS,
+    pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
   });
 }

@@ -102,12 +102,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     pollMinMs: config.pollMinMs,
     pollMaxMs: config.pollMaxMs,
     pollLease: coordination.pollLease,
+    pollLeaseTtlMs: config.pollLeaseTtlMs,
     // Scheduled polls get at most half of the upstream budget; creates and reads keep the rest.
     pollPacer: new TokenBucketLimiter({ ratePerSecond: Math.max(1, config.upstream.rateLimitRps / 2) }),
   });
   // A submitter owns its row for every try it may make, each bounded by the timeout, plus backoff.
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
-  const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs });
+  const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs, graceMs: config.submitGraceMs });
   const voices = VoiceCatalog.bundled();
   const services: Services = {
     voices,

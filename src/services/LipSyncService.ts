@@ -256,7 +256,12 @@ export class LipSyncService {
     }
   }
 
-  /** The answer for a row another request created with the same key: wait for, replay, resume or reconcile it. */
+  /**
+   * The answer for a row another request created with the same key: wait for, replay, resume or reconcile it.
+   * A `submitting` row whose first create may have reached Kling is only ever looked up in Kling's list, never
+   * submitted again: until the reconciler finds it or declares it never accepted (after its grace period), the
+   * retry gets a retryable error.
+   */
   private async settle(found: TaskRecord, request: LipSyncRequest, mode: TaskMode): Promise<TaskRecord> {
     const { store, now, submitLeaseMs, reconciler } = this.options;
     const deadline = now() + submitLeaseMs * 2;
@@ -277,13 +282,18 @@ export class LipSyncService {
           throw error;
         });
         if (resolution.found) return resolution.record;
+        if (resolution.record?.state !== 'submit_failed') {
+          throw firstAttemptPending(
+            'The first request with this idempotencyKey reached the upstream without an answer and is still being ' +
+              'confirmed in its task list; retry later with the same key',
+            'submission being confirmed',
+          );
+        }
       }
       if (now() > deadline) {
-        throw new UpstreamError(
-          ErrorCode.UPSTREAM_TIMEOUT,
+        throw firstAttemptPending(
           'The first request with this idempotencyKey is still in progress; retry later with the same key',
-          { httpStatus: null, code: null, message: 'submission in progress', requestId: null },
-          true,
+          'submission in progress',
         );
       }
       await sleep(SETTLE_POLL_MS);
@@ -305,6 +315,11 @@ export class LipSyncService {
 function checkHeaderKey(headerKey: string): void {
   const problem = charLengthProblem(headerKey, 1, MAX_IDEMPOTENCY_KEY_LENGTH);
   if (problem) throw new BadUserInputError([{ field: 'idempotencyKey', message: `idempotencyKey (Idempotency-Key header) ${problem}` }]);
+}
+
+/** Retryable: a later retry with the same key gets the task once the first attempt is settled. */
+function firstAttemptPending(message: string, upstreamMessage: string): UpstreamError {
+  return new UpstreamError(ErrorCode.UPSTREAM_TIMEOUT, message, { httpStatus: null, code: null, message: upstreamMessage, requestId: null }, true);
 }
 
 function sleep(ms: number): Promise<void> {

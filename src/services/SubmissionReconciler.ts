@@ -14,6 +14,11 @@ export interface ReconcilerOptions {
   now: () => number;
   /** how long a claim on a row lasts while it is being reconciled */
   leaseMs: number;
+  /**
+   * how long after a submission began (the row's `updatedAt`) Kling's list is given to show the task: a miss
+   * before then means "not listed yet", and the row stays `submitting`
+   */
+  graceMs: number;
   pageSize?: number;
   maxPages?: number;
   /** the upstream's clock and ours may differ; search this much further back */
@@ -25,17 +30,27 @@ interface Match {
   requestId: string | null;
 }
 
+/** Not found: `record` is the row now, `submit_failed` when it was never accepted, still `submitting` when undecided. */
 export type Resolution = { found: true; record: TaskRecord } | { found: false; record: TaskRecord | null };
 
 /**
+ * Misses, by searches begun after the grace period, before a row counts as never accepted: one list answer
+ * that lacks a task (a lagging replica, a page that shifted under us) is not enough to risk a second paid task.
+ */
+const MISSES_FOR_NEVER_ACCEPTED = 3;
+
+/**
  * Settles `submitting` rows whose answer was lost (a crash, a timeout) by finding them in the upstream's
- * task list by `external_task_id` — never by creating again. A row the upstream's list does not hold,
- * searched back past the row's creation, was never accepted: it becomes `submit_failed`. When the
- * upstream cannot be asked, rows stay `submitting` for the next round.
+ * task list by `external_task_id` — never by creating again. Kling lists a task some time after accepting it,
+ * so a miss means "never accepted" only once the grace period has passed since the submission began, and only
+ * after several such searches, each back past the row's creation; then the row becomes `submit_failed` (safe to
+ * submit again). Until then, and whenever the upstream cannot be asked, rows stay `submitting` for the next round.
  */
 export class SubmissionReconciler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** per row id, searches begun after its grace period that missed it (a restart starts the count over) */
+  private readonly misses = new Map<string, number>();
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -74,6 +89,9 @@ export class SubmissionReconciler {
   private async reconcileRound(ignoreLeases: boolean): Promise<void> {
     const { store, now, leaseMs, log } = this.options;
     const rows = await store.listSubmitting();
+    // Rows settled elsewhere (another instance, a keyed retry) need no count any more.
+    const live = new Set(rows.map((row) => row.id));
+    for (const id of this.misses.keys()) if (!live.has(id)) this.misses.delete(id);
     const claimed: TaskRecord[] = [];
     for (const row of rows) {
       const takeover = ignoreLeases ? { ...row, leaseUntil: 0 } : row;
@@ -86,7 +104,8 @@ export class SubmissionReconciler {
     try {
       const results = await this.resolveClaimed(claimed);
       const found = results.filter((r) => r.found).length;
-      log.info({ found, neverAccepted: results.length - found }, 'reconciliation done');
+      const neverAccepted = results.filter((r) => !r.found && r.record?.state === 'submit_failed').length;
+      log.info({ found, neverAccepted, undecided: results.length - found - neverAccepted }, 'reconciliation done');
     } catch (error) {
       for (const row of claimed) await store.releaseLease(row.id);
       throw error;
@@ -95,19 +114,23 @@ export class SubmissionReconciler {
 
   private async resolveClaimed(records: TaskRecord[]): Promise<Resolution[]> {
     const { store, watcher, now } = this.options;
+    const searchedAt = now();
     const { matches, complete } = await this.searchUpstream(records);
     const resolutions: Resolution[] = [];
     for (const record of records) {
       const match = matches.get(record.id);
-      if (!match && !complete) {
-        // The list was too long to search back far enough: we cannot tell, so the row waits for the next round.
-        await store.releaseLease(record.id);
-        resolutions.push({ found: false, record: await store.getById(record.id) });
-      } else if (match) {
+      if (match) {
+        this.misses.delete(record.id);
         const accepted = await store.markAccepted(record.id, match.snapshot, match.requestId, now());
         watcher.track(accepted);
         resolutions.push({ found: true, record: accepted });
+      } else if (!complete || !this.missedForGood(record, searchedAt)) {
+        // Not listed (yet), or the list was too long to search back far enough: we cannot tell, so the row
+        // stays `submitting` and waits for the next round.
+        await store.releaseLease(record.id);
+        resolutions.push({ found: false, record: await store.getById(record.id) });
       } else {
+        this.misses.delete(record.id);
         const failed = await store.markSubmitFailed(
           record.id,
           {
@@ -121,6 +144,14 @@ export class SubmissionReconciler {
       }
     }
     return resolutions;
+  }
+
+  /** Counts a complete search that missed the row; true once enough of them began after its grace period. */
+  private missedForGood(record: TaskRecord, searchedAt: number): boolean {
+    if (searchedAt - record.updatedAt < this.options.graceMs) return false;
+    const misses = (this.misses.get(record.id) ?? 0) + 1;
+    this.misses.set(record.id, misses);
+    return misses >= MISSES_FOR_NEVER_ACCEPTED;
   }
 
   /** Walks the upstream list, newest first, until every record is found or the list is older than all of them. */

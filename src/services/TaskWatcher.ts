@@ -20,6 +20,11 @@ export interface TaskWatcherOptions {
   /** cluster-wide: only the instance holding a task's lease polls it (the others hear changes through the hub) */
   pollLease?: PollLease;
   /**
+   * a poll lease's lifetime; every instance renews (or tries to take) the leases of the tasks it follows every
+   * third of it, so another one takes over within about this long plus a third after the holder dies
+   */
+  pollLeaseTtlMs?: number;
+  /**
    * paces scheduled polls below the upstream rate limit, so that after a restart with many live tasks
    * polls cannot queue ahead of creates in the shared limiter
    */
@@ -27,8 +32,14 @@ export interface TaskWatcherOptions {
 }
 
 export interface PollLease {
+  /** Takes the task's lease for `ttlMs`, or extends it when this instance holds it; true when it holds it now. */
   tryAcquire(upstreamId: string, ttlMs: number): Promise<boolean>;
+  /** Gives up those of these leases this instance holds, so another instance takes over at once. */
+  release(upstreamIds: readonly string[]): Promise<void>;
 }
+
+/** Default lifetime of a poll lease (POLL_LEASE_TTL_MS). */
+const DEFAULT_POLL_LEASE_TTL_MS = 10_000;
 
 /** The slowest a watcher goes after the upstream said "too many requests". */
 const RATE_LIMITED_DELAY_MS = 5_000;
@@ -49,9 +60,20 @@ interface Watch {
 export class TaskWatcher {
   private readonly watches = new Map<string, Watch>();
   private readonly inFlight = new Map<string, Promise<TaskRecord | null>>();
+  /** tasks whose poll lease this instance held at its last attempt */
+  private readonly held = new Set<string>();
+  private readonly leaseTtlMs: number;
+  private readonly leaseTimer: NodeJS.Timeout | null = null;
+  private renewing: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly options: TaskWatcherOptions) {}
+  constructor(private readonly options: TaskWatcherOptions) {
+    this.leaseTtlMs = options.pollLeaseTtlMs ?? DEFAULT_POLL_LEASE_TTL_MS;
+    if (options.pollLease) {
+      // Unref'd: leases alone never keep the process alive.
+      this.leaseTimer = setInterval(() => void this.renewLeases(), this.leaseTtlMs / 3).unref();
+    }
+  }
 
   /** Starts following a task (no-op when terminal or already followed). */
   track(record: TaskRecord): void {
@@ -86,6 +108,9 @@ export class TaskWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.renewing;
+    await this.releaseLeases();
     await this.options.pollPacer?.close?.();
     for (const watch of this.watches.values()) if (watch.timer) clearTimeout(watch.timer);
     this.watches.clear();
@@ -104,7 +129,7 @@ export class TaskWatcher {
     const { pollMinMs, pollMaxMs, pollLease, log } = this.options;
     let nextDelay = Math.min(watch.delay * 2, pollMaxMs);
     try {
-      const mine = pollLease ? await pollLease.tryAcquire(upstreamId, pollMaxMs * 2) : true;
+      const mine = pollLease ? await this.acquire(upstreamId) : true;
       if (mine) {
         await this.options.pollPacer?.acquire();
         const record = await this.refresh(upstreamId);
@@ -123,6 +148,46 @@ export class TaskWatcher {
     if (this.closed || this.watches.get(upstreamId) !== watch) return;
     watch.delay = nextDelay;
     this.schedule(upstreamId, watch);
+  }
+
+  /** One attempt at the task's lease; remembers the outcome for the renewal timer. None once closing. */
+  private async acquire(upstreamId: string): Promise<boolean> {
+    if (this.closed) return false;
+    const mine = await (this.options.pollLease as PollLease).tryAcquire(upstreamId, this.leaseTtlMs);
+    if (mine && this.watches.has(upstreamId)) this.held.add(upstreamId);
+    else this.held.delete(upstreamId);
+    return mine;
+  }
+
+  /**
+   * Every third of a lease's lifetime, not only when a poll is due (the backoff spaces polls up to POLL_MAX_MS):
+   * extends the leases this instance holds and tries to take those of the other tasks it follows. A task newly
+   * taken, whose poller has died, is polled at once rather than at the end of this instance's backoff.
+   */
+  private renewLeases(): Promise<void> {
+    this.renewing ??= (async () => {
+      const ids = [...this.watches.keys()];
+      const before = new Set(this.held);
+      const answers = await Promise.all(ids.map((id) => this.acquire(id).catch(() => false)));
+      ids.forEach((id, i) => {
+        const watch = this.watches.get(id);
+        if (!answers[i] || before.has(id) || this.closed || !watch?.timer) return;
+        clearTimeout(watch.timer);
+        void this.pollScheduled(id, watch);
+      });
+    })().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
+  /** On a graceful stop: the other instances need not wait for the leases to run out. */
+  private async releaseLeases(): Promise<void> {
+    const { pollLease, log } = this.options;
+    const ids = [...this.held];
+    this.held.clear();
+    if (!pollLease || ids.length === 0) return;
+    await pollLease.release(ids).catch((error) => log.warn({ err: describe(error) }, 'could not release poll leases; they run out by themselves'));
   }
 
   private async fetchAndStore(upstreamId: string): Promise<TaskRecord | null> {
@@ -148,6 +213,7 @@ export class TaskWatcher {
     if (!watch) return;
     if (watch.timer) clearTimeout(watch.timer);
     this.watches.delete(upstreamId);
+    this.held.delete(upstreamId);
     this.options.metrics?.watchersActive.set(this.watches.size);
   }
 }

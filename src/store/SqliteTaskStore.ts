@@ -66,9 +66,11 @@ const WAL_AUTOCHECKPOINT_PAGES = 20_000;
  * are written once. Being synchronous in one process keeps the transactions trivially serial; `IMMEDIATE` takes the
  * write lock up front so a second process on the same file waits (busy_timeout) instead of failing.
  *
- * Commits only append to the WAL (synchronous=NORMAL: no fsync). Copying the WAL back into the file, with its
- * fsyncs, is a checkpoint once a second when there were writes, from a worker thread (WalCheckpointer), so it
- * neither runs inside a commit nor blocks the event loop; close() checkpoints everything and empties the WAL.
+ * Each COMMIT appends the batch to the WAL and fsyncs it (synchronous=FULL) before any of its callers is answered,
+ * so an acknowledged write survives a power cut as well as a crash; the group commit makes that one fsync per turn
+ * of the event loop, however many writes the turn holds. Copying the WAL back into the file, with its own fsyncs,
+ * is a checkpoint once a second when there were writes, from a worker thread (WalCheckpointer), so it neither
+ * runs inside a commit nor blocks the event loop; close() checkpoints everything and empties the WAL.
  */
 export class SqliteTaskStore implements TaskStore {
   readonly kind = 'sqlite';
@@ -95,7 +97,10 @@ export class SqliteTaskStore implements TaskStore {
     try {
       // The first statement is also where SQLite finds out the file is not a database.
       db.pragma('journal_mode = WAL'); // readers never wait for the writer
-      db.pragma('synchronous = NORMAL'); // with WAL: a crash loses nothing, a power cut at most the last commits, never the file
+      // FULL: every COMMIT fsyncs the WAL before the writers are answered, so an acknowledged create survives a power
+      // cut (NORMAL fsynced only at checkpoints: a power cut could lose an answered create). Group commit keeps it
+      // to one fsync per batch of writes, not one per write.
+      db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
       // Each write of a group commit runs in a savepoint, whose undo copies would otherwise spill to temp files.
       db.pragma('temp_store = MEMORY');
@@ -200,6 +205,14 @@ export class SqliteTaskStore implements TaskStore {
     this.statement('ping').get({});
   }
 
+  /**
+   * The `synchronous` level this connection runs with (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), read back from SQLite
+   * itself: what the durability promise in README.md rests on, checked by test/durability/sqlite-synchronous.test.ts.
+   */
+  synchronousLevel(): number {
+    return this.db.pragma('synchronous', { simple: true }) as number;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.closeNow();
     return this.closing;
@@ -224,8 +237,8 @@ export class SqliteTaskStore implements TaskStore {
 
   /**
    * Copies committed pages from the WAL back into the database file, once per interval when there were writes,
-   * off this thread (see WalCheckpointer). With synchronous=NORMAL this is where the fsyncs happen, instead of
-   * inside a request's commit every ~1000 pages as with SQLite's default autocheckpoint.
+   * off this thread (see WalCheckpointer), so the database file's fsyncs happen here instead of inside a request's
+   * commit every ~1000 pages as with SQLite's default autocheckpoint (the commit itself fsyncs only the WAL).
    */
   private checkpoint(): void {
     if (!this.wroteSinceCheckpoint || !this.db.open) return;

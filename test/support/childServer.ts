@@ -44,6 +44,8 @@ export function childEnv(fake: FakeKling | null, databaseFile: string, extra: Re
     KLING_RATE_LIMIT_RPS: '1000',
     // Tests and benchmarks create far more than a client's default budget (RATE_LIMIT_CREATES_PER_MINUTE).
     RATE_LIMIT_CREATES_PER_MINUTE: '1000000',
+    // The fake lists a task as soon as it accepts it, so a lost submission is decided after a second, not minutes.
+    SUBMIT_GRACE_MS: '1000',
     ...(fake ? { KLING_BASE_URL: fake.url, KLING_API_KEY: fake.auth.kind === 'apiKey' ? fake.auth.apiKey : FAKE_KLING_API_KEY } : {}),
     ...extra,
   };

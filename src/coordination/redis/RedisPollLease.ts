@@ -15,6 +15,12 @@ end
 return 0
 `);
 
+/** KEYS[1] = the lease, ARGV[1] = this instance. Deletes the lease only while this instance holds it. */
+const RELEASE = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
 export interface RedisPollLeaseOptions {
   redis: Redis;
   keys: RedisKeys;
@@ -25,9 +31,10 @@ export interface RedisPollLeaseOptions {
 
 /**
  * One poller per task across the cluster: the first instance to ask holds the task's lease and keeps it by
- * asking again before it expires; the others hear the changes through the hub. If the holder dies, its
- * lease runs out and the next instance to ask takes over. Check and extension are one script, so a lease
- * can never be extended by an instance that lost it in between.
+ * asking again before it expires (TaskWatcher does, on a timer of its own); the others hear the changes through
+ * the hub. If the holder dies, its lease runs out and the next instance to ask takes over; on a graceful stop the
+ * holder releases its leases. Check and extension (or deletion) are one script, so an instance can never extend
+ * or release a lease it lost in between.
  */
 export class RedisPollLease implements PollLease {
   private readonly outage: OutageNotice;
@@ -47,5 +54,10 @@ export class RedisPollLease implements PollLease {
       this.outage.began(error);
       return true;
     }
+  }
+
+  async release(upstreamIds: readonly string[]): Promise<void> {
+    const { redis, keys, instanceId } = this.options;
+    await Promise.all(upstreamIds.map((id) => RELEASE.run(redis, [keys.pollLease(id)], [instanceId])));
   }
 }
