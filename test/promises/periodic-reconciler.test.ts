@@ -33,7 +33,7 @@ describe('periodic reconciler (RECONCILE_INTERVAL_MS)', () => {
       'the reconciler to settle the orphaned row',
       async () => {
         const row = await t.server.store.getById(recordId);
-        return row && row.state !== 'submitting' && row;
+        return row !== null && row.state !== 'submitting' && row;
       },
       15_000,
       100,
