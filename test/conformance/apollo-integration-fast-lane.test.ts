@@ -37,7 +37,7 @@ const silent = pino({ level: 'silent' });
 let answeredWithLane = 0;
 
 function servedLikeOurs(config: ApolloServerOptions<BaseContext>, hasContext: boolean): boolean {
-  const c = config as Record<string, unknown>;
+  const c = config as unknown as Record<string, unknown>;
   const plugins = (c.plugins as unknown[] | undefined) ?? [];
   const test = expect.getState().currentTestName ?? '';
   return (
