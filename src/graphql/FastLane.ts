@@ -72,6 +72,8 @@ export class FastLane {
     if (context.warnings.length) payload.extensions = { warnings: context.warnings };
     res.statusCode = coercionFailed ? 400 : 200;
     res.setHeader('content-type', 'application/json; charset=utf-8');
+    // Outside production, tells tests (and anyone debugging) which path answered: test/server/fast-lane.test.ts.
+    if (!this.options.production) res.setHeader('x-lipsync-path', 'fast');
     res.setHeader('cache-control', operation.isQuery ? cacheControlHeader(context.cacheHints, operation.rootFields) : 'no-store');
     res.end(JSON.stringify(payload));
     this.options.recorder.record({

@@ -199,6 +199,18 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       duplicates: duplicates.length,
     };
     console.log(`crash test: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    // The counts hold together on every run, whatever the moment of the kill:
+    // no key made two tasks, and every task the upstream accepted was found after the restart;
+    expect(counts.duplicates).toBe(0);
+    expect(counts['found after restart']).toBe(counts['accepted by upstream']);
+    // each accepted task was either recorded before the crash or reconciled from a `submitting` row ...
+    const storedAtCrash = rowsAtCrash.filter((r) => r.upstream_id).length;
+    expect(storedAtCrash + counts.reconciled).toBe(counts['accepted by upstream']);
+    // ... and each `submitting` row was settled one way or the other (nothing failed for good before the crash).
+    expect(rowsAtCrash.filter((r) => r.state === 'submit_failed')).toEqual([]);
+    expect(counts.reconciled + counts['never accepted (submit_failed)']).toBe(counts['submitting at crash']);
+    // Acknowledged creates are distinct upstream tasks, except keyed repeats answered with the first one's task.
+    expect(new Set(acked.map((s) => s.taskId)).size).toBeLessThanOrEqual(counts['accepted by upstream']);
     expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
     expect(acked.length).toBeLessThan(fired.length);
 

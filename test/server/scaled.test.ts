@@ -34,12 +34,15 @@ describe('two instances sharing PostgreSQL and Redis', () => {
 
   it('follows a task created on one instance from a subscription on the other, to completion', async () => {
     const created = await a.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+    expect(created.body.errors).toBeUndefined();
     const id = created.body.data!.createLipSync.id;
     const seenOnB = await b.client.request('query($id: ID!) { lipSyncTask(id: $id) { id } }', { id });
+    expect(seenOnB.body.errors).toBeUndefined();
     expect(seenOnB.body.data!.lipSyncTask).toEqual({ id });
     const client = b.client.ws();
     const events = await b.client.subscribeAll(client, FOLLOW, { id });
     await client.dispose();
+    expect(events.filter((e) => e.errors)).toEqual([]);
     expect(events.map((e) => (e.data as { lipSyncTaskUpdated: { status: string } }).lipSyncTaskUpdated.status)).toEqual([
       'SUBMITTED',
       'PROCESSING',
@@ -53,8 +56,11 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).client.request(CREATE_MUTATION, { input })),
     );
+    // Every answer is a success: ten errors with one upstream create would otherwise look like one task.
+    expect(answers.map((r) => ({ status: r.status, errors: r.body.errors }))).toEqual(Array(10).fill({ status: 200, errors: undefined }));
     const ids = new Set(answers.map((r) => r.body.data?.createLipSync.id));
     expect(ids.size).toBe(1);
+    expect([...ids][0]).toEqual(expect.any(String));
     expect(fake.count('create') - before).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { ApolloServer, BaseContext } from '@apollo/server';
-import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGraphQLHttpHandler } from '../../src/http/graphqlHandler';
 
@@ -29,14 +29,15 @@ export async function listenOnRandomPort(handler: RequestListener): Promise<List
 
 /**
  * A started ApolloServer behind OUR HTTP layer (`createGraphQLHttpHandler`), mounted at '/' with no router in
- * front, so what a test observes is Apollo plus our integration and nothing else. `close` leaves the
- * ApolloServer running (its owner stops it).
+ * front, so what a test observes is Apollo plus our integration and nothing else; with `fastLane`, the
+ * fast lane is tried first, as in the server. `close` leaves the ApolloServer running (its owner stops it).
  */
 export function serveThroughOurHandler<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
   context: (req: IncomingMessage) => Promise<TContext>,
+  fastLane?: (req: IncomingMessage, res: ServerResponse, body: unknown, context: TContext) => Promise<boolean>,
 ): Promise<ListeningHttp> {
-  const handler = createGraphQLHttpHandler({ server, context, bodyLimit: TEST_BODY_LIMIT });
+  const handler = createGraphQLHttpHandler({ server, context, bodyLimit: TEST_BODY_LIMIT, fastLane });
   return listenOnRandomPort((req, res) => {
     handler(req, res).catch((error: unknown) => {
       // Our handler should never throw; if it does, the test sees a 500 with the reason instead of a hang.
