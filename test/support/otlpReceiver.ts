@@ -5,7 +5,7 @@ import { decodeJson, decodeProtobuf, type ReceivedSpan } from './otlpDecode';
 export type { ReceivedSpan } from './otlpDecode';
 
 export interface OtlpReceiverOptions {
-  /** false only counts spans (benchmarks): nothing is kept in memory */
+  /** false only counts requests and bytes (benchmarks): nothing is decoded or kept */
   keepSpans?: boolean;
 }
 
@@ -18,7 +18,8 @@ export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   /** content types of the export requests received, in order */
   readonly contentTypes: string[] = [];
-  spanCount = 0;
+  requestCount = 0;
+  byteCount = 0;
   private readonly server: http.Server;
 
   private constructor(private readonly options: OtlpReceiverOptions) {
@@ -60,6 +61,9 @@ export class OtlpReceiver {
       const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
       if (req.method !== 'POST' || req.url !== '/v1/traces') return answer(res, 404, 'text/plain', 'not found');
       const body = Buffer.concat(chunks);
+      this.requestCount += 1;
+      this.byteCount += body.length;
+      if (this.options.keepSpans === false) return answer(res, 200, contentType, contentType === 'application/json' ? '{}' : Buffer.alloc(0));
       let spans: ReceivedSpan[];
       try {
         if (contentType === 'application/json') spans = decodeJson(body.toString('utf8'));
@@ -68,11 +72,8 @@ export class OtlpReceiver {
       } catch (error) {
         return answer(res, 400, 'text/plain', String(error));
       }
-      this.spanCount += spans.length;
-      if (this.options.keepSpans !== false) {
-        this.contentTypes.push(contentType);
-        this.spans.push(...spans);
-      }
+      this.contentTypes.push(contentType);
+      this.spans.push(...spans);
       if (contentType === 'application/json') answer(res, 200, 'application/json', '{}');
       else answer(res, 200, 'application/x-protobuf', Buffer.alloc(0));
     });
