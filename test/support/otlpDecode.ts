@@ -8,6 +8,8 @@ export interface ReceivedSpan {
   spanId: string;
   /** undefined for a root span */
   parentSpanId: string | undefined;
+  /** W3C tracestate carried by the span context, '' when none */
+  traceState: string;
   name: string;
   /** 1 internal, 2 server, 3 client */
   kind: number;
@@ -33,6 +35,7 @@ interface JsonSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
+  traceState?: string;
   name: string;
   kind: number;
   attributes?: JsonKeyValue[];
@@ -51,6 +54,7 @@ export function decodeJson(text: string): ReceivedSpan[] {
         traceId: span.traceId,
         spanId: span.spanId,
         parentSpanId: span.parentSpanId || undefined,
+        traceState: span.traceState ?? '',
         name: span.name,
         kind: span.kind,
         attributes: jsonAttributes(span.attributes),
@@ -134,6 +138,7 @@ export function decodeProtobuf(body: Buffer): ReceivedSpan[] {
           traceId: bytesOf(span, 1)?.toString('hex') ?? '',
           spanId: bytesOf(span, 2)?.toString('hex') ?? '',
           parentSpanId: parent && parent.length > 0 ? parent.toString('hex') : undefined,
+          traceState: textOf(span, 3),
           name: textOf(span, 5),
           kind: numberOf(span, 6),
           attributes: protoAttributes(span, 9),

@@ -70,6 +70,7 @@ async function expectCreateTree(requestId: string): Promise<void> {
   expect(operation).toMatchObject({
     traceId: CALLER_TRACE,
     parentSpanId: CALLER_SPAN,
+    traceState: 'vendor=abc',
     kind: SERVER,
     serviceName: 'lipsync-under-test',
     attributes: expect.objectContaining({
