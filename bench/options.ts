@@ -11,6 +11,8 @@ export interface BenchOptions {
   budgetSeconds: number;
   /** extra environment for every server-under-test child (experiments: DATABASE_URL=file::memory:, LOG_LEVEL=…) */
   serverEnv: Record<string, string>;
+  /** a local OTLP/HTTP receiver in this process, and the servers under test tracing to it */
+  otlp: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [--only B1,B2] [--quick] [--cpu-prof] [--budget SECONDS]
@@ -24,11 +26,13 @@ export const USAGE = `Usage: npm run bench -- [--only B1,B2] [--quick] [--cpu-pr
   --server-env K=V
                 extra environment for every server under test, repeatable (experiments, e.g.
                 KLING_MAX_SOCKETS=128; B2's bare reader needs the server's SQLite file)
+  --otlp        trace: start an OTLP/HTTP receiver here (it counts, does not decode) and set the servers'
+                OTEL_EXPORTER_OTLP_ENDPOINT to it; protocol etc. via --server-env OTEL_…
 
 Summarise any profile again: node bench/dist/bench/profileSummary.js bench/profiles/<file>.cpuprofile [--top 25]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { only: [...SCENARIOS], quick: false, cpuProf: false, budgetSeconds: 290, serverEnv: {} };
+  const options: BenchOptions = { only: [...SCENARIOS], quick: false, cpuProf: false, budgetSeconds: 290, serverEnv: {}, otlp: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -65,6 +69,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         options.serverEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
         break;
       }
+      case '--otlp':
+        options.otlp = true;
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);

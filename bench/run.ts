@@ -19,6 +19,7 @@ import { runB4 } from './scenarios/b4SubscriptionMemory';
 import { runB5 } from './scenarios/b5Startup';
 import { runB6 } from './scenarios/b6Passthrough';
 import type { RunContext } from './stack';
+import { OtlpReceiver } from '../test/support/otlpReceiver';
 
 const SCENARIO_RUNNERS: Record<ScenarioId, (ctx: RunContext) => Promise<ScenarioResult>> = {
   B1: runB1,
@@ -41,6 +42,8 @@ async function main(): Promise<number> {
     progress: (line) => process.stderr.write(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)} s] ${line}\n`),
     seconds: (full, quick) => (options.quick ? quick : full),
   };
+  const otlp = options.otlp ? await OtlpReceiver.start({ keepSpans: false }) : null;
+  if (otlp) options.serverEnv.OTEL_EXPORTER_OTLP_ENDPOINT ??= otlp.endpoint;
   const profilesBefore = new Set(listProfiles());
   const loadAtStart = os.loadavg()[0];
 
@@ -76,6 +79,10 @@ async function main(): Promise<number> {
     }
   }
   clearTimeout(watchdog);
+  if (otlp) {
+    ctx.progress(`OTLP receiver: ${otlp.requestCount} export requests, ${(otlp.byteCount / 1e6).toFixed(1)} MB`);
+    await otlp.close();
+  }
   report();
   fs.rmSync(tmpDir, { recursive: true, force: true });
   const failed = failures.length > 0 || results.some((r) => r.verdicts.some((v) => v.pass === false));

@@ -67,7 +67,20 @@ export interface Config {
   submitGraceMs: number;
   /** a poll lease's lifetime (Redis): renewed on its own timer, so another instance takes over this soon after the holder dies */
   pollLeaseTtlMs: number;
+  tracing: TracingConfig;
 }
+
+/**
+ * OpenTelemetry: only whether to trace and which OTLP/HTTP encoding; the SDK reads the rest of the standard
+ * OTEL_* variables itself (endpoint, headers, sampler, batching, service name), as every OTel SDK does.
+ */
+export interface TracingConfig {
+  /** an OTLP endpoint is set (or OTEL_TRACES_EXPORTER=otlp), and neither OTEL_SDK_DISABLED nor OTEL_TRACES_EXPORTER=none */
+  enabled: boolean;
+  protocol: OtlpProtocol;
+}
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -112,6 +125,10 @@ const databaseUrl = z
     (value) => value.startsWith('file:') || value.startsWith('postgres://') || value.startsWith('postgresql://'),
     'must be file:<path> (SQLite) or postgres://… (PostgreSQL)',
   );
+
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4318' });
+
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], 'must be http/protobuf or http/json (grpc is not supported)');
 
 /** `tenant=token` pairs, token → tenant. A token given twice would make its tenant a matter of order: refused. */
 function parseTokenPairs(pairs: readonly string[], expected: string): ReadonlyMap<string, string> | string {
@@ -211,6 +228,12 @@ const variables = {
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   SUBMIT_GRACE_MS: positiveInt().default(300_000),
   POLL_LEASE_TTL_MS: positiveInt().refine((n) => n >= 1_000, 'must be at least 1000').default(10_000),
+  OTEL_SDK_DISABLED: z.string().trim().toLowerCase().pipe(z.enum(['true', 'false'])).optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], 'must be otlp or none').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -244,6 +267,16 @@ function upstreamAuth(v: Variables): KlingAuth | null {
     return { kind: 'jwt', accessKey: v.KLING_ACCESS_KEY, secretKey: v.KLING_SECRET_KEY };
   }
   return null;
+}
+
+function tracing(v: Variables): TracingConfig {
+  const endpoint = v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? v.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const wanted = v.OTEL_TRACES_EXPORTER === 'otlp' || (endpoint !== undefined && v.OTEL_TRACES_EXPORTER !== 'none');
+  return Object.freeze({
+    enabled: wanted && v.OTEL_SDK_DISABLED !== 'true',
+    // the OTLP specification's default encoding
+    protocol: v.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? v.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+  });
 }
 
 function corsOrigins(v: Variables, production: boolean): '*' | string[] {
@@ -299,5 +332,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
     submitGraceMs: v.SUBMIT_GRACE_MS,
     pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
+    tracing: tracing(v),
   });
 }

@@ -37,6 +37,11 @@ import { createTaskStore } from './store';
 import type { TaskStore } from './store/TaskStore';
 import { createKlingApi } from './upstream';
 import { TokenBucketLimiter } from './upstream/RateLimiter';
+import { annotateActiveOperation, traceGraphQLHttp } from './tracing/operationSpans';
+import { startTracing } from './tracing/startTracing';
+import { tracedExecution } from './tracing/subscriptionSpans';
+import { traceStore } from './tracing/TracedTaskStore';
+import { UpstreamSpans } from './tracing/upstreamSpans';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -79,9 +84,16 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const now = overrides.now ?? Date.now;
   const log = createLogger({ level: config.logLevel, pretty: !config.production, destination: overrides.logDestination });
   const metrics = new Metrics();
-  const store = await createTaskStore(config.databaseUrl);
+  // null when OTEL_* is unset: no SDK, no span, no wrapper below
+  const tracing = await startTracing(config.tracing, log);
+  const store = traceStore(await createTaskStore(config.databaseUrl), tracing?.tracer);
   const coordination = await createCoordination(config, log);
-  const kling = createKlingApi(config.upstream, { metrics, log, limiter: coordination.limiter });
+  const kling = createKlingApi(config.upstream, {
+    metrics,
+    log,
+    limiter: coordination.limiter,
+    observer: tracing ? new UpstreamSpans(tracing.tracer) : undefined,
+  });
   if (kling.kind === 'simulated') {
     log.warn('upstream: SIMULATED (set KLING_BASE_URL and credentials for the real API)');
   } else {
@@ -144,7 +156,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     cacheHints: [],
   });
   const formatError = createErrorFormatter({ log, production: config.production });
-  const recorder = new OperationRecorder(log, metrics);
+  const recorder = new OperationRecorder(log, metrics, tracing ? annotateActiveOperation : undefined);
   const schema = await buildLipSyncSchema();
   const armor = new ApolloArmor({
     maxDepth: { n: 12, ignoreIntrospection: true },
@@ -210,7 +222,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     createRouter({
       graphqlPath: GRAPHQL_PATH,
-      graphql,
+      graphql: tracing ? traceGraphQLHttp(tracing.tracer, GRAPHQL_PATH, graphql) : graphql,
       corsOrigins: config.corsOrigins,
       callback: createCallbackRoute({ urls: callbackUrls, lipSync: services.lipSync }),
       metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
@@ -230,6 +242,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     maxPayload: BODY_LIMIT,
     maxSockets: config.wsMaxConnections,
     maxOperationsPerSocket: config.wsMaxOperationsPerSocket,
+    execution: tracing ? tracedExecution(tracing.tracer) : undefined,
     context: (authorization) => contextFor(authenticator.tenantOf(authorization, 'ws'), null),
   });
 
@@ -267,6 +280,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         await coordination.close();
         await kling.close();
         await store.close();
+        await tracing?.shutdown(); // after the last span: it flushes them
         log.info('stopped');
         await new Promise<void>((resolve) => log.flush(() => resolve()));
       })();

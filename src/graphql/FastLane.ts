@@ -78,6 +78,7 @@ export class FastLane {
     res.end(JSON.stringify(payload));
     this.options.recorder.record({
       operationName: operation.operationName,
+      operationType: operation.isQuery ? 'query' : 'mutation',
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       errorCodes: errors?.map((e) => String(e.extensions?.code)) ?? [],
       context,

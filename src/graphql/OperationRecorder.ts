@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestContext } from '../context';
 import type { Metrics } from '../metrics';
+import type { OperationFacts } from '../tracing/operationSpans';
 
 /**
  * Operation names are chosen by clients: as label values they must stay few and short, or one client could
@@ -12,6 +13,8 @@ const OTHER = 'other';
 
 export interface OperationOutcome {
   operationName: string | null | undefined;
+  /** query, mutation or subscription, when known (names the trace span) */
+  operationType?: string;
   seconds: number;
   /** contract codes of the errors answered, empty on success */
   errorCodes: string[];
@@ -28,9 +31,12 @@ export class OperationRecorder {
   constructor(
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    /** names the active trace span (src/tracing/operationSpans.ts); absent when tracing is off */
+    private readonly annotateSpan?: (facts: OperationFacts) => void,
   ) {}
 
-  record({ operationName, seconds, errorCodes, context }: OperationOutcome): void {
+  record({ operationName, operationType, seconds, errorCodes, context }: OperationOutcome): void {
+    this.annotateSpan?.({ operationName, operationType, errorCodes });
     const operation = this.label(operationName);
     const outcome = errorCodes.length === 0 ? 'success' : 'error';
     this.metrics.operations.inc({ operation, outcome });

@@ -8,13 +8,14 @@ export function observabilityPlugin(recorder: OperationRecorder): ApolloServerPl
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ response, contextValue, operationName, errors }) {
+        async willSendResponse({ response, contextValue, operationName, operation, errors }) {
           const warnings = contextValue?.warnings;
           if (warnings?.length && response.body.kind === 'single') {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, warnings };
           }
           recorder.record({
             operationName,
+            operationType: operation?.operation,
             seconds: Number(process.hrtime.bigint() - started) / 1e9,
             errorCodes: (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
             context: contextValue,

@@ -1,7 +1,7 @@
 import { getOperationAST, GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode } from 'graphql-ws';
+import { CloseCode, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
@@ -28,6 +28,8 @@ export interface SubscriptionServerOptions {
   maxSockets: number;
   /** operations in progress on one socket at most; more are answered with an error */
   maxOperationsPerSocket: number;
+  /** graphql's execute and subscribe wrapped (tracing: src/tracing/subscriptionSpans.ts); graphql's own otherwise */
+  execution?: Pick<ServerOptions, 'execute' | 'subscribe'>;
 }
 
 export interface SubscriptionServer {
@@ -96,6 +98,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema: options.schema,
+      ...options.execution,
       onConnect: (ctx) => {
         try {
           ctx.extra.context = options.context(authorizationOf(ctx.connectionParams, ctx.extra.request), ctx.extra.request);

@@ -10,6 +10,7 @@ import { isKnownTaskStatus, readKlingTask, readKlingTaskList } from './klingAnsw
 import { KlingTokenSigner } from './KlingTokenSigner';
 import type { RateLimiter } from './RateLimiter';
 import { MAX_ATTEMPTS, backoffMs, shouldRetry } from './retryPolicy';
+import type { UpstreamAttemptObserver } from './UpstreamAttemptObserver';
 import { DEFAULT_BREAKER, UpstreamBreaker, UpstreamCircuitOpenError } from './UpstreamBreaker';
 import { type TransportFailure, rejectedByKling, transportError, untrustedAnswer } from './upstreamErrors';
 
@@ -22,6 +23,8 @@ export interface KlingClientOptions {
   retryDelayMs?: number;
   /** epoch ms, for signing tokens */
   now?: () => number;
+  /** told of every attempt (tracing) */
+  observer?: UpstreamAttemptObserver;
 }
 
 interface UpstreamRequest<T> {
@@ -147,8 +150,8 @@ export class KlingClient implements KlingApi {
     const started = performance.now();
     let outcome = 'reset';
     let requestId: string | null = null;
+    let httpStatus: number | null = null;
     try {
-      let httpStatus: number;
       let text: string;
       try {
         ({ status: httpStatus, text } = await this.transport.send({
@@ -181,6 +184,7 @@ export class KlingClient implements KlingApi {
     } finally {
       const seconds = (performance.now() - started) / 1000;
       this.options.metrics?.observeUpstream(request.endpoint, outcome, seconds);
+      this.options.observer?.observe({ endpoint: request.endpoint, method: request.method, attempt, startedAt: started, seconds, httpStatus, outcome, requestId });
       this.options.log?.debug(
         { endpoint: request.endpoint, attempt, requestId, code: outcome, ms: Math.round(seconds * 1000) },
         'Kling request',
