@@ -76,7 +76,7 @@ describe('upstream failures on createLipSync', () => {
   it('turns a hang into UPSTREAM_TIMEOUT within the configured time', async () => {
     const started = Date.now();
     const error = await failure({ hang: true });
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(5_000); // slack for a loaded machine; without the timeout it hangs for good
     expect(error.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', retryable: true });
     expect(error.message).toMatch(/400 ms/);
   });

@@ -57,7 +57,7 @@ describe('KlingClient when the road to Kling fails', () => {
     expect(error.message).toContain(`${TIMEOUT_MS} ms`);
     expect([error.retryable, error.outcomeUnknown]).toEqual([true, true]);
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
-    expect(elapsed).toBeLessThan(TIMEOUT_MS + 500);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 3_000); // slack for a loaded machine; without the timeout it hangs for good
   });
 
   it('answers normally when the upstream is slow but within the timeout', async () => {
