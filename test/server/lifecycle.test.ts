@@ -65,8 +65,13 @@ describe('task lifecycle: query, subscribe, list', () => {
     const [one, fifty] = await Promise.all([follow(alone, 1), follow(crowded, 50)]);
     const followedMs = performance.now() - started;
     expect(fifty).toHaveLength(50);
-    for (const events of [...one, ...fifty]) {
-      expect(events.map((e) => e.data!.lipSyncTaskUpdated.status)).toEqual(['SUBMITTED', 'PROCESSING', 'SUCCEEDED']);
+    expect(one[0].map((e) => e.data!.lipSyncTaskUpdated.status)).toEqual(['SUBMITTED', 'PROCESSING', 'SUCCEEDED']);
+    // 50 clients joining on a loaded machine may take longer than the second before PROCESSING: a late one
+    // starts from the state it joins in. Every one still sees the rest, in order, to the end.
+    const ORDER = ['SUBMITTED', 'PROCESSING', 'SUCCEEDED'];
+    for (const events of fifty) {
+      const statuses = events.map((e) => e.data!.lipSyncTaskUpdated.status);
+      expect(statuses).toEqual(ORDER.slice(ORDER.indexOf(statuses[0])));
     }
     console.log(`upstream polls: 1 subscriber → ${getsFor(alone)}, 50 subscribers → ${getsFor(crowded)} (${Math.round(followedMs)} ms)`);
     // Both tasks start together and share one event loop, but a late timer on a loaded machine can move a poll
