@@ -33,6 +33,7 @@ describe('value rules', () => {
 
   it('CharLength counts characters as people do, and reports either edge', () => {
     expect(problems({ name: 'abc' })).toEqual({});
+    expect(problems({ name: 'abcde' })).toEqual({});
     expect(problems({ name: '一二三' })).toEqual({}); // 3 code points, 9 bytes
     expect(problems({ name: 'ab' })).toEqual({ name: 'must be at least 3 characters' });
     expect(problems({ name: 'abcdef' })).toEqual({ name: 'must be at most 5 characters (got 6)' });
