@@ -25,7 +25,12 @@ export default {
       // src/ as a root too, or Jest cannot follow imports from a test through src/ to the mutated file.
       roots: ['<rootDir>/test', '<rootDir>/src'],
       // The child-process tests run the built dist/, never the mutated sources: they cannot kill a mutant.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/durability/'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/test/durability/crash.test.ts',
+        '<rootDir>/test/durability/restart-and-shutdown.test.ts',
+        '<rootDir>/test/durability/startup-errors.test.ts',
+      ],
       ...(onlyTests.length > 0
         ? { testMatch: onlyTests.map((entry) => (entry.endsWith('.ts') ? `<rootDir>/${entry}` : `<rootDir>/${entry}/**/*.test.ts`)) }
         : {}),
