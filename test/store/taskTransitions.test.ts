@@ -19,10 +19,21 @@ describe('mergeSnapshot', () => {
     }
   });
 
-  it('takes the same state when it is as new or newer', () => {
+  it('takes the same state when it is as new or newer, and a later state whatever its timestamp', () => {
     const stored = processing();
-    const { record } = mergeSnapshot(stored, taskSnapshot('up-1', { state: 'processing', updatedAt: 6_000, statusMessage: 'rendering' }), 'req-2', 10_000);
-    expect(record).toMatchObject({ state: 'processing', updatedAt: 6_000, statusMessage: 'rendering', upstreamRequestId: 'req-2' });
+    for (const updatedAt of [5_000, 6_000]) {
+      const { record, changed } = mergeSnapshot(stored, taskSnapshot('up-1', { state: 'processing', updatedAt, statusMessage: 'rendering' }), 'req-2', 10_000);
+      expect(record).toMatchObject({ state: 'processing', updatedAt, statusMessage: 'rendering', upstreamRequestId: 'req-2' });
+      expect(changed).toBe(true); // the message moved
+    }
+    const { record, changed } = mergeSnapshot(stored, taskSnapshot('up-1', { state: 'succeeded', updatedAt: 1_000 }), null, 10_000);
+    expect([record.state, changed]).toEqual(['succeeded', true]);
+  });
+
+  it('never moves a finished task again', () => {
+    const done = mergeSnapshot(processing(), taskSnapshot('up-1', { state: 'succeeded', updatedAt: 6_000 }), null, 10_000).record;
+    const { record, changed } = mergeSnapshot(done, taskSnapshot('up-1', { state: 'failed', updatedAt: 7_000, statusMessage: 'late' }), null, 11_000);
+    expect([record.state, record.statusMessage, changed]).toEqual(['succeeded', null, false]);
   });
 
   it('reports a change a client sees: new videos, or a new parent video, even in the same state', () => {
