@@ -1,9 +1,15 @@
 import type { PollLease } from '../../src/services/TaskWatcher';
 import { useRedis } from '../support/redis';
+import { waitFor } from '../support/waitFor';
 
 const redis = useRedis();
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Expiry is Redis's clock, so these tests wait for it instead of sleeping past it, and every "not yet" is asked
+ * right after the event it follows with a margin of a second or more (a loaded machine delays a step by
+ * tens of ms, rarely hundreds). "Not sooner than" bounds are measured here: a late timer only adds to them.
+ */
+const ROUNDING_MS = 5;
 
 async function twoInstances() {
   const [a, b] = await Promise.all([redis.start(), redis.start()]);
@@ -24,21 +30,26 @@ describe('poll leases across instances', () => {
 
   it('lets the holder keep the lease by asking again, which extends it', async () => {
     const [a, b] = await leases();
-    expect(await a.tryAcquire('task-2', 300)).toBe(true);
-    await sleep(200);
-    expect(await a.tryAcquire('task-2', 300)).toBe(true);
-    await sleep(200);
-    // 400 ms after the first grant, but only 200 ms after the extension
-    expect(await b.tryAcquire('task-2', 300)).toBe(false);
+    const key = `${redis.prefix}poll-lease:task-2`;
+    expect(await a.tryAcquire('task-2', 5_000)).toBe(true);
+    const aged = await waitFor('a second of the lease to run out', async () => {
+      const left = await redis.admin().pttl(key);
+      return left > 0 && left < 4_000 && left;
+    }, 10_000, 50);
+    expect(await a.tryAcquire('task-2', 5_000)).toBe(true);
+    // Extended back towards the full 5 s: more left than before asking (unless a whole second passed since).
+    expect(await redis.admin().pttl(key)).toBeGreaterThan(aged);
+    expect(await b.tryAcquire('task-2', 5_000)).toBe(false);
   });
 
   it('hands the task to another instance once the holder stops renewing', async () => {
     const [a, b] = await leases();
-    expect(await a.tryAcquire('task-3', 150)).toBe(true);
-    expect(await b.tryAcquire('task-3', 150)).toBe(false);
-    await sleep(250);
-    expect(await b.tryAcquire('task-3', 150)).toBe(true);
-    expect(await a.tryAcquire('task-3', 150)).toBe(false);
+    const beforeGrant = performance.now();
+    expect(await a.tryAcquire('task-3', 1_000)).toBe(true);
+    expect(await b.tryAcquire('task-3', 1_000)).toBe(false);
+    await waitFor('the other instance to take the lapsed lease', () => b.tryAcquire('task-3', 1_000), 10_000, 50);
+    expect(performance.now() - beforeGrant).toBeGreaterThanOrEqual(1_000 - ROUNDING_MS); // not before it lapsed
+    expect(await a.tryAcquire('task-3', 1_000)).toBe(false);
   });
 
   it('keeps working after Redis forgot its scripts (as after a restart)', async () => {
@@ -67,14 +78,16 @@ describe('the persisted-query cache', () => {
 
   it('forgets an entry after its ttl (seconds, as KeyValueCache defines it)', async () => {
     const [a] = await twoInstances();
-    await a.apqCache.set('short', 'query { a }', { ttl: 0.15 });
+    const beforeSet = performance.now();
+    await a.apqCache.set('short', 'query { a }', { ttl: 1 });
     await a.apqCache.set('long', 'query { b }', { ttl: 300 });
     await a.apqCache.set('forever', 'query { c }', { ttl: null });
     expect(await a.apqCache.get('short')).toBe('query { a }');
-    await sleep(250);
-    expect(await a.apqCache.get('short')).toBeUndefined();
+    const longLeft = await redis.admin().pttl(`${redis.prefix}apq:long`);
+    expect(longLeft).toBeGreaterThanOrEqual(300_000 - (performance.now() - beforeSet) - ROUNDING_MS);
+    await waitFor('the 1 s entry to expire', async () => (await a.apqCache.get('short')) === undefined, 10_000, 50);
+    expect(performance.now() - beforeSet).toBeGreaterThanOrEqual(1_000 - ROUNDING_MS); // seconds, not ms
     expect(await a.apqCache.get('long')).toBe('query { b }');
-    expect(await redis.admin().pttl(`${redis.prefix}apq:long`)).toBeGreaterThan(299_000);
     expect(await redis.admin().pttl(`${redis.prefix}apq:forever`)).toBe(-1);
   });
 });

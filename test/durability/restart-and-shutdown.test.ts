@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'graphql-ws';
-import { acceptsConnections, childEnv, freePort, makeTempDir, requireBuild, startChildServer, waitFor, withDeadline, type ChildServer } from '../support/childServer';
+import { acceptsConnections, childEnv, freePort, makeTempDir, requireBuild, startChildServer, withDeadline, type ChildServer } from '../support/childServer';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { GraphQLTestClient } from '../support/graphqlClient';
+import { startHoldingProxy, type HoldingProxy } from '../support/holdingProxy';
 import { readTaskRows } from '../support/storeFile';
 import { CREATE_MUTATION, TEXT_INPUT } from '../support/testServer';
+import { waitFor } from '../support/waitFor';
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription Follow($id: ID!) { lipSyncTaskUpdated(id: $id) { id status } }
@@ -26,6 +28,7 @@ describe('restart and graceful shutdown of the real process', () => {
   let dir: string;
   const children: ChildServer[] = [];
   const fakes: FakeKling[] = [];
+  const proxies: HoldingProxy[] = [];
   beforeAll(() => {
     requireBuild();
     dir = makeTempDir('lipsync-restart-');
@@ -33,6 +36,7 @@ describe('restart and graceful shutdown of the real process', () => {
   afterEach(async () => {
     await Promise.all(children.splice(0).map((c) => c.dispose()));
     await Promise.all(fakes.splice(0).map((f) => f.close()));
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -44,8 +48,9 @@ describe('restart and graceful shutdown of the real process', () => {
   }
 
   it('after a crash, every live task is followed again: the store converges and a late subscriber sees the end', async () => {
-    // Slow enough that the tasks are still live when the second process is up.
-    const fake = await startFakeKling({ processingAfterMs: 2_500, succeedAfterMs: 6_000 });
+    // Slow enough that the tasks are still live when the second process is up, even when starting two
+    // processes on a loaded machine takes several seconds (hence the longer test timeout below).
+    const fake = await startFakeKling({ processingAfterMs: 2_500, succeedAfterMs: 10_000 });
     fakes.push(fake);
     const databaseFile = path.join(dir, 'restart.db');
     const port = await freePort();
@@ -79,16 +84,24 @@ describe('restart and graceful shutdown of the real process', () => {
     expect(rows.map((r) => r.upstream_id).sort()).toEqual([...ids].sort());
     expect(fake.count('create')).toBe(3);
     expect(await second.signal('SIGTERM')).toEqual({ code: 0, signal: null });
-  });
+  }, 60_000);
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
     '%s: stops accepting, finishes the in-flight create (200), closes WebSockets with 1001, exits 0',
     async (signal) => {
       const fake = await startFakeKling({ processingAfterMs: 600_000, succeedAfterMs: 1_200_000 });
       fakes.push(fake);
+      // The server talks to the fake through a hop that can keep a create's answer back for as long as the test needs.
+      const proxy = await startHoldingProxy(fake.url);
+      proxies.push(proxy);
       const port = await freePort();
       // A long grace period: a clean drain must not need it (it is only the cut-off for what does not finish).
-      const child = await start(fake, path.join(dir, `shutdown-${signal}.db`), port, { SHUTDOWN_GRACE_MS: '60000' });
+      // A long upstream timeout: the held create must not time out however slowly the machine runs.
+      const child = await start(fake, path.join(dir, `shutdown-${signal}.db`), port, {
+        SHUTDOWN_GRACE_MS: '60000',
+        KLING_BASE_URL: proxy.url,
+        KLING_TIMEOUT_MS: '60000',
+      });
       const client = new GraphQLTestClient(child.url, child.wsUrl);
       const id = await createTask(client, `shutdown ${signal} live`);
 
@@ -102,19 +115,19 @@ describe('restart and graceful shutdown of the real process', () => {
       await waitFor('the first subscription event', () => events.length > 0);
       expect(events[0].data!.lipSyncTaskUpdated).toEqual({ id, status: 'SUBMITTED' });
 
-      // A create in flight: the upstream takes a second to answer it.
-      fake.setLatency(1_000);
-      const creates = fake.count('create');
+      // A create in flight: the upstream has booked it, and its answer is kept back until the listener is closed.
+      proxy.hold((method) => method === 'POST');
       let inFlightDone = false;
       const inFlight = client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `shutdown ${signal} in flight` } }).finally(() => {
         inFlightDone = true;
       });
-      await waitFor('the create to reach the upstream', () => fake.count('create') > creates);
+      await waitFor('the create to reach the upstream', () => proxy.held() === 1);
 
       child.send(signal);
       // New connections are refused while the in-flight request is still being answered.
-      await waitFor('the listener to close', async () => !(await acceptsConnections(port)), 5_000, 20);
+      await waitFor('the listener to close', async () => !(await acceptsConnections(port)), 15_000, 20);
       expect(inFlightDone).toBe(false);
+      proxy.release();
 
       const res = await inFlight;
       expect(res.status).toBe(200);

@@ -1,5 +1,9 @@
 import type { GraphQLResponse } from '../support/graphqlClient';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
+import { sleep, waitFor } from '../support/waitFor';
+
+/** POLL_MIN_MS in startTestServer: no watcher polls one task more often than this */
+const POLL_MIN_MS = 50;
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription Follow($id: ID!) {
@@ -14,9 +18,10 @@ type Event = { data?: { lipSyncTaskUpdated: { id: string; status: string; status
 
 describe('task lifecycle: query, subscribe, list', () => {
   let t: TestServer;
+  // A second before PROCESSING, for a subscriber to join while the task is SUBMITTED, and 1.5 s of PROCESSING for
+  // the watcher (polls at most 200 ms apart) to see it: wide enough for a loaded machine (600 ms was not).
   beforeAll(async () => {
-    // Progress times sit between poll times (50, 150, 350, 400, 500, 700 ms), so equal tasks see equal polls.
-    t = await startTestServer({ fake: { processingAfterMs: 250, succeedAfterMs: 650 } });
+    t = await startTestServer({ fake: { processingAfterMs: 1_000, succeedAfterMs: 2_500 } });
   });
   afterAll(() => t.close());
 
@@ -55,14 +60,27 @@ describe('task lifecycle: query, subscribe, list', () => {
   });
 
   it('polls the upstream the same for 50 subscribers as for 1 (one watcher per task)', async () => {
+    const started = performance.now();
     const [alone, crowded] = await Promise.all([create(), create()]);
     const [one, fifty] = await Promise.all([follow(alone, 1), follow(crowded, 50)]);
+    const followedMs = performance.now() - started;
     expect(fifty).toHaveLength(50);
+    // The full sequence is the first test's business. Here, on a machine loaded by 50 clients, one may join
+    // after PROCESSING began, and a poll may come too late to see PROCESSING at all: each still sees what the
+    // watcher saw, in order, without repeats, to the end.
+    const ORDER = ['SUBMITTED', 'PROCESSING', 'SUCCEEDED'];
     for (const events of [...one, ...fifty]) {
-      expect(events.map((e) => e.data!.lipSyncTaskUpdated.status)).toEqual(['SUBMITTED', 'PROCESSING', 'SUCCEEDED']);
+      const steps = events.map((e) => ORDER.indexOf(e.data!.lipSyncTaskUpdated.status));
+      expect(steps.every((step, i) => step >= 0 && (i === 0 || step > steps[i - 1]))).toBe(true);
+      expect(steps.at(-1)).toBe(2);
     }
-    console.log(`upstream polls: 1 subscriber → ${getsFor(alone)}, 50 subscribers → ${getsFor(crowded)}`);
-    expect(getsFor(crowded)).toBe(getsFor(alone));
+    console.log(`upstream polls: 1 subscriber → ${getsFor(alone)}, 50 subscribers → ${getsFor(crowded)} (${Math.round(followedMs)} ms)`);
+    // Both tasks start together and share one event loop, but a late timer on a loaded machine can move a poll
+    // across a status change, which restarts the backoff a step earlier or later: up to one poll either way at
+    // each of the two changes. A poller per subscriber would make about 50 times as many.
+    expect(Math.abs(getsFor(crowded) - getsFor(alone))).toBeLessThanOrEqual(2);
+    // However late the timers run, one loop polls at most once per POLL_MIN_MS while the task is followed.
+    expect(getsFor(crowded)).toBeLessThanOrEqual(followedMs / POLL_MIN_MS + 1);
   });
 
   it('serves a finished task from the store: 10 queries, zero upstream calls', async () => {
@@ -75,13 +93,6 @@ describe('task lifecycle: query, subscribe, list', () => {
       expect(res.body.data!.lipSyncTask.videos[0]).toMatchObject({ url: expect.any(String), durationSeconds: expect.any(Number) });
     }
     expect(t.fake.count('get')).toBe(before);
-  });
-
-  it('refreshes a live task that is older than the freshness window', async () => {
-    const id = await create();
-    await new Promise((r) => setTimeout(r, 300));
-    const res = await t.client.request(TASK_QUERY, { id });
-    expect(['PROCESSING', 'SUCCEEDED']).toContain(res.body.data!.lipSyncTask.status);
   });
 
   it('answers null for an unknown task, whether or not the upstream knows it', async () => {
@@ -98,10 +109,34 @@ describe('task lifecycle: query, subscribe, list', () => {
   });
 });
 
+describe('reading a live task', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // The watcher's first poll is a minute away, so only the read itself can bring news from the upstream
+    // (with the watcher polling too, the row could be fresh by chance and the read prove nothing).
+    t = await startTestServer({
+      env: { POLL_MIN_MS: '60000', POLL_MAX_MS: '60000' },
+      fake: { processingAfterMs: 200, succeedAfterMs: 600_000 },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('refreshes a live task that is older than the freshness window', async () => {
+    const res = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+    const id = res.body.data!.createLipSync.id as string;
+    await sleep(250); // time must pass: the upstream moves on (200 ms), the stored row grows old (100 ms)
+    const gets = t.fake.count('get');
+    const read = await t.client.request(TASK_QUERY, { id });
+    expect(read.body.data!.lipSyncTask.status).toBe('PROCESSING');
+    expect(t.fake.count('get')).toBe(gets + 1);
+  });
+});
+
 describe('subscription clean-up', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ fake: { processingAfterMs: 200, succeedAfterMs: 2500 } });
+    // Live long enough for 200 clients to connect on a loaded machine before the task ends.
+    t = await startTestServer({ fake: { processingAfterMs: 200, succeedAfterMs: 6_000 } });
   });
   afterAll(() => t.close());
 
@@ -124,10 +159,15 @@ describe('subscription clean-up', () => {
     });
     expect(t.server.listenerCount()).toBe(200);
     await Promise.all(clients.map((c) => c.dispose()));
-    await waitFor(() => t.server.listenerCount() === 0 && t.server.subscriberCount() === 0);
-    // The task still needs finishing (so restarts and reads converge): its one watcher goes on until then.
-    expect(t.server.watcher.activeCount()).toBe(1);
-    await waitFor(() => t.server.watcher.activeCount() === 0, 5000);
+    await waitFor('every listener to go', () => t.server.listenerCount() === 0 && t.server.subscriberCount() === 0, 10_000, 20);
+    // The task still needs finishing (so restarts and reads converge): its one watcher goes on with nobody
+    // listening, until the store has the end and the watcher stops.
+    await waitFor(
+      'the watcher to bring the task to its end in the store, nobody listening',
+      async () => (await t.server.store.getByUpstreamId(id))?.state === 'succeeded',
+      20_000,
+    );
+    await waitFor('the watcher to stop', () => t.server.watcher.activeCount() === 0, 5_000, 20);
   });
 });
 
@@ -178,11 +218,3 @@ describe('pagination', () => {
     expect(new Set(statuses)).toEqual(new Set(['SUBMITTED']));
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

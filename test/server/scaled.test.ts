@@ -15,7 +15,9 @@ describe('two instances sharing PostgreSQL and Redis', () => {
 
   beforeAll(async () => {
     schema = await createTestSchema();
-    fake = await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900 });
+    // 1.5 s to create, read and subscribe before PROCESSING, then 1.5 s of it: a loaded machine needs more than
+    // the 300 ms / 600 ms this had (a loaded run subscribed after PROCESSING began).
+    fake = await startFakeKling({ processingAfterMs: 1_500, succeedAfterMs: 3_000 });
     const env = { DATABASE_URL: schema.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:` };
     a = await startTestServer({ sharedFake: fake, env });
     b = await startTestServer({ sharedFake: fake, env });

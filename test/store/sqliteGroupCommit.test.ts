@@ -9,6 +9,7 @@ import { SqliteTaskStore } from '../../src/store/SqliteTaskStore';
 import { WalCheckpointer } from '../../src/store/walCheckpointer';
 import { acceptedTask, SUBMIT_ERROR, taskIntent, taskSnapshot } from '../support/storeFixtures';
 import { useTempDir } from '../support/storeTempDir';
+import { waitFor } from '../support/waitFor';
 
 /**
  * The SQLite store commits every write requested in one event-loop turn together. What callers rely on: each
@@ -41,6 +42,24 @@ function reader(file: string): (id: string) => { state: string; upstream_id: str
   readers.push(db);
   const byId = db.prepare('SELECT state, upstream_id, lease_until, idempotency_key FROM tasks WHERE id = ?');
   return (id) => byId.get(id) as never;
+}
+
+/** How many tasks the database file holds without its WAL (0 while a checkpoint is half-copied or none ran). */
+function rowsInMainFile(file: string): number {
+  const copy = `${file}.main-only`;
+  fs.copyFileSync(file, copy);
+  try {
+    const db = new Database(copy);
+    try {
+      return db.prepare('SELECT count(*) FROM tasks').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // torn copy or tables not checkpointed yet
+  } finally {
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${copy}${suffix}`, { force: true });
+  }
 }
 
 /** SQLite's count of committed write transactions on the file (wal-index header `iChange`, walformat.html). */
@@ -173,13 +192,10 @@ describe('SqliteTaskStore group commit', () => {
 
   it('checkpoints the WAL into the database file on its timer, and empties the WAL on close', async () => {
     const { store, file } = await openStore({ checkpointIntervalMs: 20 });
-    // The migration's own pages may still be in the WAL: let a first checkpoint take them.
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    const sizeBefore = fs.statSync(file).size;
-    await Promise.all(Array.from({ length: 300 }, () => store.insertIntent(taskIntent(), 1_000)));
-    // Far fewer pages than wal_autocheckpoint: only the timer can have copied them.
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect(fs.statSync(file).size).toBeGreaterThan(sizeBefore);
+    const inserted = await Promise.all(Array.from({ length: 300 }, () => store.insertIntent(taskIntent(), 1_000)));
+    // Far fewer pages than wal_autocheckpoint: only the timer can copy them into the database file. The main
+    // file alone (copied without its WAL) shows exactly what has been checkpointed.
+    await waitFor('the timer to checkpoint the new rows into the database file', () => rowsInMainFile(file) === inserted.length, 10_000, 20);
     await store.close();
     expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
   });
@@ -188,11 +204,7 @@ describe('SqliteTaskStore group commit', () => {
     let inline = 0;
     const checkpointer = new WalCheckpointer(temp.path('no-such-dir', 'tasks.db'), () => inline++);
     checkpointer.request(); // the worker starts, cannot open the file and dies
-    for (let waited = 0; inline === 0 && waited < 5_000; waited += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      checkpointer.request();
-    }
-    expect(inline).toBeGreaterThan(0);
+    await waitFor('a checkpoint on the calling thread', () => (checkpointer.request(), inline > 0), 10_000, 20);
     await checkpointer.stop();
   });
 

@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { FAKE_KLING_API_KEY, type FakeKling } from './fakeKling';
 import { freePort } from './freePort';
+import { sleep, waitFor } from './waitFor';
 
-export { freePort };
+export { freePort, sleep, waitFor };
 
 /** The built entry point the operator runs (`npm start`); tests spawn it exactly as `node dist/index.js`. */
 export const DIST_ENTRY = path.resolve(__dirname, '../../dist/index.js');
@@ -186,21 +187,6 @@ export async function runToCompletion(env: Record<string, string>, options: { cw
     await exited;
     throw new Error(`${(error as Error).message}; stderr:\n${stderr}\nstdout:\n${stdout}`);
   }
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after the deadline. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Whether a new TCP connection to 127.0.0.1:port is accepted right now (false: refused or failed). */

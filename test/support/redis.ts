@@ -5,6 +5,7 @@ import type { Coordination } from '../../src/coordination';
 import { redisCoordination } from '../../src/coordination/redis';
 import { createLogger } from '../../src/logger';
 import { redactUrl } from '../../src/redactUrl';
+import { waitFor } from './waitFor';
 
 /** The Redis the tests use; never skipped: an unreachable server fails the tests with how to start it. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -98,11 +99,7 @@ async function connectAdmin(): Promise<Redis> {
   }
 }
 
-/** Resolves once `condition` holds (checked every 10 ms); fails naming `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Resolves once `condition` holds (checked every 10 ms); fails naming `what` after a generous `timeoutMs`. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor(what, condition, timeoutMs, 10);
 }

@@ -51,7 +51,7 @@ describe('fake Kling', () => {
 
     const started = Date.now();
     await fake.close();
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(3_000); // slack for a loaded machine, still below the client's 5 s timeout
     expect(await pending).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', outcomeUnknown: true });
     await client.close();
   });

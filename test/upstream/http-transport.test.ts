@@ -141,7 +141,7 @@ describe('HttpTransport', () => {
     const error = await transportFailure(transportFor(server).send({ method: 'GET', path: '/', headers: {}, timeoutMs: 150 }));
     expect(error.kind).toBe('timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(145);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3_000); // slack for a loaded machine; without the bound it hangs for good
   });
 
   it('calls a body that breaks off mid-way a reset', async () => {

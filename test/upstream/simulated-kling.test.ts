@@ -6,20 +6,44 @@ import { UUID, textToVideoBody, upstreamFailure } from './support';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The statuses one task reports from creation until it succeeds, each with the real-time span it was read in. */
+async function readUntilDone(kling: SimulatedKling, taskId: string) {
+  const reads: Array<{ status: string; notBefore: number; notAfter: number }> = [];
+  for (;;) {
+    const notBefore = performance.now();
+    const { data } = await kling.getLipSync(taskId);
+    reads.push({ status: data.task_status, notBefore, notAfter: performance.now() });
+    if (data.task_status === 'succeed' || reads.length > 1_000) return { reads, last: data };
+    await sleep(5);
+  }
+}
+
 describe('SimulatedKling', () => {
   it('runs a task through its whole life in real time', async () => {
-    const kling = new SimulatedKling({ processingAfterMs: 30, succeedAfterMs: 80 });
+    // Read every few ms from creation to success; a wide processing window (50 → 550 ms) so reads land in it.
+    const kling = new SimulatedKling({ processingAfterMs: 50, succeedAfterMs: 550 });
+    const beforeCreate = performance.now();
     const created = await kling.createLipSync(textToVideoBody({}, 'rec-1'));
+    const afterCreate = performance.now();
     expect(created.requestId).toMatch(UUID);
     expect(created.data.task_status).toBe('submitted');
 
-    await sleep(40);
-    expect((await kling.getLipSync(created.data.task_id)).data.task_status).toBe('processing');
-
-    await sleep(50);
+    const { reads, last } = await readUntilDone(kling, created.data.task_id);
+    const steps = reads.map((r) => ['submitted', 'processing', 'succeed'].indexOf(r.status));
+    expect(steps).toEqual([...steps].sort()); // known statuses only, never going back
+    // Each status agrees with the task's age while it was read, however late the reads ran: a read that began
+    // before a threshold (counted from after the create) cannot show the next status, one that ended after it
+    // (counted from before the create) cannot show the previous one. 1 ms for clock rounding. With reads every
+    // few ms, those inside the 500 ms window can only be "processing".
+    for (const { status, notBefore, notAfter } of reads) {
+      const ageAtLeast = notBefore - afterCreate - 1;
+      const ageAtMost = notAfter - beforeCreate + 1;
+      if (status === 'submitted') expect(ageAtLeast).toBeLessThan(50);
+      if (status === 'processing') expect([ageAtMost >= 50, ageAtLeast < 550]).toEqual([true, true]);
+      if (status === 'succeed') expect(ageAtMost).toBeGreaterThanOrEqual(550);
+    }
     const done = await kling.getLipSync(created.data.task_id);
-    expect(done.data.task_status).toBe('succeed');
-    expect(done.data.task_result?.videos).toHaveLength(1);
+    expect(last.task_result?.videos).toHaveLength(1);
     expect(done.requestId).not.toBe(created.requestId);
 
     expect((await kling.listLipSync(1, 10)).data.map((t) => t.task_id)).toEqual([created.data.task_id]);
