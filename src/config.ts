@@ -67,6 +67,8 @@ export interface Config {
   submitGraceMs: number;
   /** a poll lease's lifetime (Redis): renewed on its own timer, so another instance takes over this soon after the holder dies */
   pollLeaseTtlMs: number;
+  /** serve the demo web app (examples/web) at /demo, and the simulated upstream's sample video; default: outside production */
+  demo: boolean;
 }
 
 export class ConfigError extends Error {
@@ -211,6 +213,7 @@ const variables = {
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   SUBMIT_GRACE_MS: positiveInt().default(300_000),
   POLL_LEASE_TTL_MS: positiveInt().refine((n) => n >= 1_000, 'must be at least 1000').default(10_000),
+  DEMO: z.enum(['true', 'false']).optional(),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -299,5 +302,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
     submitGraceMs: v.SUBMIT_GRACE_MS,
     pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
+    demo: v.DEMO ? v.DEMO === 'true' : !production,
   });
 }

@@ -11,6 +11,8 @@ export interface KlingApiDeps {
   log?: Logger;
   /** e.g. one shared by instances; default: this process's own bucket at config.rateLimitRps */
   limiter?: RateLimiter;
+  /** the simulated upstream's media base URL (the sample video src/http/demoRoute.ts serves); a made-up host otherwise */
+  simulatedMediaBaseUrl?: () => string;
 }
 
 /** The real Kling when a base URL is configured, the built-in simulation otherwise. */
@@ -19,5 +21,5 @@ export function createKlingApi(config: UpstreamConfig, deps: KlingApiDeps = {}):
     const limiter = deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps, maxWaitMs: config.timeoutMs });
     return new KlingClient({ config, metrics: deps.metrics, log: deps.log, limiter });
   }
-  return new SimulatedKling();
+  return new SimulatedKling(deps.simulatedMediaBaseUrl ? { mediaBaseUrl: deps.simulatedMediaBaseUrl } : {});
 }
