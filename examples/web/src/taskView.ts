@@ -2,7 +2,7 @@ import { errorLines, subscribe } from './api';
 import { element } from './dom';
 import type { TaskFieldsFragment } from './gql/graphql';
 import { TaskUpdatedSubscription } from './operations';
-import { STATUS_LABELS } from './statuses';
+import { STATUS_MEANINGS } from './statuses';
 
 /** One task followed live over graphql-ws: its status in the role="status" line, then its video. */
 export class TaskView {
@@ -38,7 +38,7 @@ export class TaskView {
 
   private show(task: TaskFieldsFragment): void {
     const reason = task.statusMessage ? `: ${task.statusMessage}` : '';
-    this.status.textContent = `Task ${task.id}: ${task.status} (${STATUS_LABELS[task.status]})${reason}`;
+    this.status.textContent = `Task ${task.id}: ${task.status} (${STATUS_MEANINGS[task.status]})${reason}`;
     this.details.replaceChildren(
       ...detail('Created', new Date(task.createdAt).toLocaleString()),
       ...(task.upstreamRequestId ? detail('Kling request id', task.upstreamRequestId) : []),
