@@ -41,7 +41,7 @@ export function describeServerError({ message, extensions }: ServerError): strin
 }
 
 /** One query or mutation over HTTP POST; the typed document gives the result and variables their types. */
-export async function execute<Result, Variables>(document: TypedDocumentString<Result, Variables>, variables: Variables): Promise<Result> {
+export async function execute<Result, Variables>(document: TypedDocumentString<Result, Variables>, variables: NoInfer<Variables>): Promise<Result> {
   const response = await fetch(GRAPHQL_PATH, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
@@ -68,7 +68,7 @@ export interface Observer<Result> {
 /** A subscription over graphql-ws; returns the function that ends it. */
 export function subscribe<Result, Variables extends Record<string, unknown>>(
   document: TypedDocumentString<Result, Variables>,
-  variables: Variables,
+  variables: NoInfer<Variables>,
   observer: Observer<Result>,
 ): () => void {
   return socket.subscribe<Result>(
