@@ -34,7 +34,8 @@ describe('generated client operations', () => {
       expect(filesUnder(committed)).toEqual(filesUnder(fresh));
       for (const file of filesUnder(fresh)) {
         const hint = `${GENERATED}/${file} is stale: run npm run codegen`;
-        expect({ hint, text: fs.readFileSync(path.join(committed, file), 'utf8') }).toEqual({ hint, text: fs.readFileSync(path.join(fresh, file), 'utf8') });
+        const text = (dir: string) => fs.readFileSync(path.join(dir, file), 'utf8');
+        expect({ hint, text: text(committed) }).toEqual({ hint, text: text(fresh) });
       }
     } finally {
       fs.rmSync(work, { recursive: true, force: true });

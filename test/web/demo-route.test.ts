@@ -16,7 +16,8 @@ const TASK = 'query ($id: ID!) { lipSyncTask(id: $id) { status videos { url } } 
 /** A server as `npm start` runs it with no configuration: the simulated upstream, SQLite in a temp dir. */
 async function zeroConfigServer(env: Record<string, string> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-demo-'));
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `file:${path.join(dir, 'lipsync.db')}`, POLL_MIN_MS: '100', POLL_MAX_MS: '500', ...env });
+  const database = `file:${path.join(dir, 'lipsync.db')}`;
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database, POLL_MIN_MS: '100', POLL_MAX_MS: '500', ...env });
   const server = await createServer(config, { logDestination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
   return {
     server,

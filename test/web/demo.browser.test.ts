@@ -5,7 +5,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/testServer';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 const ROOT = path.resolve(__dirname, '../..');
 const SAMPLE_VIDEO = path.join(ROOT, 'examples/web/media/sample.mp4');
 const SCREENSHOT = path.join(ROOT, 'test-results/demo.png');
@@ -16,7 +24,8 @@ const LATEST_TASK = `{ lipSyncTasks(first: 1) { edges { node { id status videos 
 
 /** The app as `npm run build:web` builds it, always rebuilt so the test never runs a stale build. */
 function buildWebApp(): void {
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', '.bin', 'vite'), 'build', 'examples/web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
+  const vite = path.join(ROOT, 'node_modules', '.bin', 'vite');
+  execFileSync(process.execPath, [vite, 'build', 'examples/web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
 }
 
 /**
@@ -74,7 +83,12 @@ describe('the demo web app in Chromium', () => {
     expect(await video.evaluate((v: { videoWidth: number; videoHeight: number }) => [v.videoWidth, v.videoHeight])).toEqual([320, 240]);
     // what the form sent is what reached Kling
     const create = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as { input: Record<string, unknown> };
-    expect(create.input).toMatchObject({ video_url: 'https://example.com/face.mp4', text: 'Hello from the browser', voice_id: voiceId, voice_language: 'en' });
+    expect(create.input).toMatchObject({
+      video_url: 'https://example.com/face.mp4',
+      text: 'Hello from the browser',
+      voice_id: voiceId,
+      voice_language: 'en',
+    });
 
     await page.locator('#task-list li button').first().waitFor({ timeout: WAIT_MS });
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });

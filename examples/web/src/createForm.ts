@@ -67,8 +67,8 @@ export class CreateForm {
     const given = (control: HTMLInputElement) => control.value.trim() || undefined;
     const text = this.text.value || undefined;
     const audioUrl = given(this.audioUrl);
-    const speech =
-      audioUrl && !text ? { audioUrl } : { text, voiceId: this.voice.value || undefined, voiceLanguage: this.language.value as VoiceLanguage, audioUrl };
+    const voiceLanguage = this.language.value as VoiceLanguage;
+    const speech = audioUrl && !text ? { audioUrl } : { text, voiceId: this.voice.value || undefined, voiceLanguage, audioUrl };
     return { videoUrl: given(this.videoUrl), videoId: given(this.videoId), ...speech };
   }
 

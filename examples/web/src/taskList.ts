@@ -43,7 +43,7 @@ export class TaskList {
       });
       this.page = page;
       this.starts[page + 1] = lipSyncTasks.pageInfo.endCursor;
-      this.list.replaceChildren(...lipSyncTasks.edges.map(({ node }) => this.item(node.id, `${node.status} · ${new Date(node.createdAt).toLocaleString()} · ${node.id}`)));
+      this.list.replaceChildren(...lipSyncTasks.edges.map(({ node }) => this.item(node.id, `${node.status} · ${when(node.createdAt)} · ${node.id}`)));
       if (lipSyncTasks.edges.length === 0) this.list.append(Object.assign(document.createElement('li'), { textContent: 'No tasks.' }));
       this.previous.disabled = page === 0;
       this.next.disabled = !lipSyncTasks.pageInfo.hasNextPage;
@@ -60,4 +60,8 @@ export class TaskList {
     li.append(button);
     return li;
   }
+}
+
+function when(dateTime: string): string {
+  return new Date(dateTime).toLocaleString();
 }
