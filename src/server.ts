@@ -21,7 +21,7 @@ import { Authenticator } from './http/auth';
 import { createGraphQLHttpHandler } from './http/graphqlHandler';
 import { createMetricsRoute } from './http/metricsRoute';
 import { createCallbackRoute } from './http/callbacks';
-import { createDemoRoute, DEMO_MEDIA_PATH } from './http/demoRoute';
+import { createDemoRoute, DEMO_MEDIA_PATH, DEMO_PATH, demoAppBuilt } from './http/demoRoute';
 import { createRouter } from './http/router';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
@@ -247,6 +247,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
+  if (config.demo) log.info({ url: `${origin}${DEMO_PATH}` }, demoAppBuilt() ? 'demo web app' : 'demo web app: not built (npm run build:web)');
 
   let stopping: Promise<void> | null = null;
   return {

@@ -17,6 +17,11 @@ const APP_DIR = path.join(ROOT, 'examples', 'web', 'dist');
 const MEDIA_DIR = path.join(ROOT, 'examples', 'web', 'media');
 const SAMPLE_VIDEO = 'sample.mp4';
 
+/** False until `npm run build:web` has run. */
+export function demoAppBuilt(): boolean {
+  return fs.existsSync(path.join(APP_DIR, 'index.html'));
+}
+
 export function isDemoPath(urlPath: string | undefined): urlPath is string {
   return urlPath === DEMO_PATH || Boolean(urlPath?.startsWith(`${DEMO_PATH}/`));
 }
@@ -38,8 +43,7 @@ export function createDemoRoute() {
         if (res.headersSent) return void res.destroy();
         const status = error.status ?? 500;
         if (status !== 404) return sendJson(res, status, { error: 'cannot serve this file' });
-        const built = fs.existsSync(path.join(APP_DIR, 'index.html'));
-        sendJson(res, 404, { error: built ? 'not found' : 'the demo is not built: run `npm run build:web`' });
+        sendJson(res, 404, { error: demoAppBuilt() ? 'not found' : 'the demo is not built: run `npm run build:web`' });
       })
       .pipe(res);
   };
