@@ -68,6 +68,8 @@ export interface Config {
   /** a poll lease's lifetime (Redis): renewed on its own timer, so another instance takes over this soon after the holder dies */
   pollLeaseTtlMs: number;
   tracing: TracingConfig;
+  /** serve the demo web app (examples/web) at /demo, and the simulated upstream's sample video; default: outside production */
+  demo: boolean;
 }
 
 /**
@@ -234,6 +236,7 @@ const variables = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
   OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  DEMO: z.enum(['true', 'false']).optional(),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -333,5 +336,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     submitGraceMs: v.SUBMIT_GRACE_MS,
     pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
     tracing: tracing(v),
+    demo: v.DEMO ? v.DEMO === 'true' : !production,
   });
 }

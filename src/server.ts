@@ -21,6 +21,7 @@ import { Authenticator } from './http/auth';
 import { createGraphQLHttpHandler } from './http/graphqlHandler';
 import { createMetricsRoute } from './http/metricsRoute';
 import { createCallbackRoute } from './http/callbacks';
+import { createDemoRoute, DEMO_MEDIA_PATH, DEMO_PATH, demoAppBuilt } from './http/demoRoute';
 import { createRouter } from './http/router';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
@@ -88,11 +89,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const tracing = await startTracing(config.tracing, log);
   const store = traceStore(await createTaskStore(config.databaseUrl), tracing?.tracer);
   const coordination = await createCoordination(config, log);
+  // With the demo on, the simulated upstream's videos are the sample /demo serves, on this server's origin (known once listening).
+  let mediaOrigin = config.publicUrl ?? '';
+  const simulatedMediaBaseUrl = config.demo ? () => `${mediaOrigin}${DEMO_MEDIA_PATH}` : undefined;
   const kling = createKlingApi(config.upstream, {
     metrics,
     log,
     limiter: coordination.limiter,
     observer: tracing ? new UpstreamSpans(tracing.tracer) : undefined,
+    simulatedMediaBaseUrl,
   });
   if (kling.kind === 'simulated') {
     log.warn('upstream: SIMULATED (set KLING_BASE_URL and credentials for the real API)');
@@ -227,6 +232,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       callback: createCallbackRoute({ urls: callbackUrls, lipSync: services.lipSync }),
       metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
       log,
+      demo: config.demo ? createDemoRoute() : undefined,
       readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },
     }),
   );
@@ -249,11 +255,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const port = await listen(httpServer, config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  mediaOrigin = config.publicUrl ?? origin;
   await services.lipSync.recover();
   reconciler.start(config.reconcileIntervalMs);
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
+  if (config.demo) log.info({ url: `${origin}${DEMO_PATH}` }, demoAppBuilt() ? 'demo web app' : 'demo web app: not built (npm run build:web)');
 
   let stopping: Promise<void> | null = null;
   return {

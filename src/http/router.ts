@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { CALLBACK_PATH_PREFIX } from './callbacks';
 import { applyCors } from './cors';
+import { isDemoPath } from './demoRoute';
 import { sendJson } from './json';
 
 export interface RouterOptions {
@@ -13,6 +14,8 @@ export interface RouterOptions {
   /** POST /callbacks/kling/… (src/http/callbacks.ts) */
   callback: (req: IncomingMessage, res: ServerResponse, path: string) => void;
   log: Logger;
+  /** GET /demo… (src/http/demoRoute.ts); absent when the demo is off */
+  demo?: (req: IncomingMessage, res: ServerResponse, path: string) => void;
   /** named dependencies that must answer for /readyz (the store is always one) */
   readinessChecks: Record<string, () => Promise<void>>;
 }
@@ -34,6 +37,7 @@ export function createRouter(options: RouterOptions) {
         return options.metrics(req, res);
     }
     if (path?.startsWith(CALLBACK_PATH_PREFIX)) return options.callback(req, res, path);
+    if (options.demo && isDemoPath(path)) return options.demo(req, res, path);
     sendJson(res, 404, { error: 'not found' });
   };
   return function route(req: IncomingMessage, res: ServerResponse): void {

@@ -14,6 +14,8 @@ export interface KlingApiDeps {
   limiter?: RateLimiter;
   /** told of every HTTP attempt (tracing) */
   observer?: UpstreamAttemptObserver;
+  /** the simulated upstream's media base URL (the sample video src/http/demoRoute.ts serves); a made-up host otherwise */
+  simulatedMediaBaseUrl?: () => string;
 }
 
 /** The real Kling when a base URL is configured, the built-in simulation otherwise. */
@@ -22,5 +24,5 @@ export function createKlingApi(config: UpstreamConfig, deps: KlingApiDeps = {}):
     const limiter = deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps, maxWaitMs: config.timeoutMs });
     return new KlingClient({ config, metrics: deps.metrics, log: deps.log, limiter, observer: deps.observer });
   }
-  return new SimulatedKling();
+  return new SimulatedKling(deps.simulatedMediaBaseUrl ? { mediaBaseUrl: deps.simulatedMediaBaseUrl } : {});
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import jwt from 'jsonwebtoken';
+import send from 'send';
 import { FakeRejection, FakeTaskLedger, newKlingId, type FakeTaskData } from './fakeTaskLedger';
 
 /*
@@ -78,6 +80,8 @@ export interface FakeKlingOptions {
   succeedAfterMs?: number;
   /** added to every answer */
   latencyMs?: number;
+  /** an mp4 served at every GET <url>/media/…, where result videos then point, so a browser can play them */
+  mediaFile?: string;
   /** false keeps only the per-endpoint counts, so a long benchmark does not hold every request in memory */
   recordRequests?: boolean;
 }
@@ -85,6 +89,7 @@ export interface FakeKlingOptions {
 export const FAKE_KLING_API_KEY = 'fake-kling-api-key';
 
 const LIP_SYNC_PATH = '/v1/videos/lip-sync';
+const MEDIA_PATH = '/media';
 const UNKNOWN_STATUS = 'paused_for_review';
 
 /** docs/kling.md, "Error codes": the HTTP status and wording Kling pairs with each code. */
@@ -162,6 +167,7 @@ export class FakeKling {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}${this.prefix}`;
+    if (this.options.mediaFile) this.tasks.mediaBaseUrl = `${this.baseUrl}${MEDIA_PATH}`;
     return this;
   }
 
@@ -205,6 +211,10 @@ export class FakeKling {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { mediaFile } = this.options;
+    if (mediaFile && req.url?.startsWith(`${this.prefix}${MEDIA_PATH}/`)) {
+      return void send(req, path.basename(mediaFile), { root: path.dirname(mediaFile) }).pipe(res);
+    }
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     const route = this.route(req.method ?? 'GET', url.pathname);

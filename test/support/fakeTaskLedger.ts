@@ -63,6 +63,8 @@ export class FakeTaskLedger {
   private readonly byExternalId = new Map<string, Task>();
   /** tasks show in list answers only this long after creation (Kling's list lags its create) */
   listVisibilityDelayMs = 0;
+  /** where result and parent videos "live" (FakeKling points it at itself when it serves a real mp4) */
+  mediaBaseUrl = MEDIA;
 
   constructor(private readonly timing: LedgerTiming) {}
 
@@ -77,7 +79,7 @@ export class FakeTaskLedger {
       createdAt: Date.now(),
       externalTaskId,
       parentVideo: videoId
-        ? { id: videoId, url: `${MEDIA}/videos/${videoId}.mp4`, duration: DURATION }
+        ? { id: videoId, url: `${this.mediaBaseUrl}/videos/${videoId}.mp4`, duration: DURATION }
         : { id: newKlingId(), url: input.video_url as string, duration: DURATION },
       resultId: newKlingId(),
       failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`) ? 'no face detected in the video' : null,
@@ -142,7 +144,7 @@ export class FakeTaskLedger {
     };
     if (task.externalTaskId !== undefined) data.task_info.external_task_id = task.externalTaskId;
     if (status === 'succeed') {
-      data.task_result = { videos: [{ id: task.resultId, url: `${MEDIA}/lipsync/${task.resultId}.mp4`, duration: DURATION }] };
+      data.task_result = { videos: [{ id: task.resultId, url: `${this.mediaBaseUrl}/lipsync/${task.resultId}.mp4`, duration: DURATION }] };
     }
     if (done) data.final_unit_deduction = UNITS;
     return data;

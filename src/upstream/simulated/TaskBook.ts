@@ -11,8 +11,8 @@ export interface TaskBookOptions {
   succeedAfterMs?: number;
   /** oldest tasks are forgotten past this many, so a long-running simulated server cannot grow without bound */
   maxTasks?: number;
-  /** where the simulated result videos "live" */
-  mediaBaseUrl?: string;
+  /** where the simulated result videos "live"; a function when it is known only later (the server's own origin once listening) */
+  mediaBaseUrl?: string | (() => string);
 }
 
 interface BookedTask {
@@ -39,7 +39,7 @@ export class TaskBook {
   private readonly processingAfterMs: number;
   private readonly succeedAfterMs: number;
   private readonly maxTasks: number;
-  private readonly mediaBaseUrl: string;
+  private readonly mediaBaseUrl: () => string;
   /** creation order, oldest first */
   private readonly ordered: BookedTask[] = [];
   private readonly byId = new Map<string, BookedTask>();
@@ -52,7 +52,8 @@ export class TaskBook {
     this.processingAfterMs = options.processingAfterMs ?? 2_000;
     this.succeedAfterMs = options.succeedAfterMs ?? 6_000;
     this.maxTasks = options.maxTasks ?? 100_000;
-    this.mediaBaseUrl = (options.mediaBaseUrl ?? 'https://media.simulated-kling.invalid').replace(/\/+$/, '');
+    const media = options.mediaBaseUrl ?? 'https://media.simulated-kling.invalid';
+    this.mediaBaseUrl = () => (typeof media === 'function' ? media() : media).replace(/\/+$/, '');
   }
 
   /** Accepts a task like Kling's create endpoint; throws KlingRejection (1200/1201) for what Kling rejects. */
@@ -63,7 +64,7 @@ export class TaskBook {
     }
     const taskId = this.newId();
     const parentVideo: KlingVideo = input.video_id
-      ? { id: input.video_id, url: `${this.mediaBaseUrl}/videos/${input.video_id}.mp4`, duration: SIMULATED_DURATION }
+      ? { id: input.video_id, url: `${this.mediaBaseUrl()}/videos/${input.video_id}.mp4`, duration: SIMULATED_DURATION }
       : { id: this.newId(), url: input.video_url as string, duration: SIMULATED_DURATION };
     const resultId = this.newId();
     const failsForNoFace = [input.text, input.video_id, input.video_url].some((v) => v !== undefined && NO_FACE.test(v));
@@ -72,7 +73,7 @@ export class TaskBook {
       createdAt: this.now(),
       externalTaskId,
       parentVideo,
-      resultVideo: { id: resultId, url: `${this.mediaBaseUrl}/lipsync/${resultId}.mp4`, duration: SIMULATED_DURATION },
+      resultVideo: { id: resultId, url: `${this.mediaBaseUrl()}/lipsync/${resultId}.mp4`, duration: SIMULATED_DURATION },
       failureMessage: failsForNoFace ? 'no face detected in the video' : null,
     };
     this.remember(task);

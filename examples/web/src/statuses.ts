@@ -1,0 +1,14 @@
+import type { LipSyncTaskStatus } from './gql/graphql';
+
+/**
+ * Every status with the words the page shows for it, in the order a task moves. A Record, so a status the
+ * schema gains (after `npm run codegen`) fails the type check until it is described here.
+ */
+export const STATUS_MEANINGS: Record<LipSyncTaskStatus, string> = {
+  SUBMITTED: 'accepted, waiting to start',
+  PROCESSING: 'the video is being made',
+  SUCCEEDED: 'the video is ready',
+  FAILED: 'ended without a video',
+};
+
+export const STATUSES = Object.keys(STATUS_MEANINGS) as LipSyncTaskStatus[];
