@@ -7,16 +7,23 @@ WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm ci runs the prepare step (scripts/prepare.js), which builds nothing before src/ is copied
+COPY scripts/prepare.js ./scripts/
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY examples/web ./examples/web
+COPY schema.graphql ./
+# the demo app (/demo) is built too; DEMO=true serves it in production
+RUN npm run build && npm run build:web && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=4000 DATABASE_URL=file:/data/lipsync.db
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/examples/web/dist ./examples/web/dist
+COPY --from=build /app/examples/web/media ./examples/web/media
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node
