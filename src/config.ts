@@ -239,6 +239,9 @@ const variables = {
   DEMO: z.enum(['true', 'false']).optional(),
 } satisfies Record<string, z.ZodType>;
 
+/** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables);
+
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
 
 function parseVariables(env: NodeJS.ProcessEnv): Variables {
