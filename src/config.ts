@@ -14,6 +14,16 @@ export interface UpstreamConfig {
   maxSockets: number;
   /** circuit breaker: outages in a row (within 30 s) that open it, and how long it stays open; default 10 and 30 s */
   breaker?: { failures: number; halfOpenAfterMs: number };
+  /** the simulated upstream's concurrency limit (SIMULATED_MAX_CONCURRENT): it answers 1303 beyond it */
+  simulatedMaxConcurrent?: number;
+}
+
+/** The queue in front of Kling's concurrency limit (src/services/QueueDispatcher.ts). */
+export interface QueueConfig {
+  /** live Kling tasks at most (KLING_MAX_CONCURRENT_TASKS); null = no local cap */
+  maxConcurrent: number | null;
+  /** QUEUE_MAX_WAIT_MINUTES in ms */
+  maxWaitMs: number;
 }
 
 export interface Config {
@@ -67,6 +77,7 @@ export interface Config {
   submitGraceMs: number;
   /** a poll lease's lifetime (Redis): renewed on its own timer, so another instance takes over this soon after the holder dies */
   pollLeaseTtlMs: number;
+  queue: QueueConfig;
 }
 
 export class ConfigError extends Error {
@@ -211,6 +222,9 @@ const variables = {
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   SUBMIT_GRACE_MS: positiveInt().default(300_000),
   POLL_LEASE_TTL_MS: positiveInt().refine((n) => n >= 1_000, 'must be at least 1000').default(10_000),
+  KLING_MAX_CONCURRENT_TASKS: positiveInt(100_000).optional(),
+  QUEUE_MAX_WAIT_MINUTES: positiveNumber.default(1440),
+  SIMULATED_MAX_CONCURRENT: positiveInt(100_000).default(3),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -280,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitRps: v.KLING_RATE_LIMIT_RPS,
       maxSockets: v.KLING_MAX_SOCKETS,
       breaker: { failures: v.KLING_BREAKER_FAILURES, halfOpenAfterMs: v.KLING_BREAKER_OPEN_MS },
+      simulatedMaxConcurrent: v.SIMULATED_MAX_CONCURRENT,
     }),
     freshnessMs: v.TASK_FRESHNESS_MS,
     idempotencyTtlMs: Math.round(v.IDEMPOTENCY_TTL_HOURS * 3_600_000),
@@ -299,5 +314,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
     submitGraceMs: v.SUBMIT_GRACE_MS,
     pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
+    queue: Object.freeze({ maxConcurrent: v.KLING_MAX_CONCURRENT_TASKS ?? null, maxWaitMs: Math.round(v.QUEUE_MAX_WAIT_MINUTES * 60_000) }),
   });
 }

@@ -27,6 +27,8 @@ import { Metrics } from './metrics';
 import { buildLipSyncSchema } from './schema';
 import { CallbackUrls } from './services/CallbackUrls';
 import { LipSyncService } from './services/LipSyncService';
+import { QueueDispatcher } from './services/QueueDispatcher';
+import { TaskSubmitter } from './services/TaskSubmitter';
 import { RefreshDebounce } from './services/RefreshDebounce';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
 import { TaskCountSampler } from './services/TaskCountSampler';
@@ -110,13 +112,27 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
   const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs, graceMs: config.submitGraceMs });
   const voices = VoiceCatalog.bundled();
+  const submitter = new TaskSubmitter({ store, kling, watcher, hub: coordination.hub, log, now, callbackUrls });
+  const dispatcher = new QueueDispatcher({
+    store,
+    hub: coordination.hub,
+    log,
+    metrics,
+    now,
+    maxConcurrent: config.queue.maxConcurrent,
+    maxWaitMs: config.queue.maxWaitMs,
+    submitLeaseMs,
+    submit: (claimed) => void submitter.submitClaimed(claimed),
+  });
+  submitter.reportTo(dispatcher);
   const services: Services = {
     voices,
     outboundUrls: config.outboundUrls,
     lipSync: new LipSyncService({
       store,
-      kling,
       watcher,
+      submitter,
+      dispatcher,
       hub: coordination.hub,
       reconciler,
       voices,
@@ -126,7 +142,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       idempotencyTtlMs: config.idempotencyTtlMs,
       freshnessMs: config.freshnessMs,
       submitLeaseMs,
-      callbackUrls,
       createLimit: coordination.redis
         ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
         : TenantCreateLimit.inProcess(config.createsPerMinute),
@@ -238,6 +253,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await services.lipSync.recover();
   reconciler.start(config.reconcileIntervalMs);
+  dispatcher.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
@@ -258,6 +274,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       stopping ??= (async () => {
         log.info('shutting down: draining requests and subscriptions');
         await reconciler.stop();
+        await dispatcher.close();
         await taskCounts.stop();
         const drained = closeHttp(httpServer, config.shutdownGraceMs);
         await subscriptions.close();

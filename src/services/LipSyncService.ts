@@ -2,20 +2,20 @@ import type { Logger } from 'pino';
 import { newRecordId } from '../domain/recordId';
 import { effectiveMode, type LipSyncRequest } from '../domain/request';
 import { isTerminal, type TaskMode, type TaskRecord, type TaskState } from '../domain/task';
-import { BadUserInputError, errorFromStored, NotFoundError, RateLimitedError, UpstreamError, ErrorCode } from '../errors';
-import { fromKlingTask } from '../mappers/klingTask';
-import { toKlingCreateBody } from '../mappers/klingRequest';
+import { GraphQLError } from 'graphql';
+import { BadUserInputError, errorFromStored, NotFoundError, UpstreamError, ErrorCode } from '../errors';
+import { statusOf } from '../mappers/lipSyncTask';
 import type { Metrics } from '../metrics';
 import type { PageCursor, TaskStore } from '../store/TaskStore';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../types/CreateLipSyncInput';
 import { charLengthProblem } from '../types/validation/rules';
-import type { KlingApi } from '../upstream/KlingApi';
-import type { CallbackUrls } from './CallbackUrls';
+import type { QueueDispatcher } from './QueueDispatcher';
 import type { RefreshDebounce } from './RefreshDebounce';
 import { requestHash } from './requestHash';
 import type { SubmissionReconciler } from './SubmissionReconciler';
 import type { TenantCreateLimit } from './TenantCreateLimit';
 import { TerminalTaskCache } from './TerminalTaskCache';
+import type { TaskSubmitter } from './TaskSubmitter';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 import type { TaskWatcher } from './TaskWatcher';
 import { UpdateStream } from './UpdateStream';
@@ -23,8 +23,9 @@ import type { VoiceCatalog } from './VoiceCatalog';
 
 export interface LipSyncServiceOptions {
   store: TaskStore;
-  kling: KlingApi;
   watcher: TaskWatcher;
+  submitter: TaskSubmitter;
+  dispatcher: QueueDispatcher;
   hub: TaskUpdateHub;
   reconciler: SubmissionReconciler;
   voices: VoiceCatalog;
@@ -35,8 +36,6 @@ export interface LipSyncServiceOptions {
   freshnessMs: number;
   /** how long a submitter owns its `submitting` row: past it, others may reconcile the row */
   submitLeaseMs: number;
-  /** this server's per-task callback receiver (null without PUBLIC_URL: no callbacks, polling only) */
-  callbackUrls: CallbackUrls | null;
   /** creates per tenant per minute */
   createLimit: TenantCreateLimit;
   /** one callback-driven refresh per task per window */
@@ -58,20 +57,21 @@ export interface ListResult {
 const SETTLE_POLL_MS = 100;
 /** A read of a live task waits at most this long for the upstream, well inside a router's subgraph timeout. */
 const READ_REFRESH_BUDGET_MS = 2_000;
+/** A subscriber to a QUEUED task hears its position change at most this often. */
+const POSITION_EVENT_MS = 1_000;
 
 /**
- * The rules of lip-sync tasks: create (write-ahead intent, idempotency, one upstream call), get (fresh
- * enough, finished tasks from memory), list, and watch (a stream of status changes until the end).
+ * The rules of lip-sync tasks: create (write-ahead intent into the queue, idempotency, at most one upstream task),
+ * cancel, get (fresh enough, finished tasks from memory), list, and watch (a stream of changes until the end).
+ * Tasks are found by our own id or, for links made before our ids were public, by Kling's task id.
  */
 export class LipSyncService {
-  /** submissions running in this process, by record id, so concurrent retries share one upstream call */
-  private readonly submissions = new Map<string, Promise<TaskRecord>>();
   private readonly finished = new TerminalTaskCache(10_000);
 
   constructor(private readonly options: LipSyncServiceOptions) {}
 
   async create(tenant: string, request: LipSyncRequest, headerKey: string | null = null): Promise<CreateResult> {
-    const { store, now, idempotencyTtlMs, submitLeaseMs } = this.options;
+    const { store, now, idempotencyTtlMs, submitLeaseMs, submitter, dispatcher } = this.options;
     const mode = effectiveMode(request) as TaskMode; // validation guarantees a mode
     const idempotencyKey = request.idempotencyKey ?? headerKey;
     if (!request.idempotencyKey && headerKey) checkHeaderKey(headerKey);
@@ -89,37 +89,76 @@ export class LipSyncService {
       idempotencyExpiresAt: idempotencyKey ? at + idempotencyTtlMs : null,
       recordedAt: at,
       leaseUntil: at + submitLeaseMs,
+      // Every task enters the queue; the dispatch below submits it at once when the cap (and fairness) allow.
+      queued: true,
+      request: JSON.stringify(request),
     };
     const warnings = this.voiceWarnings(request, mode);
-    // Registered before the row exists, so a concurrent retry that finds the row also finds this submission.
-    let started!: (record: TaskRecord) => void;
-    const submission = this.runSubmission(intent.id, new Promise<TaskRecord>((resolve) => (started = resolve)), request, mode);
-    const inserted = await store.insertIntent(intent, at).catch((error: unknown) => {
-      this.submissions.delete(intent.id);
-      throw error; // masked as INTERNAL_SERVER_ERROR: nothing was sent upstream
-    });
-    if (!inserted.created) {
-      this.submissions.delete(intent.id);
-      if (inserted.record.requestHash !== hash) {
-        throw new BadUserInputError([
-          { field: 'idempotencyKey', message: 'idempotencyKey was already used with a different input' },
-        ]);
+    // From before the row exists: a definite refusal of this task's submission is this caller's error.
+    const answered = submitter.awaitedByCreate(intent.id);
+    try {
+      // masked as INTERNAL_SERVER_ERROR when it fails: nothing was sent upstream
+      const inserted = await store.insertIntent(intent, at);
+      if (!inserted.created) {
+        if (inserted.record.requestHash !== hash) {
+          throw new BadUserInputError([
+            { field: 'idempotencyKey', message: 'idempotencyKey was already used with a different input' },
+          ]);
+        }
+        return { record: await this.settle(inserted.record, request, mode), warnings };
       }
-      return { record: await this.settle(inserted.record, request, mode), warnings };
+      await dispatcher.dispatch();
+      // Claimed by this process (for this create or another's round): answer with its submission; else QUEUED.
+      const submission = submitter.running(intent.id);
+      return { record: submission ? await submission : ((await store.getById(intent.id)) ?? inserted.record), warnings };
+    } finally {
+      answered();
     }
-    started(inserted.record);
-    return { record: await submission, warnings };
   }
 
-  async get(tenant: string, upstreamId: string): Promise<TaskRecord | null> {
-    const cached = this.finished.get(upstreamId);
+  /**
+   * QUEUED → CANCELED, decided by one conditional update, so a dispatcher claiming the task at the same moment
+   * either wins (the task is submitted and this answers NOT_CANCELABLE) or loses (it is never sent).
+   */
+  async cancel(tenant: string, id: string): Promise<TaskRecord> {
+    const { store, hub, now } = this.options;
+    const record = await this.find(id, tenant);
+    if (!record) throw new NotFoundError(`Lip-sync task ${id}`);
+    const canceled = await store.cancelQueued(record.id, tenant, now());
+    if (canceled) {
+      hub.publish(canceled);
+      return canceled;
+    }
+    const current = (await store.getById(record.id, tenant)) ?? record;
+    const status = statusOf(current);
+    throw new GraphQLError(`Only a QUEUED task can be canceled; this one is ${status} (Kling has no cancel)`, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, reason: 'NOT_CANCELABLE', status },
+    });
+  }
+
+  /** 1 = next to be submitted; null unless the task is queued. */
+  queuePosition(id: string): Promise<number | null> {
+    return this.options.dispatcher.positionOf(id);
+  }
+
+  /** By our id, else by Kling's task id (links made before our ids were public). */
+  private async find(id: string, tenant: string): Promise<TaskRecord | null> {
+    const { store } = this.options;
+    return (await store.getById(id, tenant)) ?? (await store.getByUpstreamId(id, tenant));
+  }
+
+  async get(tenant: string, id: string): Promise<TaskRecord | null> {
+    const cached = this.finished.get(id);
     if (cached) return cached.tenant === tenant ? cached : null;
-    const record = await this.options.store.getByUpstreamId(upstreamId, tenant);
+    const record = await this.find(id, tenant);
     if (!record) return null;
     if (isTerminal(record.state)) {
       this.finished.set(record);
       return record;
     }
+    // Not at Kling (yet, or ever): nothing to refresh there.
+    const upstreamId = record.upstreamId;
+    if (upstreamId === null) return record;
     this.options.watcher.track(record);
     if (this.options.now() - record.checkedAt <= this.options.freshnessMs) return record;
     let timer: NodeJS.Timeout | undefined;
@@ -152,27 +191,45 @@ export class LipSyncService {
    * The task now, then every status change, ending after SUCCEEDED or FAILED.
    * Throws NOT_FOUND when the tenant has no such task.
    */
-  async watch(tenant: string, upstreamId: string): Promise<AsyncIterableIterator<TaskRecord>> {
-    const { hub, store, watcher, metrics } = this.options;
+  async watch(tenant: string, id: string): Promise<AsyncIterableIterator<TaskRecord>> {
+    const { hub, watcher, metrics, dispatcher } = this.options;
     let lastState: TaskState | null = null;
+    let last: TaskRecord | null = null;
+    let lastPosition: number | null = null;
+    let unsubscribe = () => {};
+    const positions = setInterval(() => {
+      // A queued task's place changes without any event of its own: looked at once a second, emitted when it moved.
+      if (!last || last.state !== 'queued') return;
+      const queued = last;
+      dispatcher.positionOf(queued.id).then((position) => {
+        if (last !== queued || position === lastPosition) return;
+        lastPosition = position;
+        stream.push(queued);
+      }, () => undefined);
+    }, POSITION_EVENT_MS);
+    positions.unref();
     const stream = new UpdateStream<TaskRecord>(() => {
+      clearInterval(positions);
       unsubscribe();
       metrics?.subscriptionsActive.dec();
     });
     const emit = (record: TaskRecord) => {
       if (record.tenant !== tenant || record.state === lastState) return;
       lastState = record.state;
+      last = record;
       stream.push(record);
+      if (record.upstreamId !== null && !isTerminal(record.state)) watcher.track(record);
       if (isTerminal(record.state)) stream.end();
     };
-    // Subscribe before reading, so a change landing in between is not missed (the store is written first).
-    const unsubscribe = hub.subscribe(upstreamId, emit);
     metrics?.subscriptionsActive.inc();
     try {
-      const record = await store.getByUpstreamId(upstreamId, tenant);
-      if (!record) throw new NotFoundError(`Lip-sync task ${upstreamId}`);
+      const found = await this.find(id, tenant);
+      if (!found) throw new NotFoundError(`Lip-sync task ${id}`);
+      // Subscribe, then read again, so a change landing in between is not missed (the store is written first).
+      unsubscribe = hub.subscribe(found.id, emit);
+      const record = (await this.options.store.getById(found.id, tenant)) ?? found;
+      if (record.state === 'queued') lastPosition = await dispatcher.positionOf(record.id);
       emit(record);
-      watcher.track(record);
     } catch (error) {
       await stream.return();
       throw error;
@@ -212,49 +269,6 @@ export class LipSyncService {
     });
   }
 
-  /** Runs one upstream submission of a row, visible to concurrent retries until it ends. */
-  private runSubmission(id: string, ready: Promise<TaskRecord>, request: LipSyncRequest, mode: TaskMode): Promise<TaskRecord> {
-    const submission = ready
-      .then((record) => this.submit(record, request, mode))
-      .finally(() => this.submissions.delete(id));
-    submission.catch(() => undefined); // waiters and the creator handle the error; never an unhandled rejection
-    this.submissions.set(id, submission);
-    return submission;
-  }
-
-  private async submit(record: TaskRecord, request: LipSyncRequest, mode: TaskMode): Promise<TaskRecord> {
-    const { kling, store, watcher, now, log, callbackUrls } = this.options;
-    const body = toKlingCreateBody(request, mode, record.id, callbackUrls?.urlFor(record.id) ?? null);
-    let answer;
-    try {
-      answer = await kling.createLipSync(body);
-    } catch (error) {
-      await this.recordFailedSubmission(record, error);
-      throw error;
-    }
-    const accepted = await store.markAccepted(record.id, fromKlingTask(answer.data), answer.requestId, now());
-    // debug: the operation's own log line already carries the upstream request id
-    log.debug({ taskId: accepted.upstreamId, recordId: record.id, upstreamRequestId: answer.requestId }, 'task submitted');
-    watcher.track(accepted);
-    return accepted;
-  }
-
-  private async recordFailedSubmission(record: TaskRecord, error: unknown): Promise<void> {
-    const { store, now, log } = this.options;
-    try {
-      if (error instanceof UpstreamError && !error.outcomeUnknown) {
-        await store.markSubmitFailed(record.id, error.toStored(), now());
-      } else if (error instanceof RateLimitedError) {
-        // Refused by our own upstream limiter: nothing was sent, so the row is a definite, retryable failure.
-        await store.markSubmitFailed(record.id, { code: ErrorCode.RATE_LIMITED, message: error.message, retryable: true }, now());
-      } else {
-        // The upstream may have the task: leave the row `submitting` for reconciliation, free to claim now.
-        await store.releaseLease(record.id);
-      }
-    } catch (storeError) {
-      log.error({ recordId: record.id, err: describe(storeError) }, 'could not record a failed submission');
-    }
-  }
 
   /**
    * The answer for a row another request created with the same key: wait for, replay, resume or reconcile it.
@@ -263,18 +277,24 @@ export class LipSyncService {
    * retry gets a retryable error.
    */
   private async settle(found: TaskRecord, request: LipSyncRequest, mode: TaskMode): Promise<TaskRecord> {
-    const { store, now, submitLeaseMs, reconciler } = this.options;
+    const { store, now, submitLeaseMs, reconciler, submitter } = this.options;
     const deadline = now() + submitLeaseMs * 2;
     let record = found;
     for (;;) {
-      if (record.upstreamId !== null && record.state !== 'submitting' && record.state !== 'submit_failed') return record;
-      const running = this.submissions.get(record.id);
+      if (record.state !== 'submitting' && record.state !== 'submit_failed') return record;
+      const running = submitter.running(record.id);
       if (running) return running;
       if (record.state === 'submit_failed') {
         const stored = record.submitError;
         if (stored && !stored.retryable) throw errorFromStored(stored);
         if (await store.claimSubmission(record.id, 'submit_failed', now() + submitLeaseMs, now())) {
-          return this.runSubmission(record.id, Promise.resolve(record), request, mode);
+          // This caller now waits on the retry: its definite refusal is this caller's error again.
+          const answered = submitter.awaitedByCreate(record.id);
+          try {
+            return await submitter.run({ ...record, mode }, request);
+          } finally {
+            answered();
+          }
         }
       } else if (record.leaseUntil < now() && (await store.claimSubmission(record.id, 'submitting', now() + submitLeaseMs, now()))) {
         const resolution = await reconciler.resolve(record).catch(async (error: unknown) => {

@@ -17,7 +17,7 @@ import {
 import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName, updateSql, type TaskSqlName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
-import type { IntentResult, ListQuery, SnapshotResult, TaskStore } from './TaskStore';
+import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
 import { WalCheckpointer } from './walCheckpointer';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -167,8 +167,51 @@ export class SqliteTaskStore implements TaskStore {
     return this.write(() => this.applySnapshotNow(snapshot, upstreamRequestId, now));
   }
 
-  async getById(id: string): Promise<TaskRecord | null> {
-    return this.one('byId', { id });
+  claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {
+    // One writer per file, and this runs inside its transaction: the count and the claims cannot interleave.
+    return this.write(() => {
+      const live = cap === null ? 0 : (this.statement('countLive').get({}) as { count: number }).count;
+      const room = cap === null ? limit : Math.min(limit, cap - live);
+      if (room <= 0) return [];
+      const order = (this.statement('queueOrder').all({}) as { id: string }[]).slice(0, room);
+      const claimed: ClaimedTask[] = [];
+      order.forEach(({ id }, i) => {
+        // dispatchedAt + i: the tenants served in one claim keep their order for the next round-robin turn
+        const row = this.statement('claimQueued').get({ id, leaseUntil, dispatchedAt: now + i, now }) as (TaskRow & { request: string }) | undefined;
+        if (row) claimed.push({ record: rowToRecord(row), request: row.request });
+      });
+      return claimed;
+    });
+  }
+
+  requeue(id: string, now: number): Promise<TaskRecord | null> {
+    return this.write(() => this.one('requeue', { id, now }));
+  }
+
+  cancelQueued(id: string, tenant: string, now: number): Promise<TaskRecord | null> {
+    return this.write(() => this.one('cancelQueued', { id, tenant, now }));
+  }
+
+  failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
+    return this.write(() => this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }));
+  }
+
+  expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]> {
+    return this.write(() => this.many('expireQueued', { before, message, now }));
+  }
+
+  async queueOrder(): Promise<string[]> {
+    return (this.statement('queueOrder').all({}) as { id: string }[]).map((row) => row.id);
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    const stats = this.statement('queueStats').get({}) as { depth: number; oldest: number | null };
+    const live = (this.statement('countLive').get({}) as { count: number }).count;
+    return { depth: stats.depth, oldestQueuedAt: stats.oldest, live };
+  }
+
+  async getById(id: string, tenant?: string): Promise<TaskRecord | null> {
+    return tenant === undefined ? this.one('byId', { id }) : this.one('byIdForTenant', { id, tenant });
   }
 
   async getByUpstreamId(upstreamId: string, tenant?: string): Promise<TaskRecord | null> {
@@ -330,7 +373,7 @@ export class SqliteTaskStore implements TaskStore {
     const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
     if (intent.idempotencyKey !== null) this.statement('releaseExpiredKey').run(key);
     const record = intentRecord(intent);
-    if (this.statement('insertIntent').get(recordToParams(record))) return { created: true, record };
+    if (this.statement('insertIntent').get({ ...recordToParams(record), request: intent.request ?? null })) return { created: true, record };
     return { created: false, record: this.existing('byIdempotencyKey', key) };
   }
 

@@ -23,6 +23,7 @@ export interface TaskRow {
   recorded_at: number | string;
   checked_at: number | string;
   lease_until: number | string;
+  queued_at: number | string | null;
 }
 
 export const TASK_COLUMNS = [
@@ -44,6 +45,7 @@ export const TASK_COLUMNS = [
   'recorded_at',
   'checked_at',
   'lease_until',
+  'queued_at',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 /** What both drivers bind: JSON goes as text (pg would send a JS array as a PostgreSQL array, not JSON). */
@@ -90,6 +92,7 @@ export const INTENT_COLUMNS = [
   'idempotency_expires_at',
   'recorded_at',
   'lease_until',
+  'queued_at',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export type IntentRow = Pick<TaskRow, (typeof INTENT_COLUMNS)[number]>;
@@ -127,6 +130,7 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     recordedAt: epochMs(row.recorded_at),
     checkedAt: epochMs(row.checked_at),
     leaseUntil: epochMs(row.lease_until),
+    queuedAt: row.queued_at === null || row.queued_at === undefined ? null : epochMs(row.queued_at),
   };
 }
 
@@ -140,6 +144,7 @@ export function recordToParams(record: TaskRecord): TaskRowParams {
     idempotency_expires_at: record.idempotencyExpiresAt,
     recorded_at: record.recordedAt,
     lease_until: record.leaseUntil,
+    queued_at: record.queuedAt,
     ...answerToParams(record),
   };
 }
@@ -181,5 +186,6 @@ export function answeredRecord(row: IntentRow, fields: AnswerFields): TaskRecord
     recordedAt: epochMs(row.recorded_at),
     checkedAt: fields.checkedAt,
     leaseUntil: epochMs(row.lease_until),
+    queuedAt: row.queued_at === null ? null : epochMs(row.queued_at),
   };
 }

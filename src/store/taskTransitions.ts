@@ -12,7 +12,7 @@ export function intentRecord(intent: TaskIntent): TaskRecord {
   return {
     id: intent.id,
     tenant: intent.tenant,
-    state: 'submitting',
+    state: intent.queued ? 'queued' : 'submitting',
     upstreamId: null,
     mode: intent.mode,
     statusMessage: null,
@@ -27,7 +27,8 @@ export function intentRecord(intent: TaskIntent): TaskRecord {
     updatedAt: intent.recordedAt,
     recordedAt: intent.recordedAt,
     checkedAt: 0,
-    leaseUntil: intent.leaseUntil,
+    leaseUntil: intent.queued ? 0 : intent.leaseUntil,
+    queuedAt: intent.queued ? intent.recordedAt : null,
   };
 }
 

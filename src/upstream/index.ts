@@ -19,5 +19,5 @@ export function createKlingApi(config: UpstreamConfig, deps: KlingApiDeps = {}):
     const limiter = deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps, maxWaitMs: config.timeoutMs });
     return new KlingClient({ config, metrics: deps.metrics, log: deps.log, limiter });
   }
-  return new SimulatedKling();
+  return new SimulatedKling({ maxConcurrent: config.simulatedMaxConcurrent });
 }

@@ -23,6 +23,7 @@ function taskRecord(upstreamId: string, state: TaskState): TaskRecord {
     recordedAt: 1_000,
     checkedAt: 2_000,
     leaseUntil: 0,
+    queuedAt: null,
   };
 }
 

@@ -20,21 +20,21 @@ export interface StoreHarness {
 
 const ACCEPTED_STATES: AcceptedState[] = ['submitted', 'processing', 'succeeded', 'failed'];
 
-/** Newest first, as the GraphQL connection pages: (createdAt desc, upstreamId desc). */
+/** Newest first, as the GraphQL connection pages: (createdAt desc, id desc). */
 function byListOrder(a: TaskRecord, b: TaskRecord): number {
   if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return a.upstreamId! < b.upstreamId! ? 1 : a.upstreamId! > b.upstreamId! ? -1 : 0;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 async function pageThrough(store: TaskStore, tenant: string, pageSize: number): Promise<TaskRecord[][]> {
   const pages: TaskRecord[][] = [];
-  let after: { createdAt: number; upstreamId: string } | undefined;
+  let after: { createdAt: number; id: string } | undefined;
   for (;;) {
     const page = await store.list({ tenant, limit: pageSize, after });
     if (page.length === 0) return pages;
     pages.push(page);
     const last = page[page.length - 1];
-    after = { createdAt: last.createdAt, upstreamId: last.upstreamId! };
+    after = { createdAt: last.createdAt, id: last.id };
   }
 }
 
@@ -91,6 +91,7 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         recordedAt: 5_000,
         checkedAt: 0,
         leaseUntil: 35_000,
+        queuedAt: null,
       };
       expect(result).toEqual({ created: true, record: expected });
       expect(await store.getById(intent.id)).toEqual(expected);
@@ -355,15 +356,16 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect(await store.getById('none')).toBeNull();
     });
 
-    it("lists only the tenant's accepted tasks, newest first, optionally by state", async () => {
-      await store.insertIntent(taskIntent({ tenant: 'a' }), 1_000);
+    it("lists the tenant's tasks but not failed submissions, newest first, optionally by state", async () => {
+      const failed = await store.insertIntent(taskIntent({ tenant: 'a' }), 1_000);
+      await store.markSubmitFailed(failed.record.id, { code: 'CONTENT_REJECTED', message: 'no', retryable: false }, 1_100);
       const older = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-1', createdAt: 2_000, state: 'processing' });
       const newer = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-2', createdAt: 3_000 });
       await acceptedTask(store, { tenant: 'b', upstreamId: 'up-3', createdAt: 4_000 });
       expect(await store.list({ tenant: 'a', limit: 10 })).toEqual([newer, older]);
       expect(await store.list({ tenant: 'a', limit: 10, state: 'processing' })).toEqual([older]);
       expect(await store.list({ tenant: 'a', limit: 1 })).toEqual([newer]);
-      expect(await store.list({ tenant: 'a', limit: 10, state: 'processing', after: { createdAt: 3_000, upstreamId: 'up-2' } })).toEqual([older]);
+      expect(await store.list({ tenant: 'a', limit: 10, state: 'processing', after: { createdAt: 3_000, id: newer.id } })).toEqual([older]);
       expect(await store.list({ tenant: 'c', limit: 10 })).toEqual([]);
     });
 
@@ -373,12 +375,12 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         Array.from({ length: 45 }, (_, i) => acceptedTask(store, { upstreamId: `up-${String(i).padStart(3, '0')}`, createdAt: 10_000 + Math.floor(i / 3) })),
       );
       const pages: TaskRecord[][] = [];
-      let after: { createdAt: number; upstreamId: string } | undefined;
+      let after: { createdAt: number; id: string } | undefined;
       for (let page = 0; page < 4; page++) {
         const rows = await store.list({ tenant: 'default', limit: 20, after });
         pages.push(rows);
         if (rows.length === 0) break;
-        after = { createdAt: rows[rows.length - 1].createdAt, upstreamId: rows[rows.length - 1].upstreamId! };
+        after = { createdAt: rows[rows.length - 1].createdAt, id: rows[rows.length - 1].id };
         await acceptedTask(store, { upstreamId: `up-new-${page}`, createdAt: 50_000 + page });
       }
       expect(pages.map((p) => p.length)).toEqual([20, 20, 5, 0]);

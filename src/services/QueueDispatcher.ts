@@ -1,0 +1,159 @@
+import type { Logger } from 'pino';
+import { isTerminal, type TaskRecord } from '../domain/task';
+import type { Metrics } from '../metrics';
+import type { ClaimedTask, TaskStore } from '../store/TaskStore';
+import type { TaskUpdateHub } from './TaskUpdateHub';
+
+export interface QueueDispatcherOptions {
+  store: TaskStore;
+  hub: TaskUpdateHub;
+  log: Logger;
+  metrics?: Metrics;
+  now: () => number;
+  /** live Kling tasks at most, cluster-wide (KLING_MAX_CONCURRENT_TASKS); null = no local cap (Kling's 1303 still queues) */
+  maxConcurrent: number | null;
+  /** a task queued longer becomes FAILED (QUEUE_MAX_WAIT_MINUTES) */
+  maxWaitMs: number;
+  /** the lease a claimed row's submitter holds (as for a create's own submission) */
+  submitLeaseMs: number;
+  /** sends one claimed task upstream; registered with the submitter before this returns */
+  submit: (claimed: ClaimedTask) => void;
+  /** how often the queue is looked at without any event (expiry, other instances' slots, metrics) */
+  tickMs?: number;
+}
+
+/** Kling asks clients to back off at least a second after 1302/1303 (docs/kling.md, "Error codes"). */
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 60_000;
+/** rows claimed per round without a cap, so one round's submissions stay a bounded burst */
+const UNCAPPED_BATCH = 50;
+/** queue positions are recomputed at most this often, however many readers ask */
+const POSITIONS_MAX_AGE_MS = 500;
+
+/**
+ * Submits queued tasks when Kling has room: on every create, whenever a task ends (heard through the hub, from
+ * any instance), when a backoff after Kling's 1302/1303 ends, and on a slow tick. Which rows go, and how many, is
+ * decided by the store in one atomic claim (fair order, cluster-wide cap: TaskStore.claimQueued), so several
+ * instances can run dispatchers over one queue. Claimed rows are `submitting` with a lease before anything is
+ * sent: from there the write-ahead + external_task_id path of a create takes over (src/services/TaskSubmitter.ts).
+ */
+export class QueueDispatcher {
+  private round: Promise<void> | null = null;
+  private nextRound: Promise<void> | null = null;
+  private backoffMs = 0;
+  private backoffUntil = 0;
+  private backoffTimer: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private positions: { at: number; order: Promise<Map<string, number>> } | null = null;
+  private closed = false;
+
+  constructor(private readonly options: QueueDispatcherOptions) {}
+
+  start(): void {
+    this.unsubscribe = this.options.hub.subscribeAll((record: TaskRecord) => {
+      // A task that ends frees a slot; a requeued or canceled one changes the order.
+      if (isTerminal(record.state) || record.state === 'queued') this.positions = null;
+      if (isTerminal(record.state)) void this.dispatch();
+    });
+    this.tickTimer = setInterval(() => void this.tick(), this.options.tickMs ?? 1_000);
+    this.tickTimer.unref();
+    void this.tick();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    await this.nextRound?.catch(() => undefined);
+    await this.round?.catch(() => undefined);
+  }
+
+  /**
+   * Claims and starts what the cap allows now. Rounds never overlap in one process: a call during a round waits
+   * for one more round after it, so a task inserted just before the call is always considered.
+   */
+  dispatch(): Promise<void> {
+    if (this.round) {
+      this.nextRound ??= this.round.then(() => {
+        this.nextRound = null;
+        return this.dispatch();
+      });
+      return this.nextRound;
+    }
+    this.round = this.claimAndSubmit()
+      .catch((error: unknown) => this.options.log.warn({ err: String(error) }, 'queue dispatch failed; will retry'))
+      .finally(() => {
+        this.round = null;
+      });
+    return this.round;
+  }
+
+  /** Kling refused a create for its concurrency or rate limit: pause, doubling each time, until a create is accepted. */
+  refused(): void {
+    this.options.metrics?.upstreamConcurrencyRefusals.inc();
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(FIRST_BACKOFF_MS, this.backoffMs * 2));
+    this.backoffUntil = this.options.now() + this.backoffMs;
+    this.positions = null;
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.backoffTimer = setTimeout(() => void this.dispatch(), this.backoffMs);
+    this.backoffTimer.unref();
+    this.options.log.info({ backoffMs: this.backoffMs }, 'upstream is at its concurrency limit: queued tasks wait');
+  }
+
+  accepted(): void {
+    this.backoffMs = 0;
+    this.positions = null;
+  }
+
+  /** 1 = next to be submitted; null when the task is not queued. */
+  async positionOf(id: string): Promise<number | null> {
+    const now = this.options.now();
+    if (!this.positions || now - this.positions.at > POSITIONS_MAX_AGE_MS) {
+      const order = this.options.store.queueOrder().then((ids) => new Map(ids.map((taskId, i) => [taskId, i + 1])));
+      order.catch(() => (this.positions = null));
+      this.positions = { at: now, order };
+    }
+    return (await this.positions.order).get(id) ?? null;
+  }
+
+  private async claimAndSubmit(): Promise<void> {
+    const { store, now, maxConcurrent, submitLeaseMs, submit } = this.options;
+    for (;;) {
+      if (this.closed || now() < this.backoffUntil) return;
+      const at = now();
+      const claimed = await store.claimQueued(maxConcurrent, maxConcurrent ?? UNCAPPED_BATCH, at + submitLeaseMs, at);
+      if (claimed.length > 0) this.positions = null;
+      for (const task of claimed) submit(task);
+      // Without a cap a full batch may leave more behind; with one, the claim took all the room there was.
+      if (maxConcurrent !== null || claimed.length < UNCAPPED_BATCH) return;
+    }
+  }
+
+  /** Expires tasks queued too long, refreshes the gauges, and dispatches when anything waits (e.g. a slot freed elsewhere). */
+  private async tick(): Promise<void> {
+    const { store, hub, now, maxWaitMs, metrics, log, maxConcurrent } = this.options;
+    try {
+      let stats = await store.queueStats();
+      if (stats.oldestQueuedAt !== null && now() - stats.oldestQueuedAt > maxWaitMs) {
+        const minutes = Math.round(maxWaitMs / 60_000);
+        const expired = await store.expireQueued(
+          now() - maxWaitMs,
+          `Waited in the queue longer than ${minutes} minutes (QUEUE_MAX_WAIT_MINUTES) without a free concurrency slot at the upstream; never sent, nothing charged`,
+          now(),
+        );
+        for (const record of expired) hub.publish(record);
+        log.warn({ tasks: expired.length }, 'queued tasks expired');
+        stats = await store.queueStats();
+      }
+      metrics?.queueDepth.set(stats.depth);
+      metrics?.queueOldestAgeSeconds.set(stats.oldestQueuedAt === null ? 0 : (now() - stats.oldestQueuedAt) / 1000);
+      metrics?.liveUpstreamTasks.set(stats.live);
+      metrics?.maxConcurrentTasks.set(maxConcurrent ?? -1);
+      if (stats.depth > 0) await this.dispatch();
+    } catch (error) {
+      log.warn({ err: String(error) }, 'queue check failed; will retry');
+    }
+  }
+}
