@@ -223,11 +223,17 @@ export class LipSyncService {
     };
     metrics?.subscriptionsActive.inc();
     try {
-      const found = await this.find(id, tenant);
-      if (!found) throw new NotFoundError(`Lip-sync task ${id}`);
-      // Subscribe, then read again, so a change landing in between is not missed (the store is written first).
-      unsubscribe = hub.subscribe(found.id, emit);
-      const record = (await this.options.store.getById(found.id, tenant)) ?? found;
+      // Subscribe before reading, so a change landing in between is not missed (the store is written first).
+      // Most callers name our id; one that names Kling's is subscribed again under ours once the row is found.
+      unsubscribe = hub.subscribe(id, emit);
+      let record = await this.options.store.getById(id, tenant);
+      if (!record) {
+        unsubscribe();
+        const byKlingId = await this.options.store.getByUpstreamId(id, tenant);
+        if (!byKlingId) throw new NotFoundError(`Lip-sync task ${id}`);
+        unsubscribe = hub.subscribe(byKlingId.id, emit);
+        record = (await this.options.store.getById(byKlingId.id, tenant)) ?? byKlingId;
+      }
       if (record.state === 'queued') lastPosition = await dispatcher.positionOf(record.id);
       emit(record);
     } catch (error) {
