@@ -58,7 +58,7 @@ describe('readiness and outages', () => {
     // subscribers on this instance still hear this instance's changes
     const heard: TaskRecord[] = [];
     coordination.hub.subscribe('task-1', (record) => heard.push(record));
-    coordination.hub.publish({ upstreamId: 'task-1', state: 'processing' } as TaskRecord);
+    coordination.hub.publish({ id: 'task-1', upstreamId: 'kling-1', state: 'processing' } as TaskRecord);
     expect(heard).toHaveLength(1);
 
     await proxy.restore();
