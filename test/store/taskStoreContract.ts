@@ -356,6 +356,12 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect(await store.getById('none')).toBeNull();
     });
 
+    it('finds a task by our id for its tenant only', async () => {
+      const task = await acceptedTask(store, { tenant: 'a' });
+      expect(await store.getById(task.id, 'a')).toEqual(task);
+      expect(await store.getById(task.id, 'b')).toBeNull();
+    });
+
     it("lists the tenant's tasks but not failed submissions, newest first, optionally by state", async () => {
       const failed = await store.insertIntent(taskIntent({ tenant: 'a' }), 1_000);
       await store.markSubmitFailed(failed.record.id, { code: 'CONTENT_REJECTED', message: 'no', retryable: false }, 1_100);
@@ -437,6 +443,75 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     const accepted = await acceptedTask(store, { upstreamId: 'up-json' });
     await store.applySnapshot(taskSnapshot('up-json', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, parentVideo: null }), null, 9_000);
     expect(await store.getById(accepted.id)).toMatchObject({ videos: SUCCEEDED_VIDEOS, parentVideo: accepted.parentVideo });
+  });
+
+  describe('the queue', () => {
+    const queuedIntent = (tenant: string, at: number) => taskIntent({ tenant, recordedAt: at, queued: true, request: JSON.stringify({ text: `${tenant}@${at}` }) });
+
+    it('writes a queued row with its input, and claims it (with the input) as submitting', async () => {
+      const { record } = await store.insertIntent(queuedIntent('a', 1_000), 1_000);
+      expect(record).toMatchObject({ state: 'queued', queuedAt: 1_000, leaseUntil: 0 });
+      expect(await store.queueStats()).toEqual({ depth: 1, oldestQueuedAt: 1_000, live: 0 });
+      const claimed = await store.claimQueued(null, 10, 9_000, 2_000);
+      expect(claimed).toHaveLength(1);
+      expect(claimed[0].record).toMatchObject({ id: record.id, state: 'submitting', leaseUntil: 9_000 });
+      expect(JSON.parse(claimed[0].request)).toEqual({ text: 'a@1000' });
+      expect(await store.queueStats()).toEqual({ depth: 0, oldestQueuedAt: null, live: 1 });
+    });
+
+    it('orders round-robin across tenants (least recently served first), FIFO within one', async () => {
+      for (const [tenant, at] of [['a', 1], ['a', 2], ['a', 3], ['b', 4], ['b', 5], ['c', 6]] as const) await store.insertIntent(queuedIntent(tenant, at), at);
+      const tenantOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await store.getById(id))!.tenant));
+      expect(await tenantOf(await store.queueOrder())).toEqual(['a', 'b', 'c', 'a', 'b', 'a']);
+      const [first] = await store.claimQueued(null, 1, 9_000, 100);
+      expect(first.record.tenant).toBe('a');
+      // a was just served: b and c go before a's second task
+      expect(await tenantOf(await store.queueOrder())).toEqual(['b', 'c', 'a', 'b', 'a']);
+    });
+
+    it('claims no more than the cap leaves room for, counting live tasks', async () => {
+      await acceptedTask(store, { upstreamId: uniqueId('up') });
+      for (let i = 0; i < 4; i++) await store.insertIntent(queuedIntent('a', 10 + i), 10 + i);
+      expect(await store.claimQueued(2, 2, 9_000, 100)).toHaveLength(1);
+      expect(await store.claimQueued(2, 2, 9_000, 100)).toHaveLength(0);
+      expect((await store.queueStats()).live).toBe(2);
+    });
+
+    it('never lets two instances overfill the cap', async () => {
+      const other = await anotherInstance();
+      for (let i = 0; i < 10; i++) await store.insertIntent(queuedIntent(`t${i % 3}`, 10 + i), 10 + i);
+      const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).claimQueued(3, 3, 9_000, 100)));
+      const ids = claims.flat().map((c) => c.record.id);
+      expect(ids).toHaveLength(3);
+      expect(new Set(ids).size).toBe(3);
+    });
+
+    it('a cancel and a claim racing for one row: exactly one wins', async () => {
+      for (let round = 0; round < 10; round++) {
+        const { record } = await store.insertIntent(queuedIntent('a', round), round);
+        const [claimed, canceled] = await Promise.all([store.claimQueued(null, 10, 9_000, 100), store.cancelQueued(record.id, 'a', 100)]);
+        const won = claimed.some((c) => c.record.id === record.id);
+        expect({ round, winners: Number(won) + Number(canceled !== null) }).toEqual({ round, winners: 1 });
+        expect((await store.getById(record.id))!.state).toBe(won ? 'submitting' : 'canceled');
+      }
+    });
+
+    it('cancels only the tenant’s own queued task; requeues a refused submission in its old place', async () => {
+      const { record } = await store.insertIntent(queuedIntent('a', 1), 1);
+      expect(await store.cancelQueued(record.id, 'b', 100)).toBeNull();
+      await store.claimQueued(null, 10, 9_000, 100);
+      expect(await store.cancelQueued(record.id, 'a', 100)).toBeNull(); // submitting: too late
+      expect(await store.requeue(record.id, 200)).toMatchObject({ state: 'queued', queuedAt: 1, leaseUntil: 0 });
+      expect(await store.cancelQueued(record.id, 'a', 300)).toMatchObject({ state: 'canceled' });
+    });
+
+    it('expires tasks queued too long, with the reason', async () => {
+      const old = await store.insertIntent(queuedIntent('a', 1_000), 1_000);
+      const young = await store.insertIntent(queuedIntent('a', 5_000), 5_000);
+      const expired = await store.expireQueued(2_000, 'waited too long', 6_000);
+      expect(expired.map((r) => [r.id, r.state, r.statusMessage])).toEqual([[old.record.id, 'failed', 'waited too long']]);
+      expect((await store.getById(young.record.id))!.state).toBe('queued');
+    });
   });
 
   describe('getOrCreateSecret', () => {
