@@ -29,7 +29,7 @@ describe('TaskBook', () => {
     const refused = rejection(() => book.create(textToVideoBody({}, 'rec-c')));
     expect({ code: refused.code, httpStatus: refused.httpStatus }).toEqual({ code: 1303, httpStatus: 429 });
     clock.now += 5_000; // both finished: their slots are free
-    expect(book.create(textToVideoBody({}, 'rec-c')).task_info.external_task_id).toBe('rec-c');
+    expect(book.create(textToVideoBody({}, 'rec-c')).task_info?.external_task_id).toBe('rec-c');
   });
 
   it('moves a task from submitted to processing to succeed with its age', () => {
