@@ -28,6 +28,9 @@ import { buildLipSyncSchema } from './schema';
 import { CallbackUrls } from './services/CallbackUrls';
 import { LipSyncService } from './services/LipSyncService';
 import { QueueDispatcher } from './services/QueueDispatcher';
+import { recoverTasks } from './services/recoverTasks';
+import { TaskCallbacks } from './services/TaskCallbacks';
+import { TaskReads } from './services/TaskReads';
 import { TaskSubmitter } from './services/TaskSubmitter';
 import { RefreshDebounce } from './services/RefreshDebounce';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
@@ -125,27 +128,33 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     submit: (claimed) => void submitter.submitClaimed(claimed),
   });
   submitter.reportTo(dispatcher);
+  const tasks = new TaskReads({ store, watcher, hub: coordination.hub, dispatcher, log, metrics, now, freshnessMs: config.freshnessMs });
+  const callbacks = new TaskCallbacks({
+    store,
+    watcher,
+    log,
+    now,
+    freshnessMs: config.freshnessMs,
+    callbackDebounce: new RefreshDebounce({ windowMs: CALLBACK_DEBOUNCE_MS, maxKeys: 100_000 }),
+  });
   const services: Services = {
     voices,
     outboundUrls: config.outboundUrls,
+    tasks,
     lipSync: new LipSyncService({
       store,
-      watcher,
+      reads: tasks,
       submitter,
       dispatcher,
       hub: coordination.hub,
       reconciler,
       voices,
-      log,
-      metrics,
       now,
       idempotencyTtlMs: config.idempotencyTtlMs,
-      freshnessMs: config.freshnessMs,
       submitLeaseMs,
       createLimit: coordination.redis
         ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
         : TenantCreateLimit.inProcess(config.createsPerMinute),
-      callbackDebounce: new RefreshDebounce({ windowMs: CALLBACK_DEBOUNCE_MS, maxKeys: 100_000 }),
     }),
   };
 
@@ -227,7 +236,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       graphqlPath: GRAPHQL_PATH,
       graphql,
       corsOrigins: config.corsOrigins,
-      callback: createCallbackRoute({ urls: callbackUrls, lipSync: services.lipSync }),
+      callback: createCallbackRoute({ urls: callbackUrls, callbacks }),
       metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
       log,
       readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },
@@ -251,7 +260,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const port = await listen(httpServer, config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  await services.lipSync.recover();
+  await recoverTasks({ store, watcher, reconciler, log });
   reconciler.start(config.reconcileIntervalMs);
   dispatcher.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });

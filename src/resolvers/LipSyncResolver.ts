@@ -28,14 +28,14 @@ export class LipSyncResolver {
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<LipSyncTask | null> {
-    const record = await ctx.services.lipSync.get(ctx.tenant, id);
+    const record = await ctx.services.tasks.get(ctx.tenant, id);
     hintCache(info, ctx, record && isTerminal(record.state) ? FINISHED_HINT : LIVE_HINT);
     return record && toLipSyncTask(record);
   }
 
   @Query(() => LipSyncTaskConnection, { description: "This caller's tasks, newest first (Relay pagination)." })
   async lipSyncTasks(@Args() { first, after, status }: LipSyncTasksArgs, @Ctx() ctx: RequestContext): Promise<LipSyncTaskConnection> {
-    const { records, hasNextPage } = await ctx.services.lipSync.list(
+    const { records, hasNextPage } = await ctx.services.tasks.list(
       ctx.tenant,
       first ?? DEFAULT_PAGE_SIZE, // an explicit null means the default too
       after ? decodeCursor(after) : undefined,
@@ -73,13 +73,13 @@ export class LipSyncResolver {
 
   @FieldResolver(() => Int, { nullable: true })
   async queuePosition(@Root() task: LipSyncTask, @Ctx() ctx: RequestContext): Promise<number | null> {
-    return task.status === LipSyncTaskStatus.QUEUED ? ctx.services.lipSync.queuePosition(task.id) : null;
+    return task.status === LipSyncTaskStatus.QUEUED ? ctx.services.tasks.queuePosition(task.id) : null;
   }
 
   @Subscription(() => LipSyncTask, {
     description:
       'The task now, then on every status change (and, while QUEUED, on position changes at most once a second); completes after SUCCEEDED, FAILED or CANCELED. Accepts our id or the klingTaskId.',
-    subscribe: ({ args, context }) => (context as RequestContext).services.lipSync.watch((context as RequestContext).tenant, args.id as string),
+    subscribe: ({ args, context }) => (context as RequestContext).services.tasks.watch((context as RequestContext).tenant, args.id as string),
   })
   lipSyncTaskUpdated(@Root() record: TaskRecord, @Arg('id', () => ID) _id: string): LipSyncTask {
     return toLipSyncTask(record);

@@ -110,12 +110,22 @@ export class QueueDispatcher {
   /** 1 = next to be submitted; null when the task is not queued. */
   async positionOf(id: string): Promise<number | null> {
     const now = this.options.now();
-    if (!this.positions || now - this.positions.at > POSITIONS_MAX_AGE_MS) {
-      const order = this.options.store.queueOrder().then((ids) => new Map(ids.map((taskId, i) => [taskId, i + 1])));
-      order.catch(() => (this.positions = null));
-      this.positions = { at: now, order };
-    }
-    return (await this.positions.order).get(id) ?? null;
+    const cached = this.positions && now - this.positions.at <= POSITIONS_MAX_AGE_MS ? this.positions : null;
+    const order = cached ?? this.refreshPositions(now);
+    const position = (await order.order).get(id);
+    if (position !== undefined) return position;
+    // Not in a shared, slightly older order: the task may have been queued since; one fresh look decides.
+    return cached ? ((await this.refreshPositions(now).order).get(id) ?? null) : null;
+  }
+
+  private refreshPositions(now: number): { at: number; order: Promise<Map<string, number>> } {
+    const order = this.options.store.queueOrder().then((ids) => new Map(ids.map((taskId, i) => [taskId, i + 1])));
+    const positions = { at: now, order };
+    order.catch(() => {
+      if (this.positions === positions) this.positions = null;
+    });
+    this.positions = positions;
+    return positions;
   }
 
   private async claimAndSubmit(): Promise<void> {
