@@ -52,7 +52,7 @@ export class TaskReads {
     const record = await this.find(id, tenant);
     if (!record) return null;
     if (isTerminal(record.state)) {
-      this.finished.set(record);
+      this.finished.set(id, record);
       return record;
     }
     // Not at Kling (yet, or ever): nothing to refresh there.
@@ -87,7 +87,8 @@ export class TaskReads {
   }
 
   /**
-   * The task now, then every status change, ending after SUCCEEDED or FAILED.
+   * The task now, then every status change (and a QUEUED task's position changes), ending after SUCCEEDED, FAILED
+   * or CANCELED.
    * Throws NOT_FOUND when the tenant has no such task.
    */
   async watch(tenant: string, id: string): Promise<AsyncIterableIterator<TaskRecord>> {
