@@ -31,7 +31,7 @@ import { QueueDispatcher } from './services/QueueDispatcher';
 import { recoverTasks } from './services/recoverTasks';
 import { TaskCallbacks } from './services/TaskCallbacks';
 import { TaskReads } from './services/TaskReads';
-import { TaskSubmitter } from './services/TaskSubmitter';
+import { TaskSubmitter, type TaskSubmitterOptions } from './services/TaskSubmitter';
 import { RefreshDebounce } from './services/RefreshDebounce';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
 import { TaskCountSampler } from './services/TaskCountSampler';
@@ -115,19 +115,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
   const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs, graceMs: config.submitGraceMs });
   const voices = VoiceCatalog.bundled();
-  const submitter = new TaskSubmitter({ store, kling, watcher, hub: coordination.hub, log, now, callbackUrls });
-  const dispatcher = new QueueDispatcher({
-    store,
-    hub: coordination.hub,
-    log,
+  const { submitter, dispatcher } = buildQueue(config.queue, {
+    submitter: { store, kling, watcher, hub: coordination.hub, log, now, callbackUrls },
     metrics,
-    now,
-    maxConcurrent: config.queue.maxConcurrent,
-    maxWaitMs: config.queue.maxWaitMs,
     submitLeaseMs,
-    submit: (claimed) => void submitter.submitClaimed(claimed),
   });
-  submitter.reportTo(dispatcher);
   const tasks = new TaskReads({ store, watcher, hub: coordination.hub, dispatcher, log, metrics, now, freshnessMs: config.freshnessMs });
   const callbacks = new TaskCallbacks({
     store,
@@ -267,6 +259,28 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await taskCounts.start(config.taskCountIntervalMs);
   log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
 
+  /**
+   * Shutdown, in order: background work that starts new upstream calls first, then the doors (HTTP drains within
+   * the grace period while WebSockets close with 1001), then what the served requests used, the store last.
+   */
+  const shutdown: Array<[what: string, step: () => Promise<void>]> = [
+    ['reconciler', () => reconciler.stop()],
+    ['queue dispatcher', () => dispatcher.close()],
+    ['task counts', () => taskCounts.stop()],
+    [
+      'HTTP and WebSockets',
+      async () => {
+        const drained = closeHttp(httpServer, config.shutdownGraceMs);
+        await subscriptions.close();
+        await drained;
+      },
+    ],
+    ['Apollo', () => apollo.stop()],
+    ['watcher', () => watcher.close()],
+    ['coordination', () => coordination.close()],
+    ['upstream client', () => kling.close()],
+    ['store', () => store.close()],
+  ];
   let stopping: Promise<void> | null = null;
   return {
     url: `${origin}${GRAPHQL_PATH}`,
@@ -282,23 +296,38 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     stop() {
       stopping ??= (async () => {
         log.info('shutting down: draining requests and subscriptions');
-        await reconciler.stop();
-        await dispatcher.close();
-        await taskCounts.stop();
-        const drained = closeHttp(httpServer, config.shutdownGraceMs);
-        await subscriptions.close();
-        await drained;
-        await apollo.stop();
-        await watcher.close();
-        await coordination.close();
-        await kling.close();
-        await store.close();
+        for (const [what, step] of shutdown) {
+          log.debug({ step: what }, 'stopping');
+          await step();
+        }
         log.info('stopped');
         await new Promise<void>((resolve) => log.flush(() => resolve()));
       })();
       return stopping;
     },
   };
+}
+
+/** The queue in front of Kling's concurrency limit: the submitter sends a task, the dispatcher decides when. */
+function buildQueue(
+  queue: Config['queue'],
+  deps: { submitter: TaskSubmitterOptions; metrics: Metrics; submitLeaseMs: number },
+): { submitter: TaskSubmitter; dispatcher: QueueDispatcher } {
+  const { store, hub, log, now } = deps.submitter;
+  const submitter = new TaskSubmitter(deps.submitter);
+  const dispatcher = new QueueDispatcher({
+    store,
+    hub,
+    log,
+    metrics: deps.metrics,
+    now,
+    maxConcurrent: queue.maxConcurrent,
+    maxWaitMs: queue.maxWaitMs,
+    submitLeaseMs: deps.submitLeaseMs,
+    submit: (claimed) => void submitter.submitClaimed(claimed),
+  });
+  submitter.reportTo(dispatcher);
+  return { submitter, dispatcher };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | null {

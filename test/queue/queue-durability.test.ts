@@ -41,26 +41,26 @@ describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the rea
     const databaseFile = path.join(dir, 'lipsync.db');
     const port = await freePort();
     // The lost answer is confirmed from Kling's list; the grace period outlasts the fake's slow answer below.
-    const env = childEnv(fake, databaseFile, { KLING_MAX_CONCURRENT_TASKS: '1', RECONCILE_INTERVAL_MS: '500', SUBMIT_GRACE_MS: '30000', KLING_TIMEOUT_MS: '10000', POLL_MIN_MS: '100', POLL_MAX_MS: '300' });
+    const env = childEnv(fake, databaseFile, { KLING_MAX_CONCURRENT_TASKS: '1', RECONCILE_INTERVAL_MS: '500', SUBMIT_GRACE_MS: '30000', KLING_TIMEOUT_MS: '15000', POLL_MIN_MS: '100', POLL_MAX_MS: '300' });
     const first = await startChildServer({ env, port, cwd: dir });
     children.push(first);
     const client = new GraphQLTestClient(first.url, first.wsUrl);
 
-    // One slot: the first task runs, the next 21 wait (20 are still waiting when one of them is being sent).
-    const created: { id: string; status: string }[] = [];
-    for (let i = 0; i < 22; i++) {
-      const res = await client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `crash queue ${i}` } });
-      expect(res.body.errors).toBeUndefined();
-      created.push(res.body.data!.createLipSync);
-    }
-    // The first create took the slot; the other 20 are queued.
-    expect(created.filter((task) => task.status === 'QUEUED')).toHaveLength(21);
-    // When the first task ends, the dispatcher sends the next one, which Kling sits on for 3 s: kill the process
-    // while that create is in flight (Kling makes the task anyway; only the answer is lost).
-    fake.inject({ delayMs: 3_000 }, { endpoint: 'create', times: 1 });
-    await waitFor('a second create to be in flight at the fake', () => fake.count('create') === 2, 20_000);
+    // One slot. Kling sits on the first create for 8 s (it makes the task anyway; only the answer is late): that
+    // submission holds the slot, so the 20 creates sent meanwhile are all QUEUED. Then the process is killed while
+    // that create is still in flight.
+    fake.inject({ delayMs: 8_000 }, { endpoint: 'create', times: 1 });
+    const send = (i: number) => client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `crash queue ${i}` } });
+    const inFlight = send(0).catch(() => null); // its answer is lost with the process
+    await waitFor('the first create to be in flight at the fake', () => fake.count('create') === 1, 10_000);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i + 1)));
+    expect(answers.map((res) => res.body.errors)).toEqual(Array(20).fill(undefined));
+    const created: { id: string; status: string }[] = answers.map((res) => res.body.data!.createLipSync);
+    expect(created.filter((task) => task.status === 'QUEUED')).toHaveLength(20);
+    expect(fake.count('create')).toBe(1);
     const atCrash = readTaskRows(databaseFile);
     expect(await first.crash()).toEqual({ code: null, signal: 'SIGKILL' });
+    await inFlight;
     const queuedAtCrash = atCrash.filter((row) => row.state === 'queued').length;
     const submittingAtCrash = atCrash.filter((row) => row.state === 'submitting').length;
     expect({ queuedAtCrash, submittingAtCrash }).toEqual({ queuedAtCrash: 20, submittingAtCrash: 1 });
@@ -71,18 +71,20 @@ describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the rea
       'every task to succeed after the restart',
       () => {
         const now = readTaskRows(databaseFile);
-        return now.length === 22 && now.every((row) => row.state === 'succeeded') && now;
+        return now.length === 21 && now.every((row) => row.state === 'succeeded') && now;
       },
       90_000,
       200,
     );
     const sends = sendsPerTask(fake);
-    const ids = created.map((task) => task.id).sort();
+    // the one whose answer was lost is known by its row (submitting at the crash)
+    const lost = atCrash.find((row) => row.state === 'submitting')!;
+    const ids = [lost.id, ...created.map((task) => task.id)].sort();
     expect(rows.map((row) => row.id).sort()).toEqual(ids); // none lost
     expect([...sends.keys()].sort()).toEqual(ids);
     const duplicates = [...sends.values()].filter((n) => n !== 1).length;
     expect(duplicates).toBe(0); // each submitted exactly once (the one in flight was found in Kling's list, not re-sent)
-    expect(fake.tasks.size).toBe(22);
+    expect(fake.tasks.size).toBe(21);
     expect(fake.tasks.maxRunningSeen).toBe(1);
     expect(fake.tasks.concurrencyRefusals).toBe(0);
     process.stdout.write(
