@@ -27,6 +27,8 @@ const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 /** rows claimed per round without a cap, so one round's submissions stay a bounded burst */
 const UNCAPPED_BATCH = 50;
+/** after a refusal without a local cap, how long tasks are sent one per round */
+const PROBING_MS = 60_000;
 /** queue positions are recomputed at most this often, however many readers ask */
 const POSITIONS_MAX_AGE_MS = 500;
 
@@ -42,6 +44,8 @@ export class QueueDispatcher {
   private nextRound: Promise<void> | null = null;
   private backoffMs = 0;
   private backoffUntil = 0;
+  /** when Kling last refused a create for its limit (0 = never) */
+  private lastRefusedAt = 0;
   private backoffTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -54,7 +58,7 @@ export class QueueDispatcher {
     this.unsubscribe = this.options.hub.subscribeAll((record: TaskRecord) => {
       // A task that ends frees a slot; a requeued or canceled one changes the order.
       if (isTerminal(record.state) || record.state === 'queued') this.positions = null;
-      if (isTerminal(record.state)) void this.dispatch();
+      if (isTerminal(record.state)) this.slotFreed();
     });
     this.tickTimer = setInterval(() => void this.tick(), this.options.tickMs ?? 1_000);
     this.tickTimer.unref();
@@ -90,21 +94,41 @@ export class QueueDispatcher {
     return this.round;
   }
 
-  /** Kling refused a create for its concurrency or rate limit: pause, doubling each time, until a create is accepted. */
+  /**
+   * Kling refused a create for its concurrency or rate limit: pause, doubling with each round that is refused, until
+   * a create is accepted. Refusals of creates sent together count once (they are one answer to one burst).
+   */
   refused(): void {
     this.options.metrics?.upstreamConcurrencyRefusals.inc();
-    this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(FIRST_BACKOFF_MS, this.backoffMs * 2));
-    this.backoffUntil = this.options.now() + this.backoffMs;
+    const now = this.options.now();
+    this.lastRefusedAt = now;
     this.positions = null;
-    if (this.backoffTimer) clearTimeout(this.backoffTimer);
-    this.backoffTimer = setTimeout(() => void this.dispatch(), this.backoffMs);
-    this.backoffTimer.unref();
+    if (now < this.backoffUntil) return;
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(FIRST_BACKOFF_MS, this.backoffMs * 2));
+    this.pauseUntil(now + this.backoffMs);
     this.options.log.info({ backoffMs: this.backoffMs }, 'upstream is at its concurrency limit: queued tasks wait');
   }
 
   accepted(): void {
     this.backoffMs = 0;
     this.positions = null;
+  }
+
+  /**
+   * A task ended, so Kling has a slot again: the wait for it need not run its full doubled course, only Kling's
+   * minimum of a second after the last refusal.
+   */
+  private slotFreed(): void {
+    const earliest = this.lastRefusedAt + FIRST_BACKOFF_MS;
+    if (this.backoffUntil > earliest) this.pauseUntil(Math.max(earliest, this.options.now()));
+    void this.dispatch();
+  }
+
+  private pauseUntil(until: number): void {
+    this.backoffUntil = until;
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.backoffTimer = setTimeout(() => void this.dispatch(), Math.max(0, until - this.options.now()));
+    this.backoffTimer.unref();
   }
 
   /** 1 = next to be submitted; null when the task is not queued. */
@@ -133,11 +157,14 @@ export class QueueDispatcher {
     for (;;) {
       if (this.closed || now() < this.backoffUntil) return;
       const at = now();
-      const claimed = await store.claimQueued(maxConcurrent, maxConcurrent ?? UNCAPPED_BATCH, at + submitLeaseMs, at);
+      // Without a local cap, Kling's own limit is only learnt from its refusals: for a while after one, tasks go one
+      // per round (each ended task, tick or backoff) instead of in bursts that would mostly be refused again.
+      const batch = maxConcurrent ?? (at - this.lastRefusedAt < PROBING_MS ? 1 : UNCAPPED_BATCH);
+      const claimed = await store.claimQueued(maxConcurrent, batch, at + submitLeaseMs, at);
       if (claimed.length > 0) this.positions = null;
       for (const task of claimed) submit(task);
       // Without a cap a full batch may leave more behind; with one, the claim took all the room there was.
-      if (maxConcurrent !== null || claimed.length < UNCAPPED_BATCH) return;
+      if (maxConcurrent !== null || batch === 1 || claimed.length < batch) return;
     }
   }
 
