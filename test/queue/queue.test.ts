@@ -159,6 +159,45 @@ describe('the queue in front of Kling’s concurrency limit', () => {
     });
   });
 
+  describe('a subscriber to a QUEUED task (cap 1, tasks running 2 s)', () => {
+    let t: TestServer;
+    beforeAll(async () => {
+      t = await startTestServer({ env: { KLING_MAX_CONCURRENT_TASKS: '1' }, fake: { processingAfterMs: 500, succeedAfterMs: 2_000 } });
+    });
+    afterAll(() => t?.close());
+
+      it('tells a subscriber when its queue position moves, at most once a second', async () => {
+        const hold = await create(t.client, 'hold');
+        expect(hold.status).toBe('SUBMITTED');
+        const ahead = await create(t.client, 'ahead');
+        const behind = await create(t.client, 'behind');
+        expect([ahead.status, behind.status]).toEqual(['QUEUED', 'QUEUED']);
+        expect(behind.queuePosition).toBe(2);
+        const ws = t.client.ws();
+        const events: { at: number; task: Created }[] = [];
+        try {
+          const ended = new Promise<void>((resolve, reject) => {
+            ws.subscribe<{ lipSyncTaskUpdated: Created }>(
+              { query: FOLLOW, variables: { id: behind.id } },
+              { next: (r) => events.push({ at: Date.now(), task: r.data!.lipSyncTaskUpdated }), error: reject, complete: resolve },
+            );
+          });
+          await waitFor('the first event', () => events.length > 0, 10_000);
+          expect(events[0].task).toMatchObject({ status: 'QUEUED', queuePosition: 2 });
+          expect((await t.client.request(CANCEL, { id: ahead.id })).body.data?.cancelLipSync.status).toBe('CANCELED');
+          await waitFor('the position event', () => events.find((e) => e.task.queuePosition === 1), 10_000);
+          await ended;
+        } finally {
+          await ws.dispose();
+        }
+        const statuses = events.map((e) => e.task.status).filter((st, i, all) => st !== all[i - 1]);
+        expect(statuses).toEqual(['QUEUED', 'SUBMITTED', 'PROCESSING', 'SUCCEEDED']);
+        // Position events (QUEUED after QUEUED) come at most once a second (10 % tolerance for timers).
+        const positionEvents = events.filter((e, i) => i > 0 && e.task.status === 'QUEUED');
+        for (let i = 1; i < positionEvents.length; i++) expect(positionEvents[i].at - positionEvents[i - 1].at).toBeGreaterThanOrEqual(900);
+      });
+  });
+
   describe('no local cap, the fake answering 1303 beyond 2 running tasks', () => {
     let t: TestServer;
     beforeAll(async () => {
