@@ -83,7 +83,7 @@ export class PostgresTaskStore implements TaskStore {
     // it is. A concurrent acceptance makes the row lock re-check `upstream_id IS NULL` and this one falls through.
     const fields = acceptance(snapshot, upstreamRequestId, now);
     const accepted = await upstreamIdUnique(id, snapshot.upstreamId, () =>
-      this.run<IntentRow>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
+      this.run<IntentRow & Pick<TaskRow, 'created_at'>>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
     );
     if (accepted.rows.length > 0) return answeredRecord(accepted.rows[0], fields);
     return this.transaction(async (client) => {

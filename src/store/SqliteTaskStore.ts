@@ -286,7 +286,7 @@ export class SqliteTaskStore implements TaskStore {
     const fields = acceptance(snapshot, upstreamRequestId, now);
     const row = this.upstreamIdUnique(id, snapshot.upstreamId, () =>
       this.statement('acceptIntent').get({ id, ...answerToParams(fields) }),
-    ) as IntentRow | undefined;
+    ) as (IntentRow & Pick<TaskRow, 'created_at'>) | undefined;
     if (row) return answeredRecord(row, fields);
     const stored = this.one('byId', { id });
     if (!stored) throw new TaskNotFoundError(id);

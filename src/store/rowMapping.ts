@@ -165,8 +165,11 @@ export function answerToParams(fields: AnswerFields): Record<AnswerColumn, strin
   };
 }
 
-/** The record of a row whose intent columns were read back and whose answer columns were just written. */
-export function answeredRecord(row: IntentRow, fields: AnswerFields): TaskRecord {
+/**
+ * The record of a row whose intent columns (and its created_at, which a queued task keeps) were read back and
+ * whose answer columns were just written.
+ */
+export function answeredRecord(row: IntentRow & Pick<TaskRow, 'created_at'>, fields: AnswerFields): TaskRecord {
   return {
     id: row.id,
     tenant: row.tenant,
@@ -181,7 +184,7 @@ export function answeredRecord(row: IntentRow, fields: AnswerFields): TaskRecord
     idempotencyExpiresAt: row.idempotency_expires_at === null ? null : epochMs(row.idempotency_expires_at),
     upstreamRequestId: fields.upstreamRequestId,
     submitError: fields.submitError,
-    createdAt: fields.createdAt,
+    createdAt: epochMs(row.created_at),
     updatedAt: fields.updatedAt,
     recordedAt: epochMs(row.recorded_at),
     checkedAt: fields.checkedAt,

@@ -26,6 +26,8 @@ export const QUEUE_ORDER_SQL = `SELECT id, tenant FROM (
     FROM tasks q WHERE q.state = 'queued'
   ) ordered ORDER BY turn, served, queued_at, id`;
 
+const ACCEPTED_CREATED_AT = 'created_at = CASE WHEN queued_at IS NULL THEN :created_at ELSE created_at END';
+
 function listSql(byState: boolean, afterCursor: boolean): string {
   return [
     `SELECT * FROM tasks WHERE tenant = :tenant AND ${LISTED}`,
@@ -54,9 +56,11 @@ export const TASK_SQL = {
   byUpstreamIdForTenant: 'SELECT * FROM tasks WHERE upstream_id = :upstreamId AND tenant = :tenant',
   saveAnswer: updateSql(ANSWER_COLUMNS),
   // An acceptance of a row no answer has reached yet, in one statement (see taskTransitions' `acceptance`).
-  // The kept create input is no longer needed once Kling has the task.
-  acceptIntent: `UPDATE tasks SET ${ANSWER_COLUMNS.map((c) => `${c} = :${c}`).join(', ')}, request = NULL
-    WHERE id = :id AND upstream_id IS NULL RETURNING ${INTENT_COLUMNS.join(', ')}`,
+  // The kept create input is no longer needed once Kling has the task. A task that was accepted into the queue
+  // keeps its created_at (when this server accepted it), so list cursors on (created_at, id) stay stable when it
+  // is submitted later (see taskTransitions' `acceptedRecord`).
+  acceptIntent: `UPDATE tasks SET ${ANSWER_COLUMNS.map((c) => (c === 'created_at' ? ACCEPTED_CREATED_AT : `${c} = :${c}`)).join(', ')},
+    request = NULL WHERE id = :id AND upstream_id IS NULL RETURNING ${INTENT_COLUMNS.join(', ')}, created_at`,
   markSubmitFailed: `UPDATE tasks SET state = 'submit_failed', submit_error = :submitError, updated_at = :now
     WHERE id = :id AND state = 'submitting' RETURNING *`,
   claimFailed: `UPDATE tasks SET state = 'submitting', submit_error = NULL, lease_until = :leaseUntil, updated_at = :now

@@ -42,7 +42,9 @@ export function acceptedRecord(
   // The same acceptance can arrive twice (the original call and a reconciliation); the second is just another
   // answer and must not move the task backwards.
   if (stored.upstreamId === snapshot.upstreamId) return mergeSnapshot(stored, snapshot, upstreamRequestId, now).record;
-  return { ...stored, ...acceptance(snapshot, upstreamRequestId, now) };
+  const accepted = { ...stored, ...acceptance(snapshot, upstreamRequestId, now) };
+  // A task accepted into the queue keeps the time this server accepted it: its list position (and cursors) hold.
+  return stored.queuedAt === null ? accepted : { ...accepted, createdAt: stored.createdAt };
 }
 
 /**

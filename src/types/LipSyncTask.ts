@@ -35,7 +35,9 @@ export class LipSyncTask {
   @Field(() => [LipSyncVideo], { description: 'The finished videos; empty until SUCCEEDED.' })
   videos: LipSyncVideo[];
 
-  @Field({ description: 'When the upstream created the task (when this server accepted it, until then).' })
+  @Field({
+    description: 'When this server accepted the task (tasks from before the queue: when the upstream created it). Lists are ordered by it.',
+  })
   createdAt: Date;
 
   @Field({ description: 'When the task last changed at the upstream.' })

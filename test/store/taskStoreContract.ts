@@ -457,6 +457,10 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect(claimed[0].record).toMatchObject({ id: record.id, state: 'submitting', leaseUntil: 9_000 });
       expect(JSON.parse(claimed[0].request)).toEqual({ text: 'a@1000' });
       expect(await store.queueStats()).toEqual({ depth: 0, oldestQueuedAt: null, live: 1 });
+      // accepted later, it keeps the time it was accepted here: its list position and cursors hold
+      const accepted = await store.markAccepted(record.id, taskSnapshot(uniqueId('up'), { createdAt: 50_000, updatedAt: 50_000 }), 'req', 50_100);
+      expect(accepted).toMatchObject({ state: 'submitted', createdAt: 1_000, updatedAt: 50_000 });
+      expect(await store.getById(record.id)).toEqual(accepted);
     });
 
     it('orders round-robin across tenants (least recently served first), FIFO within one', async () => {
