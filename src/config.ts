@@ -14,6 +14,16 @@ export interface UpstreamConfig {
   maxSockets: number;
   /** circuit breaker: outages in a row (within 30 s) that open it, and how long it stays open; default 10 and 30 s */
   breaker?: { failures: number; halfOpenAfterMs: number };
+  /** the simulated upstream's concurrency limit (SIMULATED_MAX_CONCURRENT): it answers 1303 beyond it */
+  simulatedMaxConcurrent?: number;
+}
+
+/** The queue in front of Kling's concurrency limit (src/services/QueueDispatcher.ts). */
+export interface QueueConfig {
+  /** live Kling tasks at most (KLING_MAX_CONCURRENT_TASKS); null = no local cap */
+  maxConcurrent: number | null;
+  /** QUEUE_MAX_WAIT_MINUTES in ms */
+  maxWaitMs: number;
 }
 
 export interface Config {
@@ -70,6 +80,7 @@ export interface Config {
   tracing: TracingConfig;
   /** serve the demo web app (examples/web) at /demo, and the simulated upstream's sample video; default: outside production */
   demo: boolean;
+  queue: QueueConfig;
 }
 
 /**
@@ -237,6 +248,9 @@ const variables = {
   OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
   DEMO: z.enum(['true', 'false']).optional(),
+  KLING_MAX_CONCURRENT_TASKS: positiveInt(100_000).optional(),
+  QUEUE_MAX_WAIT_MINUTES: positiveNumber.default(1440),
+  SIMULATED_MAX_CONCURRENT: positiveInt(100_000).default(3),
 } satisfies Record<string, z.ZodType>;
 
 /** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
@@ -319,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitRps: v.KLING_RATE_LIMIT_RPS,
       maxSockets: v.KLING_MAX_SOCKETS,
       breaker: { failures: v.KLING_BREAKER_FAILURES, halfOpenAfterMs: v.KLING_BREAKER_OPEN_MS },
+      simulatedMaxConcurrent: v.SIMULATED_MAX_CONCURRENT,
     }),
     freshnessMs: v.TASK_FRESHNESS_MS,
     idempotencyTtlMs: Math.round(v.IDEMPOTENCY_TTL_HOURS * 3_600_000),
@@ -340,5 +355,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
     tracing: tracing(v),
     demo: v.DEMO ? v.DEMO === 'true' : !production,
+    queue: Object.freeze({ maxConcurrent: v.KLING_MAX_CONCURRENT_TASKS ?? null, maxWaitMs: Math.round(v.QUEUE_MAX_WAIT_MINUTES * 60_000) }),
   });
 }

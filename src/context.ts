@@ -1,10 +1,13 @@
 import type { CacheHint } from '@apollo/cache-control-types';
 import type { OutboundUrlPolicy } from './domain/outboundUrl';
 import type { LipSyncService } from './services/LipSyncService';
+import type { TaskReads } from './services/TaskReads';
 import type { VoiceCatalog } from './services/VoiceCatalog';
 
 export interface Services {
   lipSync: LipSyncService;
+  /** get, list, watch and queue positions */
+  tasks: TaskReads;
   voices: VoiceCatalog;
   /** which URLs clients may give (media, callbacks); read by the input rules */
   outboundUrls: OutboundUrlPolicy;

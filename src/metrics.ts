@@ -64,6 +64,36 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly queueDepth = new Gauge({
+    name: 'lipsync_queue_depth',
+    help: 'Tasks QUEUED here, waiting for a concurrency slot at the upstream (sampled on a timer)',
+    registers: [this.registry],
+  });
+
+  readonly queueOldestAgeSeconds = new Gauge({
+    name: 'lipsync_queue_oldest_age_seconds',
+    help: 'How long the oldest QUEUED task has waited (0 when the queue is empty)',
+    registers: [this.registry],
+  });
+
+  readonly liveUpstreamTasks = new Gauge({
+    name: 'lipsync_upstream_live_tasks',
+    help: 'Tasks holding a concurrency slot at the upstream (being submitted, submitted or processing), cluster-wide',
+    registers: [this.registry],
+  });
+
+  readonly maxConcurrentTasks = new Gauge({
+    name: 'lipsync_upstream_max_concurrent_tasks',
+    help: 'The local cap KLING_MAX_CONCURRENT_TASKS (-1 when unset: no local cap)',
+    registers: [this.registry],
+  });
+
+  readonly upstreamConcurrencyRefusals = new Counter({
+    name: 'lipsync_upstream_concurrency_refusals_total',
+    help: 'Creates the upstream refused for its concurrency or rate limit (1302/1303); the task went back to the queue',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

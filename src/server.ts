@@ -28,6 +28,11 @@ import { Metrics } from './metrics';
 import { buildLipSyncSchema } from './schema';
 import { CallbackUrls } from './services/CallbackUrls';
 import { LipSyncService } from './services/LipSyncService';
+import { QueueDispatcher } from './services/QueueDispatcher';
+import { recoverTasks } from './services/recoverTasks';
+import { TaskCallbacks } from './services/TaskCallbacks';
+import { TaskReads } from './services/TaskReads';
+import { TaskSubmitter, type TaskSubmitterOptions } from './services/TaskSubmitter';
 import { RefreshDebounce } from './services/RefreshDebounce';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
 import { TaskCountSampler } from './services/TaskCountSampler';
@@ -127,27 +132,38 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
   const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs, graceMs: config.submitGraceMs });
   const voices = VoiceCatalog.bundled();
+  const { submitter, dispatcher } = buildQueue(config.queue, {
+    submitter: { store, kling, watcher, hub: coordination.hub, log, now, callbackUrls },
+    metrics,
+    submitLeaseMs,
+  });
+  const tasks = new TaskReads({ store, watcher, hub: coordination.hub, dispatcher, log, metrics, now, freshnessMs: config.freshnessMs });
+  const callbacks = new TaskCallbacks({
+    store,
+    watcher,
+    log,
+    now,
+    freshnessMs: config.freshnessMs,
+    callbackDebounce: new RefreshDebounce({ windowMs: CALLBACK_DEBOUNCE_MS, maxKeys: 100_000 }),
+  });
   const services: Services = {
     voices,
     outboundUrls: config.outboundUrls,
+    tasks,
     lipSync: new LipSyncService({
       store,
-      kling,
-      watcher,
+      reads: tasks,
+      submitter,
+      dispatcher,
       hub: coordination.hub,
       reconciler,
       voices,
-      log,
-      metrics,
       now,
       idempotencyTtlMs: config.idempotencyTtlMs,
-      freshnessMs: config.freshnessMs,
       submitLeaseMs,
-      callbackUrls,
       createLimit: coordination.redis
         ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
         : TenantCreateLimit.inProcess(config.createsPerMinute),
-      callbackDebounce: new RefreshDebounce({ windowMs: CALLBACK_DEBOUNCE_MS, maxKeys: 100_000 }),
     }),
   };
 
@@ -229,7 +245,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       graphqlPath: GRAPHQL_PATH,
       graphql: tracing ? traceGraphQLHttp(tracing.tracer, GRAPHQL_PATH, graphql) : graphql,
       corsOrigins: config.corsOrigins,
-      callback: createCallbackRoute({ urls: callbackUrls, lipSync: services.lipSync }),
+      callback: createCallbackRoute({ urls: callbackUrls, callbacks }),
       metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
       log,
       demo: config.demo ? createDemoRoute() : undefined,
@@ -256,13 +272,38 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   mediaOrigin = config.publicUrl ?? origin;
-  await services.lipSync.recover();
+  await recoverTasks({ store, watcher, reconciler, log });
   reconciler.start(config.reconcileIntervalMs);
+  dispatcher.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
   if (config.demo) log.info({ url: `${origin}${DEMO_PATH}` }, demoAppBuilt() ? 'demo web app' : 'demo web app: not built (npm run build:web)');
 
+  /**
+   * Shutdown, in order: background work that starts new upstream calls first, then the doors (HTTP drains within
+   * the grace period while WebSockets close with 1001), then what the served requests used, the store last.
+   */
+  const shutdown: Array<[what: string, step: () => Promise<void>]> = [
+    ['reconciler', () => reconciler.stop()],
+    ['queue dispatcher', () => dispatcher.close()],
+    ['task counts', () => taskCounts.stop()],
+    [
+      'HTTP and WebSockets',
+      async () => {
+        const drained = closeHttp(httpServer, config.shutdownGraceMs);
+        await subscriptions.close();
+        await drained;
+      },
+    ],
+    ['Apollo', () => apollo.stop()],
+    ['watcher', () => watcher.close()],
+    ['coordination', () => coordination.close()],
+    ['upstream client', () => kling.close()],
+    ['store', () => store.close()],
+    // after the last span: shutting down flushes them
+    ['tracing', async () => tracing?.shutdown()],
+  ];
   let stopping: Promise<void> | null = null;
   return {
     url: `${origin}${GRAPHQL_PATH}`,
@@ -278,23 +319,38 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     stop() {
       stopping ??= (async () => {
         log.info('shutting down: draining requests and subscriptions');
-        await reconciler.stop();
-        await taskCounts.stop();
-        const drained = closeHttp(httpServer, config.shutdownGraceMs);
-        await subscriptions.close();
-        await drained;
-        await apollo.stop();
-        await watcher.close();
-        await coordination.close();
-        await kling.close();
-        await store.close();
-        await tracing?.shutdown(); // after the last span: it flushes them
+        for (const [what, step] of shutdown) {
+          log.debug({ step: what }, 'stopping');
+          await step();
+        }
         log.info('stopped');
         await new Promise<void>((resolve) => log.flush(() => resolve()));
       })();
       return stopping;
     },
   };
+}
+
+/** The queue in front of Kling's concurrency limit: the submitter sends a task, the dispatcher decides when. */
+function buildQueue(
+  queue: Config['queue'],
+  deps: { submitter: TaskSubmitterOptions; metrics: Metrics; submitLeaseMs: number },
+): { submitter: TaskSubmitter; dispatcher: QueueDispatcher } {
+  const { store, hub, log, now } = deps.submitter;
+  const submitter = new TaskSubmitter(deps.submitter);
+  const dispatcher = new QueueDispatcher({
+    store,
+    hub,
+    log,
+    metrics: deps.metrics,
+    now,
+    maxConcurrent: queue.maxConcurrent,
+    maxWaitMs: queue.maxWaitMs,
+    submitLeaseMs: deps.submitLeaseMs,
+    submit: (claimed) => void submitter.submitClaimed(claimed),
+  });
+  submitter.reportTo(dispatcher);
+  return { submitter, dispatcher };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | null {

@@ -5,6 +5,8 @@
 
 /** Where a task is in its life, including the two local states before the upstream has it. */
 export type TaskState =
+  | 'queued' // accepted and stored here, waiting for a concurrency slot at Kling (src/services/QueueDispatcher.ts)
+  | 'canceled' // canceled while queued: never sent upstream
   | 'submitting' // intent written, upstream call in flight (or its outcome unknown)
   | 'submit_failed' // the upstream definitely did not accept it
   | 'submitted'
@@ -12,11 +14,11 @@ export type TaskState =
   | 'succeeded'
   | 'failed';
 
-export type AcceptedState = Exclude<TaskState, 'submitting' | 'submit_failed'>;
+export type AcceptedState = Exclude<TaskState, 'submitting' | 'submit_failed' | 'queued' | 'canceled'>;
 
 export type TaskMode = 'TEXT_TO_VIDEO' | 'AUDIO_TO_VIDEO';
 
-export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['succeeded', 'failed']);
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['succeeded', 'failed', 'canceled']);
 
 export function isTerminal(state: TaskState): boolean {
   return TERMINAL_STATES.has(state);
@@ -91,6 +93,8 @@ export interface TaskRecord {
   checkedAt: number;
   /** epoch ms until which the submitting process owns a `submitting` row */
   leaseUntil: number;
+  /** epoch ms when the task entered the queue (its FIFO place within its tenant); null for rows from before the queue */
+  queuedAt: number | null;
 }
 
 /** What is written before the upstream is called. */
@@ -103,4 +107,8 @@ export interface TaskIntent {
   idempotencyExpiresAt: number | null;
   recordedAt: number;
   leaseUntil: number;
+  /** true: the row starts `queued` (the dispatcher submits it); false/absent: `submitting` at once */
+  queued?: boolean;
+  /** the create input as JSON, kept until the upstream accepts the task so a queued task can be sent later */
+  request?: string;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CALLBACK_PATH_PREFIX, type CallbackUrls } from '../services/CallbackUrls';
-import type { LipSyncService } from '../services/LipSyncService';
+import type { TaskCallbacks } from '../services/TaskCallbacks';
 import { sendJson } from './json';
 
 export { CALLBACK_PATH_PREFIX };
@@ -8,7 +8,7 @@ export { CALLBACK_PATH_PREFIX };
 export interface CallbackRouteOptions {
   /** null when PUBLIC_URL is unset: no callback URL was ever handed out, so every callback is unknown */
   urls: CallbackUrls | null;
-  lipSync: LipSyncService;
+  callbacks: TaskCallbacks;
 }
 
 /**
@@ -17,12 +17,12 @@ export interface CallbackRouteOptions {
  * neither the answer nor its timing says whether a task exists. A valid callback answers 202 at once; the task is
  * refreshed from Kling in the background (the body is not trusted: Kling does not sign it).
  */
-export function createCallbackRoute({ urls, lipSync }: CallbackRouteOptions) {
+export function createCallbackRoute({ urls, callbacks }: CallbackRouteOptions) {
   return function callback(req: IncomingMessage, res: ServerResponse, path: string): void {
     const target = req.method === 'POST' && urls ? parsePath(path) : null;
     if (!target || !urls?.verify(target.recordId, target.token)) return sendJson(res, 404, { error: 'not found' });
     req.resume(); // the body is only a hint we do not read
-    lipSync.handleCallback(target.recordId);
+    callbacks.handleCallback(target.recordId);
     sendJson(res, 202, { ok: true });
   };
 }

@@ -7,6 +7,6 @@ export async function resolveLipSyncTaskReference(
   reference: { id: string },
   context: RequestContext,
 ): Promise<LipSyncTask | null> {
-  const record = await context.services.lipSync.get(context.tenant, reference.id);
+  const record = await context.services.tasks.get(context.tenant, reference.id);
   return record && toLipSyncTask(record);
 }

@@ -8,22 +8,30 @@ export type TaskListener = (record: TaskRecord) => void;
  * whether one client or thousands follow it.
  */
 export interface TaskUpdateHub {
-  /** returns the unsubscribe function */
-  subscribe(upstreamId: string, listener: TaskListener): () => void;
+  /** by our own task id (TaskRecord.id: a queued task has no upstream id yet); returns the unsubscribe function */
+  subscribe(taskId: string, listener: TaskListener): () => void;
   publish(record: TaskRecord): void;
+  /** every change of every task (this instance's and, through Redis, the others'): the queue's dispatcher listens */
+  subscribeAll(listener: TaskListener): () => void;
   listenerCount(): number;
   close(): Promise<void>;
 }
 
 export class InProcessTaskUpdateHub implements TaskUpdateHub {
   private readonly listeners = new Map<string, Set<TaskListener>>();
+  private readonly everyTask = new Set<TaskListener>();
   private count = 0;
 
-  subscribe(upstreamId: string, listener: TaskListener): () => void {
-    let set = this.listeners.get(upstreamId);
+  subscribeAll(listener: TaskListener): () => void {
+    this.everyTask.add(listener);
+    return () => this.everyTask.delete(listener);
+  }
+
+  subscribe(taskId: string, listener: TaskListener): () => void {
+    let set = this.listeners.get(taskId);
     if (!set) {
       set = new Set();
-      this.listeners.set(upstreamId, set);
+      this.listeners.set(taskId, set);
     }
     set.add(listener);
     this.count++;
@@ -33,7 +41,7 @@ export class InProcessTaskUpdateHub implements TaskUpdateHub {
       subscribed = false;
       this.count--;
       set.delete(listener);
-      if (set.size === 0 && this.listeners.get(upstreamId) === set) this.listeners.delete(upstreamId);
+      if (set.size === 0 && this.listeners.get(taskId) === set) this.listeners.delete(taskId);
     };
   }
 
@@ -43,8 +51,8 @@ export class InProcessTaskUpdateHub implements TaskUpdateHub {
 
   /** Local delivery, also used by hubs that receive changes from elsewhere. */
   protected deliver(record: TaskRecord): void {
-    if (record.upstreamId === null) return;
-    const set = this.listeners.get(record.upstreamId);
+    for (const listener of this.everyTask) listener(record);
+    const set = this.listeners.get(record.id);
     if (!set) return;
     for (const listener of [...set]) listener(record);
   }
@@ -55,6 +63,7 @@ export class InProcessTaskUpdateHub implements TaskUpdateHub {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.everyTask.clear();
     this.count = 0;
   }
 }

@@ -6,7 +6,7 @@ import { answeredRecord, answerToParams, jsonParam, recordToParams, rowToRecord,
 import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
-import type { IntentResult, ListQuery, SnapshotResult, TaskStore } from './TaskStore';
+import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
 
 type Params = Readonly<Record<string, unknown>>;
 type Queryable = Pool | PoolClient;
@@ -28,6 +28,11 @@ const RECORD_MIGRATION = toPositional(MIGRATION_SQL.record);
 
 /** One advisory lock key for this project's migrations; instances starting together queue on it. */
 const MIGRATION_LOCK_KEY = 4_715_209_361;
+/**
+ * The queue's advisory lock: every claim (count the live tasks, then claim up to the cap) holds it until its
+ * transaction ends, so the cap is cluster-wide and two instances never claim the same rows.
+ */
+const QUEUE_LOCK_KEY = 4_715_209_362;
 
 /**
  * The store shared by several instances. Every guarantee comes from the database itself: unique
@@ -67,7 +72,7 @@ export class PostgresTaskStore implements TaskStore {
     return this.transaction(async (client) => {
       if (intent.idempotencyKey !== null) await this.run(client, 'releaseExpiredKey', key);
       // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields to it.
-      const inserted = await this.run(client, 'insertIntent', recordToParams(record));
+      const inserted = await this.run(client, 'insertIntent', { ...recordToParams(record), request: intent.request ?? null });
       if (inserted.rowCount === 1) return { created: true, record };
       return { created: false, record: await this.existing(client, 'byIdempotencyKey', key) };
     });
@@ -78,7 +83,7 @@ export class PostgresTaskStore implements TaskStore {
     // it is. A concurrent acceptance makes the row lock re-check `upstream_id IS NULL` and this one falls through.
     const fields = acceptance(snapshot, upstreamRequestId, now);
     const accepted = await upstreamIdUnique(id, snapshot.upstreamId, () =>
-      this.run<IntentRow>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
+      this.run<IntentRow & Pick<TaskRow, 'created_at'>>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
     );
     if (accepted.rows.length > 0) return answeredRecord(accepted.rows[0], fields);
     return this.transaction(async (client) => {
@@ -116,8 +121,54 @@ export class PostgresTaskStore implements TaskStore {
     });
   }
 
-  async getById(id: string): Promise<TaskRecord | null> {
-    return this.one(this.pool, 'byId', { id });
+  async claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {
+    return this.transaction(async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(${QUEUE_LOCK_KEY})`);
+      let room = limit;
+      if (cap !== null) {
+        const { rows } = await this.run<{ count: string }>(client, 'countLive', {});
+        room = Math.min(limit, cap - Number(rows[0].count));
+      }
+      if (room <= 0) return [];
+      const order = (await this.run<{ id: string }>(client, 'queueOrder', {})).rows.slice(0, room);
+      const claimed: ClaimedTask[] = [];
+      for (const [i, { id }] of order.entries()) {
+        // `state = 'queued'` is re-checked under the row lock: a cancel that committed first wins.
+        const { rows } = await this.run<TaskRow & { request: string }>(client, 'claimQueued', { id, leaseUntil, dispatchedAt: now + i, now });
+        if (rows.length > 0) claimed.push({ record: rowToRecord(rows[0]), request: rows[0].request });
+      }
+      return claimed;
+    });
+  }
+
+  async requeue(id: string, now: number): Promise<TaskRecord | null> {
+    return this.one(this.pool, 'requeue', { id, now });
+  }
+
+  async cancelQueued(id: string, tenant: string, now: number): Promise<TaskRecord | null> {
+    return this.one(this.pool, 'cancelQueued', { id, tenant, now });
+  }
+
+  async failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
+    return this.one(this.pool, 'failSubmission', { id, message: error.message, submitError: jsonParam(error), now });
+  }
+
+  async expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]> {
+    return this.many('expireQueued', { before, message, now });
+  }
+
+  async queueOrder(): Promise<string[]> {
+    return (await this.run<{ id: string }>(this.pool, 'queueOrder', {})).rows.map((row) => row.id);
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    const stats = (await this.run<{ depth: string; oldest: string | null }>(this.pool, 'queueStats', {})).rows[0];
+    const live = (await this.run<{ count: string }>(this.pool, 'countLive', {})).rows[0];
+    return { depth: Number(stats.depth), oldestQueuedAt: stats.oldest === null ? null : Number(stats.oldest), live: Number(live.count) };
+  }
+
+  async getById(id: string, tenant?: string): Promise<TaskRecord | null> {
+    return tenant === undefined ? this.one(this.pool, 'byId', { id }) : this.one(this.pool, 'byIdForTenant', { id, tenant });
   }
 
   async getByUpstreamId(upstreamId: string, tenant?: string): Promise<TaskRecord | null> {

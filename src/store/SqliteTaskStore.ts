@@ -17,27 +17,11 @@ import {
 import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName, updateSql, type TaskSqlName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
-import type { IntentResult, ListQuery, SnapshotResult, TaskStore } from './TaskStore';
+import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
+import { GroupCommit } from './GroupCommit';
 import { WalCheckpointer } from './walCheckpointer';
 
 type Params = Readonly<Record<string, unknown>>;
-
-/** A write waiting for the next group commit. */
-interface PendingWrite {
-  apply: () => unknown;
-  resolve: (value: never) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Transaction control, prepared once. */
-interface ControlStatements {
-  begin: Database.Statement<unknown[]>;
-  commit: Database.Statement<unknown[]>;
-  rollback: Database.Statement<unknown[]>;
-  savepoint: Database.Statement<unknown[]>;
-  release: Database.Statement<unknown[]>;
-  rollbackToSavepoint: Database.Statement<unknown[]>;
-}
 
 /** SQLite's name for a database that lives only as long as its connection (for tests and throwaway runs). */
 export const IN_MEMORY = ':memory:';
@@ -58,13 +42,9 @@ const WAL_AUTOCHECKPOINT_PAGES = 20_000;
 /**
  * The embedded store: one file, one connection for every read and write, every statement run synchronously.
  *
- * Reads run at once. Writes are group-committed: every write requested in one turn of the event loop is applied,
- * in request order, inside ONE `BEGIN IMMEDIATE … COMMIT` (run from a `setImmediate` callback), each in its own
- * savepoint so a failing write rolls back only itself and rejects only its own caller. Every caller's promise
- * settles after the COMMIT, so a resolved write is durable. One commit per turn instead of one per call is what
- * keeps the WAL small: pages shared by the turn's writes (the right edge of each index, the table's last leaf)
- * are written once. Being synchronous in one process keeps the transactions trivially serial; `IMMEDIATE` takes the
- * write lock up front so a second process on the same file waits (busy_timeout) instead of failing.
+ * Reads run at once. Writes are group-committed (src/store/GroupCommit.ts): one transaction per turn of the event
+ * loop, each caller answered after its COMMIT. Being synchronous in one process keeps the transactions trivially
+ * serial.
  *
  * Each COMMIT appends the batch to the WAL and fsyncs it (synchronous=FULL) before any of its callers is answered,
  * so an acknowledged write survives a power cut as well as a crash; the group commit makes that one fsync per turn
@@ -77,9 +57,7 @@ export class SqliteTaskStore implements TaskStore {
   readonly singleProcess = true;
   private readonly db: Database.Database;
   private statements: Record<TaskSqlName, Database.Statement<unknown[]>> | null = null;
-  private readonly control: ControlStatements;
-  private pending: PendingWrite[] = [];
-  private flushTimer: NodeJS.Immediate | null = null;
+  private readonly writes: GroupCommit;
   /** `UPDATE`s of exactly the answer columns that changed, by their list: an unchanged column rewrites no index. */
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly checkpointTimer: NodeJS.Timeout;
@@ -111,14 +89,9 @@ export class SqliteTaskStore implements TaskStore {
       throw error;
     }
     this.db = db;
-    this.control = {
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
-      savepoint: db.prepare('SAVEPOINT write'),
-      release: db.prepare('RELEASE write'),
-      rollbackToSavepoint: db.prepare('ROLLBACK TO write'),
-    };
+    this.writes = new GroupCommit(db, () => {
+      this.wroteSinceCheckpoint = true;
+    });
     this.checkpointer = filePath === IN_MEMORY ? null : new WalCheckpointer(filePath, () => this.checkpointHere());
     // Unref'd: an idle store never keeps the process alive, and close() does the last checkpoint.
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointIntervalMs ?? 1_000).unref();
@@ -126,7 +99,7 @@ export class SqliteTaskStore implements TaskStore {
 
   async migrate(): Promise<void> {
     const db = this.db;
-    this.flushNow();
+    this.writes.flushNow();
     db.transaction(() => {
       db.exec(MIGRATION_SQL.createTable);
       const applied = db.prepare(MIGRATION_SQL.appliedVersions).pluck().all() as number[];
@@ -141,34 +114,77 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
-    return this.write(() => this.insertIntentNow(intent, now));
+    return this.writes.write(() => this.insertIntentNow(intent, now));
   }
 
   markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
-    return this.write(() => this.markAcceptedNow(id, snapshot, upstreamRequestId, now));
+    return this.writes.write(() => this.markAcceptedNow(id, snapshot, upstreamRequestId, now));
   }
 
   markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
-    return this.write(() => this.one('markSubmitFailed', { id, submitError: jsonParam(error), now }) ?? this.one('byId', { id }));
+    return this.writes.write(() => this.one('markSubmitFailed', { id, submitError: jsonParam(error), now }) ?? this.one('byId', { id }));
   }
 
   claimSubmission(id: string, from: 'submit_failed' | 'submitting', leaseUntil: number, now: number): Promise<boolean> {
     const claim = from === 'submit_failed' ? 'claimFailed' : 'claimExpiredLease';
-    return this.write(() => this.statement(claim).run({ id, leaseUntil, now }).changes === 1);
+    return this.writes.write(() => this.statement(claim).run({ id, leaseUntil, now }).changes === 1);
   }
 
   releaseLease(id: string): Promise<void> {
-    return this.write(() => {
+    return this.writes.write(() => {
       this.statement('releaseLease').run({ id });
     });
   }
 
   applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null> {
-    return this.write(() => this.applySnapshotNow(snapshot, upstreamRequestId, now));
+    return this.writes.write(() => this.applySnapshotNow(snapshot, upstreamRequestId, now));
   }
 
-  async getById(id: string): Promise<TaskRecord | null> {
-    return this.one('byId', { id });
+  claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {
+    // One writer per file, and this runs inside its transaction: the count and the claims cannot interleave.
+    return this.writes.write(() => {
+      const live = cap === null ? 0 : (this.statement('countLive').get({}) as { count: number }).count;
+      const room = cap === null ? limit : Math.min(limit, cap - live);
+      if (room <= 0) return [];
+      const order = (this.statement('queueOrder').all({}) as { id: string }[]).slice(0, room);
+      const claimed: ClaimedTask[] = [];
+      order.forEach(({ id }, i) => {
+        // dispatchedAt + i: the tenants served in one claim keep their order for the next round-robin turn
+        const row = this.statement('claimQueued').get({ id, leaseUntil, dispatchedAt: now + i, now }) as (TaskRow & { request: string }) | undefined;
+        if (row) claimed.push({ record: rowToRecord(row), request: row.request });
+      });
+      return claimed;
+    });
+  }
+
+  requeue(id: string, now: number): Promise<TaskRecord | null> {
+    return this.writes.write(() => this.one('requeue', { id, now }));
+  }
+
+  cancelQueued(id: string, tenant: string, now: number): Promise<TaskRecord | null> {
+    return this.writes.write(() => this.one('cancelQueued', { id, tenant, now }));
+  }
+
+  failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
+    return this.writes.write(() => this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }));
+  }
+
+  expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]> {
+    return this.writes.write(() => this.many('expireQueued', { before, message, now }));
+  }
+
+  async queueOrder(): Promise<string[]> {
+    return (this.statement('queueOrder').all({}) as { id: string }[]).map((row) => row.id);
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    const stats = this.statement('queueStats').get({}) as { depth: number; oldest: number | null };
+    const live = (this.statement('countLive').get({}) as { count: number }).count;
+    return { depth: stats.depth, oldestQueuedAt: stats.oldest, live };
+  }
+
+  async getById(id: string, tenant?: string): Promise<TaskRecord | null> {
+    return tenant === undefined ? this.one('byId', { id }) : this.one('byIdForTenant', { id, tenant });
   }
 
   async getByUpstreamId(upstreamId: string, tenant?: string): Promise<TaskRecord | null> {
@@ -195,7 +211,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   getOrCreateSecret(name: string, candidate: string): Promise<string> {
-    return this.write(() => {
+    return this.writes.write(() => {
       this.statement('insertSetting').run({ key: name, value: candidate });
       return (this.statement('settingValue').get({ key: name }) as { value: string }).value;
     });
@@ -221,9 +237,9 @@ export class SqliteTaskStore implements TaskStore {
   private async closeNow(): Promise<void> {
     if (!this.db.open) return;
     clearInterval(this.checkpointTimer);
-    this.flushNow(); // writes already requested are committed (and their callers answered) before the file closes
+    this.writes.flushNow(); // writes already requested are committed (and their callers answered) before the file closes
     await this.checkpointer?.stop();
-    this.flushNow(); // and those requested while the checkpointer stopped
+    this.writes.flushNow(); // and those requested while the checkpointer stopped
     // Lets SQLite refresh the planner statistics it found worth keeping, as its docs advise at close.
     this.db.pragma('optimize');
     // Everything back into the database file and the WAL emptied: the file alone is the database again.
@@ -257,80 +273,11 @@ export class SqliteTaskStore implements TaskStore {
     }
   }
 
-  /** Queues a write for the next group commit; settles once that commit is done. */
-  private write<T>(apply: () => T): Promise<T> {
-    if (!this.db.open) return Promise.reject(new TypeError('The database connection is not open'));
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ apply, resolve: resolve as (value: never) => void, reject });
-      this.flushTimer ??= setImmediate(this.flush);
-    });
-  }
-
-  private readonly flush = (): void => {
-    this.flushTimer = null;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    this.wroteSinceCheckpoint = true;
-    this.commit(batch);
-  };
-
-  private flushNow(): void {
-    if (this.flushTimer) clearImmediate(this.flushTimer);
-    this.flush();
-  }
-
-  /**
-   * Applies the writes in one transaction and settles each caller after COMMIT. Never throws: every failure
-   * ends up in the promise of the write(s) it concerns.
-   */
-  private commit(batch: PendingWrite[]): void {
-    const { control, db } = this;
-    const outcomes: Outcome[] = [];
-    try {
-      control.begin.run();
-      // One write alone needs no savepoint: the transaction is its unit.
-      if (batch.length === 1) outcomes.push(attempt(batch[0]));
-      else {
-        for (let i = 0; i < batch.length; i++) {
-          control.savepoint.run();
-          const outcome = attempt(batch[i]);
-          if (!outcome.ok && !db.inTransaction) {
-            // SQLite rolled the whole transaction back (I/O error, disk full…): what was applied so far is lost
-            // with it; the writes not tried yet get a transaction of their own.
-            for (let j = 0; j <= i; j++) batch[j].reject(outcome.error);
-            if (i + 1 < batch.length) this.commit(batch.slice(i + 1));
-            return;
-          }
-          if (!outcome.ok) control.rollbackToSavepoint.run();
-          control.release.run();
-          outcomes.push(outcome);
-        }
-      }
-      if (batch.length === 1 && !outcomes[0].ok) {
-        if (db.inTransaction) control.rollback.run();
-      } else control.commit.run();
-    } catch (error) {
-      // BEGIN (busy), COMMIT (I/O) or the savepoint bookkeeping failed: nothing of the batch is committed.
-      if (db.inTransaction) tryRollback(control);
-      for (let i = 0; i < batch.length; i++) {
-        const outcome = outcomes[i];
-        batch[i].reject(outcome && !outcome.ok ? outcome.error : error);
-      }
-      return;
-    }
-    for (let i = 0; i < batch.length; i++) {
-      const outcome = outcomes[i];
-      if (outcome.ok) batch[i].resolve(outcome.value as never);
-      else batch[i].reject(outcome.error);
-    }
-  }
-
   private insertIntentNow(intent: TaskIntent, now: number): IntentResult {
     const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
     if (intent.idempotencyKey !== null) this.statement('releaseExpiredKey').run(key);
     const record = intentRecord(intent);
-    if (this.statement('insertIntent').get(recordToParams(record))) return { created: true, record };
+    if (this.statement('insertIntent').get({ ...recordToParams(record), request: intent.request ?? null })) return { created: true, record };
     return { created: false, record: this.existing('byIdempotencyKey', key) };
   }
 
@@ -339,7 +286,7 @@ export class SqliteTaskStore implements TaskStore {
     const fields = acceptance(snapshot, upstreamRequestId, now);
     const row = this.upstreamIdUnique(id, snapshot.upstreamId, () =>
       this.statement('acceptIntent').get({ id, ...answerToParams(fields) }),
-    ) as IntentRow | undefined;
+    ) as (IntentRow & Pick<TaskRow, 'created_at'>) | undefined;
     if (row) return answeredRecord(row, fields);
     const stored = this.one('byId', { id });
     if (!stored) throw new TaskNotFoundError(id);
@@ -407,24 +354,6 @@ export class SqliteTaskStore implements TaskStore {
 
   private many(name: TaskSqlName, params: Params): TaskRecord[] {
     return (this.statement(name).all(params) as TaskRow[]).map(rowToRecord);
-  }
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-function attempt(write: PendingWrite): Outcome {
-  try {
-    return { ok: true, value: write.apply() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function tryRollback(control: ControlStatements): void {
-  try {
-    control.rollback.run();
-  } catch {
-    // the connection already dropped the transaction
   }
 }
 

@@ -8,14 +8,30 @@ export type IntentResult =
 
 export interface PageCursor {
   createdAt: number;
-  upstreamId: string;
+  /** our own task id */
+  id: string;
+}
+
+/** A queued task a dispatcher just claimed (now `submitting` with its lease), with the input to send. */
+export interface ClaimedTask {
+  record: TaskRecord;
+  /** the create input as stored at acceptance (JSON) */
+  request: string;
+}
+
+export interface QueueStats {
+  depth: number;
+  /** epoch ms the oldest queued task entered the queue; null when the queue is empty */
+  oldestQueuedAt: number | null;
+  /** tasks holding a concurrency slot at Kling (submitting, submitted, processing) */
+  live: number;
 }
 
 export interface ListQuery {
   tenant: string;
   /** rows to return (the caller asks for one more than a page to learn hasNextPage) */
   limit: number;
-  /** return rows strictly after this position in (createdAt desc, upstreamId desc) order */
+  /** return rows strictly after this position in (createdAt desc, id desc) order */
   after?: PageCursor;
   state?: TaskState;
 }
@@ -67,7 +83,25 @@ export interface TaskStore {
   /** Apply an upstream answer about an accepted task; never moves a task backwards. Null when unknown. */
   applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null>;
 
-  getById(id: string): Promise<TaskRecord | null>;
+  /**
+   * Moves queued tasks to `submitting` (with the lease and the time the tenant was served), in the queue's fair
+   * order (round-robin by tenant, FIFO within one), as many as `limit` and as the cap leaves room for: with a cap,
+   * the count of live tasks and the claims are one atomic step cluster-wide, so two dispatchers never overfill it.
+   */
+  claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]>;
+  /** A `submitting` row Kling refused for its concurrency limit (nothing made): back to `queued`, same place. */
+  requeue(id: string, now: number): Promise<TaskRecord | null>;
+  /** QUEUED → CANCELED for this tenant's task; null when the task is not (or no longer) queued. */
+  cancelQueued(id: string, tenant: string, now: number): Promise<TaskRecord | null>;
+  /** A queued task's submission failed for good after its create was answered: terminal `failed` with the reason. */
+  failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null>;
+  /** Queued tasks older than `before` become `failed` with `message`; returns them. */
+  expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]>;
+  /** Queued task ids in the order claimQueued takes them (1 = next). */
+  queueOrder(): Promise<string[]>;
+  queueStats(): Promise<QueueStats>;
+
+  getById(id: string, tenant?: string): Promise<TaskRecord | null>;
   /** by upstream task id; with a tenant, only that tenant's row */
   getByUpstreamId(upstreamId: string, tenant?: string): Promise<TaskRecord | null>;
   list(query: ListQuery): Promise<TaskRecord[]>;

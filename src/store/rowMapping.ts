@@ -23,6 +23,7 @@ export interface TaskRow {
   recorded_at: number | string;
   checked_at: number | string;
   lease_until: number | string;
+  queued_at: number | string | null;
 }
 
 export const TASK_COLUMNS = [
@@ -44,6 +45,7 @@ export const TASK_COLUMNS = [
   'recorded_at',
   'checked_at',
   'lease_until',
+  'queued_at',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 /** What both drivers bind: JSON goes as text (pg would send a JS array as a PostgreSQL array, not JSON). */
@@ -90,6 +92,7 @@ export const INTENT_COLUMNS = [
   'idempotency_expires_at',
   'recorded_at',
   'lease_until',
+  'queued_at',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export type IntentRow = Pick<TaskRow, (typeof INTENT_COLUMNS)[number]>;
@@ -127,6 +130,7 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     recordedAt: epochMs(row.recorded_at),
     checkedAt: epochMs(row.checked_at),
     leaseUntil: epochMs(row.lease_until),
+    queuedAt: row.queued_at === null || row.queued_at === undefined ? null : epochMs(row.queued_at),
   };
 }
 
@@ -140,6 +144,7 @@ export function recordToParams(record: TaskRecord): TaskRowParams {
     idempotency_expires_at: record.idempotencyExpiresAt,
     recorded_at: record.recordedAt,
     lease_until: record.leaseUntil,
+    queued_at: record.queuedAt,
     ...answerToParams(record),
   };
 }
@@ -160,8 +165,11 @@ export function answerToParams(fields: AnswerFields): Record<AnswerColumn, strin
   };
 }
 
-/** The record of a row whose intent columns were read back and whose answer columns were just written. */
-export function answeredRecord(row: IntentRow, fields: AnswerFields): TaskRecord {
+/**
+ * The record of a row whose intent columns (and its created_at, which a queued task keeps) were read back and
+ * whose answer columns were just written.
+ */
+export function answeredRecord(row: IntentRow & Pick<TaskRow, 'created_at'>, fields: AnswerFields): TaskRecord {
   return {
     id: row.id,
     tenant: row.tenant,
@@ -176,10 +184,11 @@ export function answeredRecord(row: IntentRow, fields: AnswerFields): TaskRecord
     idempotencyExpiresAt: row.idempotency_expires_at === null ? null : epochMs(row.idempotency_expires_at),
     upstreamRequestId: fields.upstreamRequestId,
     submitError: fields.submitError,
-    createdAt: fields.createdAt,
+    createdAt: epochMs(row.created_at),
     updatedAt: fields.updatedAt,
     recordedAt: epochMs(row.recorded_at),
     checkedAt: fields.checkedAt,
     leaseUntil: epochMs(row.lease_until),
+    queuedAt: row.queued_at === null ? null : epochMs(row.queued_at),
   };
 }

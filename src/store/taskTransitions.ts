@@ -12,7 +12,7 @@ export function intentRecord(intent: TaskIntent): TaskRecord {
   return {
     id: intent.id,
     tenant: intent.tenant,
-    state: 'submitting',
+    state: intent.queued ? 'queued' : 'submitting',
     upstreamId: null,
     mode: intent.mode,
     statusMessage: null,
@@ -27,7 +27,8 @@ export function intentRecord(intent: TaskIntent): TaskRecord {
     updatedAt: intent.recordedAt,
     recordedAt: intent.recordedAt,
     checkedAt: 0,
-    leaseUntil: intent.leaseUntil,
+    leaseUntil: intent.queued ? 0 : intent.leaseUntil,
+    queuedAt: intent.queued ? intent.recordedAt : null,
   };
 }
 
@@ -41,7 +42,9 @@ export function acceptedRecord(
   // The same acceptance can arrive twice (the original call and a reconciliation); the second is just another
   // answer and must not move the task backwards.
   if (stored.upstreamId === snapshot.upstreamId) return mergeSnapshot(stored, snapshot, upstreamRequestId, now).record;
-  return { ...stored, ...acceptance(snapshot, upstreamRequestId, now) };
+  const accepted = { ...stored, ...acceptance(snapshot, upstreamRequestId, now) };
+  // A task accepted into the queue keeps the time this server accepted it: its list position (and cursors) hold.
+  return stored.queuedAt === null ? accepted : { ...accepted, createdAt: stored.createdAt };
 }
 
 /**

@@ -1,16 +1,27 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { LipSyncMode } from './LipSyncMode';
 import { LipSyncTaskStatus } from './LipSyncTaskStatus';
 import { LipSyncVideo } from './LipSyncVideo';
 
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'One lip-sync job at the upstream, followed until its video is ready.' })
+@ObjectType({ description: 'One lip-sync job: queued here, then at the upstream, followed until its video is ready.' })
 export class LipSyncTask {
-  @Field(() => ID, { description: 'The upstream task id (Kling `task_id`).' })
+  @Field(() => ID, {
+    description: "This server's task id: assigned when the task is accepted, never changes; sent to Kling as `external_task_id`.",
+  })
   id: string;
 
-  @Field(() => LipSyncTaskStatus, { description: 'Current status; SUCCEEDED and FAILED are final.' })
+  @Field(() => ID, { nullable: true, description: "Kling's `task_id`, once the task is submitted; null while QUEUED or CANCELED." })
+  klingTaskId: string | null;
+
+  @Field(() => LipSyncTaskStatus, { description: 'Current status; SUCCEEDED, FAILED and CANCELED are final.' })
   status: LipSyncTaskStatus;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "The task's place in the order queued tasks are submitted (1 = next, fair across tenants); null unless QUEUED.",
+  })
+  queuePosition: number | null;
 
   @Field(() => String, { nullable: true, description: 'The upstream explanation, e.g. why the task failed.' })
   statusMessage: string | null;
@@ -24,7 +35,9 @@ export class LipSyncTask {
   @Field(() => [LipSyncVideo], { description: 'The finished videos; empty until SUCCEEDED.' })
   videos: LipSyncVideo[];
 
-  @Field({ description: 'When the upstream created the task.' })
+  @Field({
+    description: 'When this server accepted the task (tasks from before the queue: when the upstream created it). Lists are ordered by it.',
+  })
   createdAt: Date;
 
   @Field({ description: 'When the task last changed at the upstream.' })

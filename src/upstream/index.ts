@@ -24,5 +24,8 @@ export function createKlingApi(config: UpstreamConfig, deps: KlingApiDeps = {}):
     const limiter = deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps, maxWaitMs: config.timeoutMs });
     return new KlingClient({ config, metrics: deps.metrics, log: deps.log, limiter, observer: deps.observer });
   }
-  return new SimulatedKling(deps.simulatedMediaBaseUrl ? { mediaBaseUrl: deps.simulatedMediaBaseUrl } : {});
+  return new SimulatedKling({
+    maxConcurrent: config.simulatedMaxConcurrent,
+    ...(deps.simulatedMediaBaseUrl ? { mediaBaseUrl: deps.simulatedMediaBaseUrl } : {}),
+  });
 }

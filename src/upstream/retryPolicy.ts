@@ -6,11 +6,14 @@ export const MAX_ATTEMPTS = 3;
 
 /**
  * Reads retry every retryable failure. A create retries only when the upstream certainly did not act on it
- * (1302/1303/5001, refused connections): re-sending after a timeout could make a second, paid task.
+ * (5001, refused connections): re-sending after a timeout could make a second, paid task. A create refused with
+ * 1302/1303 (Kling's rate or concurrency limit) is not retried here: the task goes back to the queue at once and
+ * the queue backs off (src/services/QueueDispatcher.ts), instead of burning tries against a full account.
  */
 export function shouldRetry(endpoint: UpstreamEndpoint, error: UpstreamError): boolean {
   if (!error.retryable) return false;
-  return endpoint !== 'create' || !error.outcomeUnknown;
+  if (endpoint !== 'create') return true;
+  return !error.outcomeUnknown && error.code !== ErrorCode.RATE_LIMITED;
 }
 
 /**

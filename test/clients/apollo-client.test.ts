@@ -41,7 +41,7 @@ it('creates a task over HTTP and follows it over graphql-ws to SUCCEEDED (split 
   });
   const id = data!.createLipSync.id;
 
-  // The subscription completes after SUCCEEDED or FAILED: its last value is the finished task, with videos.
+  // The subscription completes after SUCCEEDED, FAILED or CANCELED: its last value is the finished task, with videos.
   const last = await lastValueFrom(
     client.subscribe<{ lipSyncTaskUpdated: Task }>({
       query: gql`subscription Follow($id: ID!) { lipSyncTaskUpdated(id: $id) { id status videos { url } } }`,

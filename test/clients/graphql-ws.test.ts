@@ -31,7 +31,7 @@ it('follows a task from its current state to SUCCEEDED, then the iteration ends'
     query: 'subscription Follow($id: ID!) { lipSyncTaskUpdated(id: $id) { status videos { url } } }',
     variables: { id },
   });
-  for await (const { data } of updates) console.log(data?.lipSyncTaskUpdated); // ends after SUCCEEDED or FAILED
+  for await (const { data } of updates) console.log(data?.lipSyncTaskUpdated); // ends after SUCCEEDED, FAILED or CANCELED
   await ws.dispose();
   // --- end of snippet ---
 

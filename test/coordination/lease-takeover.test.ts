@@ -76,10 +76,12 @@ describe('poll lease takeover between instances', () => {
   it('kill -9 of the polling instance: another instance polls the task within 20 s; a graceful stop releases the lease', async () => {
     const instances = [await start(), await start()];
     const created = await new GraphQLTestClient(instances[0].url, instances[0].wsUrl).request(CREATE_MUTATION, { input: TEXT_INPUT });
-    const taskId = created.body.data!.createLipSync.id as string;
+    const { id, klingTaskId } = created.body.data!.createLipSync as { id: string; klingTaskId: string };
+    // Poll leases and upstream reads go by Kling's task id.
+    const taskId = klingTaskId;
     // Both follow the task: the first created it, the second is asked about it.
-    const seen = await new GraphQLTestClient(instances[1].url, instances[1].wsUrl).request(READ, { id: taskId });
-    expect(seen.body.data).toEqual({ lipSyncTask: { id: taskId, status: 'SUBMITTED' } });
+    const seen = await new GraphQLTestClient(instances[1].url, instances[1].wsUrl).request(READ, { id });
+    expect(seen.body.data).toEqual({ lipSyncTask: { id, status: 'SUBMITTED' } });
 
     // Let the holder's poll backoff grow a while, as for any task that has been waiting.
     await new Promise((resolve) => setTimeout(resolve, 5_000));

@@ -58,7 +58,7 @@ describe('readiness and outages', () => {
     // subscribers on this instance still hear this instance's changes
     const heard: TaskRecord[] = [];
     coordination.hub.subscribe('task-1', (record) => heard.push(record));
-    coordination.hub.publish({ upstreamId: 'task-1', state: 'processing' } as TaskRecord);
+    coordination.hub.publish({ id: 'task-1', upstreamId: 'kling-1', state: 'processing' } as TaskRecord);
     expect(heard).toHaveLength(1);
 
     await proxy.restore();
@@ -70,7 +70,7 @@ describe('readiness and outages', () => {
     expect(await (coordination.pollLease as PollLease).tryAcquire('task-2', 5_000)).toBe(true);
     // re-subscribed by itself: changes from other instances arrive again
     const other = await redis.start();
-    other.coordination.hub.publish({ upstreamId: 'task-1', state: 'succeeded' } as TaskRecord);
+    other.coordination.hub.publish({ id: 'task-1', upstreamId: 'kling-1', state: 'succeeded' } as TaskRecord);
     await waitUntil(() => heard.length === 2, 'a change from another instance arrived after the outage');
 
     const logs = instance.logs();

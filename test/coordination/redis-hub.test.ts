@@ -3,9 +3,10 @@ import { useRedis, waitUntil } from '../support/redis';
 
 const redis = useRedis();
 
+/** The hub routes by our own task id; here it equals the upstream id, so what a listener heard reads simply. */
 function taskRecord(upstreamId: string, state: TaskState): TaskRecord {
   return {
-    id: `record-${upstreamId}`,
+    id: upstreamId,
     tenant: 'default',
     state,
     upstreamId,
@@ -23,6 +24,7 @@ function taskRecord(upstreamId: string, state: TaskState): TaskRecord {
     recordedAt: 1_000,
     checkedAt: 2_000,
     leaseUntil: 0,
+    queuedAt: null,
   };
 }
 

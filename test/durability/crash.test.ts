@@ -112,6 +112,8 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
     const acceptedBeforeRestart = fake.tasks.size;
     const rowsAtCrash = readTaskRows(databaseFile);
     const submittingAtCrash = rowsAtCrash.filter((r) => r.state === 'submitting');
+    // Accepted here but not sent yet: the queue keeps them, and the restarted server submits each once.
+    const queuedAtCrash = rowsAtCrash.filter((r) => r.state === 'queued');
 
     // Restart on the same file and port; recovery settles every `submitting` row.
     const second = await startChildServer({ env, port, cwd: dir });
@@ -120,19 +122,22 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       'no row left submitting after the restart',
       () => {
         const rows = readTaskRows(databaseFile);
-        return rows.length > 0 && rows.every((r) => r.state !== 'submitting') && rows;
+        return rows.length > 0 && rows.every((r) => r.state !== 'submitting' && r.state !== 'queued') && rows;
       },
       15_000,
       100,
     );
-    expect(fake.count('create')).toBe(acceptedBeforeRestart); // recovery never creates; it looks the rows up
+    // Recovery never creates what may have been sent (it looks those rows up); only never-sent queued rows go, once each.
+    expect(fake.count('create')).toBe(acceptedBeforeRestart + queuedAtCrash.length);
+    const sentIds = fake.requests.filter((r) => r.endpoint === 'create').map((r) => (r.body as CreateBody).external_task_id);
+    for (const row of queuedAtCrash) expect({ id: row.id, sent: sentIds.filter((id) => id === row.id).length }).toEqual({ id: row.id, sent: 1 });
 
     const fakeTasks = fake.tasks.allTasks();
     const byId = new Map(rowsAfter.map((r) => [r.id, r]));
     const byUpstreamId = new Map(rowsAfter.filter((r) => r.upstream_id).map((r) => [r.upstream_id as string, r]));
 
-    // 1. Every create the client saw succeed is in the store with its upstream id.
-    for (const shot of acked) expect({ shot: shot.n, stored: byUpstreamId.has(shot.taskId!) }).toEqual({ shot: shot.n, stored: true });
+    // 1. Every create the client saw succeed is in the store under the id it was given, with its upstream id.
+    for (const shot of acked) expect({ shot: shot.n, stored: Boolean(byId.get(shot.taskId!)?.upstream_id) }).toEqual({ shot: shot.n, stored: true });
 
     // 2. Every task the upstream accepted is in the store exactly once, under its external_task_id and its id.
     const found = fakeTasks.filter((task) => {
@@ -158,7 +163,8 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       const grouped = new Map<string, string[]>();
       for (const task of tasks) {
         const key = keyOf(task.task_info?.external_task_id as string);
-        if (key) grouped.set(key, [...(grouped.get(key) ?? []), task.task_id]);
+        // by our task id (the external_task_id): what the client was given
+        if (key) grouped.set(key, [...(grouped.get(key) ?? []), task.task_info?.external_task_id as string]);
       }
       return grouped;
     };
@@ -192,6 +198,7 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       acknowledged: acked.length,
       'accepted by upstream': acceptedBeforeRestart,
       'submitting at crash': submittingAtCrash.length,
+      'queued at crash (submitted after restart)': queuedAtCrash.length,
       'found after restart': found.length,
       reconciled: reconciled.length,
       'never accepted (submit_failed)': rowsAfter.filter((r: StoredTaskRow) => r.state === 'submit_failed').length,
@@ -202,7 +209,7 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
     // The counts hold together on every run, whatever the moment of the kill:
     // no key made two tasks, and every task the upstream accepted was found after the restart;
     expect(counts.duplicates).toBe(0);
-    expect(counts['found after restart']).toBe(counts['accepted by upstream']);
+    expect(counts['found after restart']).toBe(counts['accepted by upstream'] + queuedAtCrash.length);
     // each accepted task was either recorded before the crash or reconciled from a `submitting` row ...
     const storedAtCrash = rowsAtCrash.filter((r) => r.upstream_id).length;
     expect(storedAtCrash + counts.reconciled).toBe(counts['accepted by upstream']);

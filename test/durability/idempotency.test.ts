@@ -82,7 +82,8 @@ describe('idempotency keys', () => {
     const tasks = answers.map((res) => res.body.data!.createLipSync as Task);
     expect(new Set(tasks.map((task) => JSON.stringify(task))).size).toBe(1);
     expect(createsFor(t, 'idem fifty')).toHaveLength(1);
-    expect(tasks[0].id).toBe(t.fake.tasks.taskByExternalId(createsFor(t, 'idem fifty')[0].external_task_id)!.task_id);
+    expect(tasks[0].id).toBe(createsFor(t, 'idem fifty')[0].external_task_id); // our id, sent as external_task_id
+    expect(tasks[0].klingTaskId).toBe(t.fake.tasks.taskByExternalId(tasks[0].id)!.task_id);
   });
 
   it('the Idempotency-Key header is the default key; an idempotencyKey in the input wins over it', async () => {
@@ -115,12 +116,13 @@ describe('idempotency keys', () => {
 
     const creates = t.fake.count('create');
     const retry = await create(alpha, input);
-    expect(retry.id).toBe(accepted!.task_id);
+    expect(retry.id).toBe(sent.external_task_id);
+    expect(retry.klingTaskId).toBe(accepted!.task_id);
     expect(retry.status).toBe('SUBMITTED');
     expect(t.fake.count('create')).toBe(creates);
     expect(createsFor(t, 'idem timeout')).toHaveLength(1);
     expect(t.fake.count('list')).toBeGreaterThan(0); // found in the upstream's list, by external_task_id
-    expect((await t.server.store.getByUpstreamId(retry.id))?.state).toBe('submitted');
+    expect((await t.server.store.getById(retry.id))?.state).toBe('submitted');
     expect((await create(alpha, input)).id).toBe(retry.id);
   });
 });
@@ -144,6 +146,6 @@ describe('idempotency keys expire (IDEMPOTENCY_TTL_HOURS)', () => {
     expect(createsFor(t, 'idem expiry')).toHaveLength(2);
     // The key now names the new task; the old one is still there under its id.
     expect((await create(t.client, input)).id).toBe(second.id);
-    expect((await t.server.store.getByUpstreamId(first.id))?.state).toBe('submitted');
+    expect((await t.server.store.getById(first.id))?.state).toBe('submitted');
   });
 });

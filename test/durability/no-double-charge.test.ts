@@ -11,6 +11,7 @@ const GRACE_MS = 6_000;
 
 interface Answer {
   id?: string;
+  klingTaskId?: string;
   code?: string;
   retryable?: boolean;
   message?: string;
@@ -23,7 +24,8 @@ async function create(client: GraphQLTestClient, input: Record<string, unknown>)
     const extensions = error.extensions as { code?: string; retryable?: boolean };
     return { code: extensions.code, retryable: extensions.retryable, message: error.message };
   }
-  return { id: res.body.data!.createLipSync.id as string };
+  const task = res.body.data!.createLipSync as { id: string; klingTaskId: string };
+  return { id: task.id, klingTaskId: task.klingTaskId };
 }
 
 /** The creates the fake received carrying this text (each request in these tests has a text of its own). */
@@ -80,7 +82,7 @@ describe('no second paid task for one idempotency key after a lost answer', () =
       return row?.state === 'submitted' && row;
     }, 15_000, 100);
     expect(settled.upstreamId).toBe(accepted!.task_id);
-    expect(await create(t.client, input)).toEqual({ id: accepted!.task_id });
+    expect(await create(t.client, input)).toEqual({ id: sent.external_task_id, klingTaskId: accepted!.task_id });
 
     const counts = { retriesInWindow: retries.length, createsForKey: createsFor(t, text).length, tasksAtKling: t.fake.tasks.allTasks().filter((task) => task.task_info?.external_task_id === sent.external_task_id).length };
     console.log(`no-double-charge (accepted, listed late): ${JSON.stringify(counts)}`);
@@ -117,6 +119,7 @@ describe('no second paid task for one idempotency key after a lost answer', () =
     const tasks = t.fake.tasks.allTasks().filter((task) => creates.some((c) => c.external_task_id === task.task_info?.external_task_id));
     console.log(`no-double-charge (never accepted): ${JSON.stringify({ createsForKey: creates.length, tasksAtKling: tasks.length })}`);
     expect(creates).toHaveLength(2); // the one that hung, and the one after the grace period
-    expect(tasks.map((task) => task.task_id)).toEqual([retry.id]);
+    expect(tasks.map((task) => task.task_id)).toEqual([retry.klingTaskId]);
+    expect(retry.id).toBe(sent.external_task_id); // the same task, under the same id of ours
   });
 });

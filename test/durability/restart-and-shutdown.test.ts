@@ -60,7 +60,8 @@ describe('restart and graceful shutdown of the real process', () => {
     const ids = [await createTask(client, 'restart 1'), await createTask(client, 'restart 2'), await createTask(client, 'restart 3')];
     expect(await first.crash()).toEqual({ code: null, signal: 'SIGKILL' });
     const atCrash = readTaskRows(databaseFile);
-    expect(atCrash.map((r) => r.upstream_id).sort()).toEqual([...ids].sort());
+    expect(atCrash.map((r) => r.id).sort()).toEqual([...ids].sort()); // our ids; each row holds its upstream id
+    for (const row of atCrash) expect(row.upstream_id).toMatch(/^\d+$/);
     for (const row of atCrash) expect(['submitted', 'processing']).toContain(row.state);
 
     const second = await start(fake, databaseFile, port);
@@ -81,7 +82,7 @@ describe('restart and graceful shutdown of the real process', () => {
       const now = readTaskRows(databaseFile);
       return now.length === 3 && now.every((r) => r.state === 'succeeded') && now;
     });
-    expect(rows.map((r) => r.upstream_id).sort()).toEqual([...ids].sort());
+    expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
     expect(fake.count('create')).toBe(3);
     expect(await second.signal('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 60_000);
@@ -132,7 +133,7 @@ describe('restart and graceful shutdown of the real process', () => {
       const res = await inFlight;
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data!.createLipSync).toMatchObject({ id: expect.stringMatching(/^\d+$/), status: 'SUBMITTED' });
+      expect(res.body.data!.createLipSync).toMatchObject({ klingTaskId: expect.stringMatching(/^\d+$/), status: 'SUBMITTED' });
       expect(await closeCode).toBe(1001);
       await subscription;
       // Nothing is left in flight now; the client's keep-alive connection is idle and must not hold the exit.
@@ -147,7 +148,7 @@ describe('restart and graceful shutdown of the real process', () => {
 
       // What was answered was stored: the task the client got is there, accepted.
       const rows = readTaskRows(path.join(dir, `shutdown-${signal}.db`));
-      expect(rows.find((r) => r.upstream_id === res.body.data!.createLipSync.id)?.state).toBe('submitted');
+      expect(rows.find((r) => r.id === res.body.data!.createLipSync.id)?.state).toBe('submitted');
       expect(rows.filter((r) => r.state === 'submitting')).toEqual([]);
     },
   );

@@ -108,15 +108,22 @@ describe('fault matrix through the server', () => {
     await createTask();
   }
 
-  /** A normal create. After Kling's 1302/1303 the server slows itself down for a while (RATE_LIMITED before sending): wait that out. */
-  async function createTask(): Promise<{ id: string }> {
-    const body = await waitFor('a normal create to go through', async () => {
-      const answer = await create();
-      return answer.errors?.[0].extensions?.code === 'RATE_LIMITED' ? undefined : answer;
-    }, 15_000, 200);
+  /**
+   * A normal create. After Kling's 1302/1303 the queue backs off for a while (a create meanwhile is QUEUED): wait
+   * for the task to be submitted.
+   */
+  async function createTask(): Promise<{ id: string; klingTaskId: string }> {
+    const body = await create();
     expect(body.errors).toBeUndefined();
-    expect(body.data?.createLipSync).toMatchObject({ status: 'SUBMITTED', id: expect.stringMatching(/^\d+$/) });
-    return body.data?.createLipSync as { id: string };
+    const task = body.data?.createLipSync as { id: string; klingTaskId: string | null; status: string };
+    const klingTaskId =
+      task.klingTaskId ??
+      (await waitFor('the queued create to be submitted after the backoff', async () => {
+        const res = await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { klingTaskId } }', { id: task.id });
+        return (res.body.data?.lipSyncTask?.klingTaskId as string | null) ?? undefined;
+      }, 20_000, 200));
+    expect(klingTaskId).toMatch(/^\d+$/);
+    return { id: task.id, klingTaskId };
   }
 
   describe('on create', () => {
@@ -125,8 +132,14 @@ describe('fault matrix through the server', () => {
       async (_name, fault, expected) => {
         t.fake.inject(fault, { endpoint: 'create', times: 3 });
         const body = await create();
-        expect(body.data ?? null).toBeNull();
-        expect(body.errors?.[0].extensions).toMatchObject({ ...expected });
+        if ('code' in fault && (fault.code === 1302 || fault.code === 1303)) {
+          // Kling's rate or concurrency limit: the task is kept and QUEUED, not failed (the queue backs off).
+          expect(body.errors).toBeUndefined();
+          expect(body.data?.createLipSync).toMatchObject({ status: 'QUEUED', klingTaskId: null });
+        } else {
+          expect(body.data ?? null).toBeNull();
+          expect(body.errors?.[0].extensions).toMatchObject({ ...expected });
+        }
         await expectStillServing();
       },
     );
@@ -135,9 +148,9 @@ describe('fault matrix through the server', () => {
       t.fake.inject({ unknownStatus: true }, { endpoint: 'create' });
       const body = await create();
       expect(body.errors).toBeUndefined();
-      const task = body.data?.createLipSync as { id: string; status: string };
+      const task = body.data?.createLipSync as { id: string; klingTaskId: string; status: string };
       expect(task.status).toBe('SUBMITTED');
-      expect(task.id).toBe(t.fake.tasks.allTasks()[0].task_id);
+      expect(task.klingTaskId).toBe(t.fake.tasks.allTasks()[0].task_id);
       expect(t.logs()).toContain('unknown task_status');
       await expectStillServing();
     });
@@ -152,7 +165,7 @@ describe('fault matrix through the server', () => {
     ])('%s: the read serves the stored task, and nothing is written', async (_name, fault) => {
       const created = await createTask();
       t.fake.inject(fault, { endpoint: 'get', times: Infinity });
-      const stored = await t.server.store.getByUpstreamId(created.id);
+      const stored = await t.server.store.getById(created.id);
       const rowsBefore = await rowCount();
       // let the stored answer age past TASK_FRESHNESS_MS, so the read asks the (faulty) upstream
       await waitFor('a GET to hit the fault', () => t.fake.count('get') > 0, 10_000);
@@ -166,7 +179,7 @@ describe('fault matrix through the server', () => {
         expect(res.body.errors).toBeUndefined();
         expect(res.body.data?.lipSyncTask).toMatchObject({ id: created.id });
       }
-      const after = await t.server.store.getByUpstreamId(created.id);
+      const after = await t.server.store.getById(created.id);
       expect(after && [after.upstreamId, after.state, after.tenant]).toEqual(stored && [stored.upstreamId, stored.state, stored.tenant]);
       expect(await rowCount()).toBe(rowsBefore);
       if ('unknownStatus' in fault) expect(t.logs()).toContain('unknown task_status');
@@ -176,14 +189,14 @@ describe('fault matrix through the server', () => {
 
   it('an unknown task_status on GET leaves a PROCESSING task PROCESSING (never moved back), with a warning', async () => {
     const created = await createTask();
-    await waitFor('the task to be PROCESSING in the store', async () => (await t.server.store.getByUpstreamId(created.id))?.state === 'processing', 10_000);
+    await waitFor('the task to be PROCESSING in the store', async () => (await t.server.store.getById(created.id))?.state === 'processing', 10_000);
     t.fake.inject({ unknownStatus: true }, { endpoint: 'get', times: Infinity });
     const seen = t.fake.count('get');
     await waitFor('two more GETs', () => t.fake.count('get') >= seen + 2, 10_000);
 
     const res = await t.client.request(TASK_QUERY, { id: created.id });
     expect(res.body.data?.lipSyncTask).toEqual({ id: created.id, status: 'PROCESSING' });
-    expect((await t.server.store.getByUpstreamId(created.id))?.state).toBe('processing');
+    expect((await t.server.store.getById(created.id))?.state).toBe('processing');
     expect(t.logs()).toContain('unknown task_status');
   });
 
@@ -229,7 +242,7 @@ describe('fault matrix through the server', () => {
       await waitFor('the faulty list answers to be used up', () => t.fake.count('list') >= 3, 20_000);
       expect((await t.server.store.getById(rowId))?.state).not.toBe('submit_failed');
       await expectFoundOnce(rowId, 2);
-      expect((await t.server.store.getByUpstreamId(decoy.id))?.upstreamId).toBe(decoy.id);
+      expect((await t.server.store.getById(decoy.id))?.upstreamId).toBe(decoy.klingTaskId);
       await expectStillServing();
     });
   });

@@ -42,8 +42,10 @@ describe('periodic reconciler (RECONCILE_INTERVAL_MS)', () => {
     expect(t.fake.count('create')).toBe(1);
     expect(t.fake.count('list')).toBeGreaterThan(0);
 
-    // And a client now finds it by the upstream's id.
-    const read = await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { id status } }', { id: accepted.task_id });
-    expect(read.body.data!.lipSyncTask).toEqual({ id: accepted.task_id, status: 'SUBMITTED' });
+    // And a client now finds it by the upstream's id (and by ours).
+    const query = 'query($id: ID!) { lipSyncTask(id: $id) { id klingTaskId status } }';
+    const expected = { id: recordId, klingTaskId: accepted.task_id, status: 'SUBMITTED' };
+    expect((await t.client.request(query, { id: accepted.task_id })).body.data!.lipSyncTask).toEqual(expected);
+    expect((await t.client.request(query, { id: recordId })).body.data!.lipSyncTask).toEqual(expected);
   });
 });

@@ -19,6 +19,15 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads the queue settings: no local cap, 24 h wait and a simulated limit of 3 by default', () => {
+    const defaults = loadConfig({});
+    expect(defaults.queue).toEqual({ maxConcurrent: null, maxWaitMs: 1440 * 60_000 });
+    expect(defaults.upstream.simulatedMaxConcurrent).toBe(3);
+    const set = loadConfig({ KLING_MAX_CONCURRENT_TASKS: '5', QUEUE_MAX_WAIT_MINUTES: '30', SIMULATED_MAX_CONCURRENT: '7' });
+    expect(set.queue).toEqual({ maxConcurrent: 5, maxWaitMs: 30 * 60_000 });
+    expect(set.upstream.simulatedMaxConcurrent).toBe(7);
+  });
+
   it('reads both auth styles', () => {
     expect(loadConfig({ KLING_BASE_URL: 'https://agg.example/kling/', KLING_API_KEY: 'k' }).upstream).toMatchObject({
       baseUrl: 'https://agg.example/kling',
@@ -60,6 +69,10 @@ describe('configuration', () => {
     [{ AUTH_TOKENS: 'no-equals-sign' }, 'AUTH_TOKENS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PUBLIC_URL: 'example.com' }, 'PUBLIC_URL'],
+    [{ KLING_MAX_CONCURRENT_TASKS: '0' }, 'KLING_MAX_CONCURRENT_TASKS'],
+    [{ KLING_MAX_CONCURRENT_TASKS: 'many' }, 'KLING_MAX_CONCURRENT_TASKS'],
+    [{ QUEUE_MAX_WAIT_MINUTES: '-1' }, 'QUEUE_MAX_WAIT_MINUTES'],
+    [{ SIMULATED_MAX_CONCURRENT: '1.5' }, 'SIMULATED_MAX_CONCURRENT'],
   ])('rejects %j naming %s, in one line without secrets', (env, variable) => {
     let error: unknown;
     try {

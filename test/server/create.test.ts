@@ -14,7 +14,8 @@ describe('createLipSync with a static API key (aggregator style)', () => {
     expect(res.body.errors).toBeUndefined();
     const task = res.body.data!.createLipSync;
     expect(task).toMatchObject({ status: 'SUBMITTED', mode: 'TEXT_TO_VIDEO', videos: [] });
-    expect(task.id).toMatch(/^\d+$/);
+    expect(task.klingTaskId).toMatch(/^\d+$/); // Kling's task_id
+    expect(task.queuePosition).toBeNull();
     expect(typeof task.upstreamRequestId).toBe('string');
     expect(new Date(task.createdAt).toISOString()).toBe(task.createdAt);
 
@@ -34,6 +35,7 @@ describe('createLipSync with a static API key (aggregator style)', () => {
       voice_language: 'en',
     });
     expect(body.external_task_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.external_task_id).toBe(task.id); // our own id is what Kling echoes back
     expect(Object.keys(body).sort()).toEqual(['external_task_id', 'input']);
   });
 

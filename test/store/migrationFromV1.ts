@@ -40,6 +40,7 @@ function row(id: string, overrides: Partial<TaskRecord>): TaskRecord {
     recordedAt: 1_000,
     checkedAt: 0,
     leaseUntil: 31_000,
+    queuedAt: null,
     ...overrides,
   };
 }
@@ -90,8 +91,10 @@ export function describeMigrationFromV1(harness: V1Harness): void {
       indexes: expect.arrayContaining(['tasks_active', 'tasks_idempotency_key', 'tasks_list', 'tasks_list_by_state', 'tasks_submitting', 'tasks_upstream_id']),
     });
     expect(await store.getByUpstreamId('up-2')).toEqual(byId('v1-processing'));
-    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([byId('v1-processing'), byId('v1-succeeded'), byId('v1-submitted')]);
-    expect(await store.list({ tenant: 'default', limit: 10, after: { createdAt: 2_000, upstreamId: 'up-3' } })).toEqual([byId('v1-submitted')]);
+    // Every row a client has seen, keyed by our id (migration 004): rows still submitting show as SUBMITTED.
+    const submitting = [byId('v1-submitting-2'), byId('v1-submitting'), byId('v1-keyed')];
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([byId('v1-processing'), byId('v1-succeeded'), byId('v1-submitted'), ...submitting]);
+    expect(await store.list({ tenant: 'default', limit: 10, after: { createdAt: 2_000, id: 'v1-succeeded' } })).toEqual([byId('v1-submitted'), ...submitting]);
     expect(await store.list({ tenant: 'b', limit: 10, state: 'failed' })).toEqual([byId('v1-failed')]);
     expect((await store.listActive()).map((r) => r.id)).toEqual(['v1-processing', 'v1-submitted']);
     expect((await store.listSubmitting()).map((r) => r.id)).toEqual(['v1-submitting-2', 'v1-submitting', 'v1-keyed']);

@@ -5,6 +5,9 @@ import { createTasks } from '../../src/store/migrations/001_create_tasks';
 import { positionalValues, toPositional } from '../../src/store/namedParameters';
 import { PostgresTaskStore } from '../../src/store/PostgresTaskStore';
 import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
+
+/** The columns of schema version 1 (later migrations added the rest). */
+const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at');
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support/pgTestDatabase';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
@@ -56,7 +59,7 @@ describe('PostgreSQL migration 2 over a database at version 1', () => {
         for (const statement of createTasks.postgres) await client.query(statement);
         const record = toPositional(MIGRATION_SQL.record);
         await client.query(record.text, positionalValues(record, { version: 1, appliedAt: 0 }));
-        const insert = toPositional(`INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `:${c}`).join(', ')})`);
+        const insert = toPositional(`INSERT INTO tasks (${V1_COLUMNS.join(', ')}) VALUES (${V1_COLUMNS.map((c) => `:${c}`).join(', ')})`);
         for (const row of rows) await client.query(insert.text, positionalValues(insert, recordToParams(row)));
       });
     },

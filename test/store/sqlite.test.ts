@@ -5,6 +5,9 @@ import { LATEST_SCHEMA_VERSION, MIGRATION_SQL } from '../../src/store/migrations
 import { createTasks } from '../../src/store/migrations/001_create_tasks';
 import { createTaskStore, StoreOpenError } from '../../src/store';
 import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
+
+/** The columns of schema version 1 (later migrations added the rest). */
+const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at');
 import { SqliteTaskStore } from '../../src/store/SqliteTaskStore';
 import { taskIntent } from '../support/storeFixtures';
 import { useTempDir } from '../support/storeTempDir';
@@ -35,7 +38,7 @@ describe('SQLite migration 2 over a database at version 1', () => {
       db.exec(MIGRATION_SQL.createTable);
       for (const statement of createTasks.sqlite) db.exec(statement);
       db.prepare(MIGRATION_SQL.record).run({ version: 1, appliedAt: 0 });
-      const insert = db.prepare(`INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `:${c}`).join(', ')})`);
+      const insert = db.prepare(`INSERT INTO tasks (${V1_COLUMNS.join(', ')}) VALUES (${V1_COLUMNS.map((c) => `:${c}`).join(', ')})`);
       for (const row of rows) insert.run(recordToParams(row));
       db.close();
     },

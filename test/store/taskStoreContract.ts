@@ -20,21 +20,21 @@ export interface StoreHarness {
 
 const ACCEPTED_STATES: AcceptedState[] = ['submitted', 'processing', 'succeeded', 'failed'];
 
-/** Newest first, as the GraphQL connection pages: (createdAt desc, upstreamId desc). */
+/** Newest first, as the GraphQL connection pages: (createdAt desc, id desc). */
 function byListOrder(a: TaskRecord, b: TaskRecord): number {
   if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return a.upstreamId! < b.upstreamId! ? 1 : a.upstreamId! > b.upstreamId! ? -1 : 0;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 async function pageThrough(store: TaskStore, tenant: string, pageSize: number): Promise<TaskRecord[][]> {
   const pages: TaskRecord[][] = [];
-  let after: { createdAt: number; upstreamId: string } | undefined;
+  let after: { createdAt: number; id: string } | undefined;
   for (;;) {
     const page = await store.list({ tenant, limit: pageSize, after });
     if (page.length === 0) return pages;
     pages.push(page);
     const last = page[page.length - 1];
-    after = { createdAt: last.createdAt, upstreamId: last.upstreamId! };
+    after = { createdAt: last.createdAt, id: last.id };
   }
 }
 
@@ -91,6 +91,7 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         recordedAt: 5_000,
         checkedAt: 0,
         leaseUntil: 35_000,
+        queuedAt: null,
       };
       expect(result).toEqual({ created: true, record: expected });
       expect(await store.getById(intent.id)).toEqual(expected);
@@ -355,15 +356,22 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect(await store.getById('none')).toBeNull();
     });
 
-    it("lists only the tenant's accepted tasks, newest first, optionally by state", async () => {
-      await store.insertIntent(taskIntent({ tenant: 'a' }), 1_000);
+    it('finds a task by our id for its tenant only', async () => {
+      const task = await acceptedTask(store, { tenant: 'a' });
+      expect(await store.getById(task.id, 'a')).toEqual(task);
+      expect(await store.getById(task.id, 'b')).toBeNull();
+    });
+
+    it("lists the tenant's tasks but not failed submissions, newest first, optionally by state", async () => {
+      const failed = await store.insertIntent(taskIntent({ tenant: 'a' }), 1_000);
+      await store.markSubmitFailed(failed.record.id, { code: 'CONTENT_REJECTED', message: 'no', retryable: false }, 1_100);
       const older = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-1', createdAt: 2_000, state: 'processing' });
       const newer = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-2', createdAt: 3_000 });
       await acceptedTask(store, { tenant: 'b', upstreamId: 'up-3', createdAt: 4_000 });
       expect(await store.list({ tenant: 'a', limit: 10 })).toEqual([newer, older]);
       expect(await store.list({ tenant: 'a', limit: 10, state: 'processing' })).toEqual([older]);
       expect(await store.list({ tenant: 'a', limit: 1 })).toEqual([newer]);
-      expect(await store.list({ tenant: 'a', limit: 10, state: 'processing', after: { createdAt: 3_000, upstreamId: 'up-2' } })).toEqual([older]);
+      expect(await store.list({ tenant: 'a', limit: 10, state: 'processing', after: { createdAt: 3_000, id: newer.id } })).toEqual([older]);
       expect(await store.list({ tenant: 'c', limit: 10 })).toEqual([]);
     });
 
@@ -373,12 +381,12 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         Array.from({ length: 45 }, (_, i) => acceptedTask(store, { upstreamId: `up-${String(i).padStart(3, '0')}`, createdAt: 10_000 + Math.floor(i / 3) })),
       );
       const pages: TaskRecord[][] = [];
-      let after: { createdAt: number; upstreamId: string } | undefined;
+      let after: { createdAt: number; id: string } | undefined;
       for (let page = 0; page < 4; page++) {
         const rows = await store.list({ tenant: 'default', limit: 20, after });
         pages.push(rows);
         if (rows.length === 0) break;
-        after = { createdAt: rows[rows.length - 1].createdAt, upstreamId: rows[rows.length - 1].upstreamId! };
+        after = { createdAt: rows[rows.length - 1].createdAt, id: rows[rows.length - 1].id };
         await acceptedTask(store, { upstreamId: `up-new-${page}`, createdAt: 50_000 + page });
       }
       expect(pages.map((p) => p.length)).toEqual([20, 20, 5, 0]);
@@ -435,6 +443,79 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     const accepted = await acceptedTask(store, { upstreamId: 'up-json' });
     await store.applySnapshot(taskSnapshot('up-json', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, parentVideo: null }), null, 9_000);
     expect(await store.getById(accepted.id)).toMatchObject({ videos: SUCCEEDED_VIDEOS, parentVideo: accepted.parentVideo });
+  });
+
+  describe('the queue', () => {
+    const queuedIntent = (tenant: string, at: number) => taskIntent({ tenant, recordedAt: at, queued: true, request: JSON.stringify({ text: `${tenant}@${at}` }) });
+
+    it('writes a queued row with its input, and claims it (with the input) as submitting', async () => {
+      const { record } = await store.insertIntent(queuedIntent('a', 1_000), 1_000);
+      expect(record).toMatchObject({ state: 'queued', queuedAt: 1_000, leaseUntil: 0 });
+      expect(await store.queueStats()).toEqual({ depth: 1, oldestQueuedAt: 1_000, live: 0 });
+      const claimed = await store.claimQueued(null, 10, 9_000, 2_000);
+      expect(claimed).toHaveLength(1);
+      expect(claimed[0].record).toMatchObject({ id: record.id, state: 'submitting', leaseUntil: 9_000 });
+      expect(JSON.parse(claimed[0].request)).toEqual({ text: 'a@1000' });
+      expect(await store.queueStats()).toEqual({ depth: 0, oldestQueuedAt: null, live: 1 });
+      // accepted later, it keeps the time it was accepted here: its list position and cursors hold
+      const accepted = await store.markAccepted(record.id, taskSnapshot(uniqueId('up'), { createdAt: 50_000, updatedAt: 50_000 }), 'req', 50_100);
+      expect(accepted).toMatchObject({ state: 'submitted', createdAt: 1_000, updatedAt: 50_000 });
+      expect(await store.getById(record.id)).toEqual(accepted);
+    });
+
+    it('orders round-robin across tenants (least recently served first), FIFO within one', async () => {
+      for (const [tenant, at] of [['a', 1], ['a', 2], ['a', 3], ['b', 4], ['b', 5], ['c', 6]] as const) await store.insertIntent(queuedIntent(tenant, at), at);
+      const tenantOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await store.getById(id))!.tenant));
+      expect(await tenantOf(await store.queueOrder())).toEqual(['a', 'b', 'c', 'a', 'b', 'a']);
+      const [first] = await store.claimQueued(null, 1, 9_000, 100);
+      expect(first.record.tenant).toBe('a');
+      // a was just served: b and c go before a's second task
+      expect(await tenantOf(await store.queueOrder())).toEqual(['b', 'c', 'a', 'b', 'a']);
+    });
+
+    it('claims no more than the cap leaves room for, counting live tasks', async () => {
+      await acceptedTask(store, { upstreamId: uniqueId('up') });
+      for (let i = 0; i < 4; i++) await store.insertIntent(queuedIntent('a', 10 + i), 10 + i);
+      expect(await store.claimQueued(2, 2, 9_000, 100)).toHaveLength(1);
+      expect(await store.claimQueued(2, 2, 9_000, 100)).toHaveLength(0);
+      expect((await store.queueStats()).live).toBe(2);
+    });
+
+    it('never lets two instances overfill the cap', async () => {
+      const other = await anotherInstance();
+      for (let i = 0; i < 10; i++) await store.insertIntent(queuedIntent(`t${i % 3}`, 10 + i), 10 + i);
+      const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).claimQueued(3, 3, 9_000, 100)));
+      const ids = claims.flat().map((c) => c.record.id);
+      expect(ids).toHaveLength(3);
+      expect(new Set(ids).size).toBe(3);
+    });
+
+    it('a cancel and a claim racing for one row: exactly one wins', async () => {
+      for (let round = 0; round < 10; round++) {
+        const { record } = await store.insertIntent(queuedIntent('a', round), round);
+        const [claimed, canceled] = await Promise.all([store.claimQueued(null, 10, 9_000, 100), store.cancelQueued(record.id, 'a', 100)]);
+        const won = claimed.some((c) => c.record.id === record.id);
+        expect({ round, winners: Number(won) + Number(canceled !== null) }).toEqual({ round, winners: 1 });
+        expect((await store.getById(record.id))!.state).toBe(won ? 'submitting' : 'canceled');
+      }
+    });
+
+    it('cancels only the tenant’s own queued task; requeues a refused submission in its old place', async () => {
+      const { record } = await store.insertIntent(queuedIntent('a', 1), 1);
+      expect(await store.cancelQueued(record.id, 'b', 100)).toBeNull();
+      await store.claimQueued(null, 10, 9_000, 100);
+      expect(await store.cancelQueued(record.id, 'a', 100)).toBeNull(); // submitting: too late
+      expect(await store.requeue(record.id, 200)).toMatchObject({ state: 'queued', queuedAt: 1, leaseUntil: 0 });
+      expect(await store.cancelQueued(record.id, 'a', 300)).toMatchObject({ state: 'canceled' });
+    });
+
+    it('expires tasks queued too long, with the reason', async () => {
+      const old = await store.insertIntent(queuedIntent('a', 1_000), 1_000);
+      const young = await store.insertIntent(queuedIntent('a', 5_000), 5_000);
+      const expired = await store.expireQueued(2_000, 'waited too long', 6_000);
+      expect(expired.map((r) => [r.id, r.state, r.statusMessage])).toEqual([[old.record.id, 'failed', 'waited too long']]);
+      expect((await store.getById(young.record.id))!.state).toBe('queued');
+    });
   });
 
   describe('getOrCreateSecret', () => {

@@ -82,6 +82,8 @@ export interface FakeKlingOptions {
   latencyMs?: number;
   /** an mp4 served at every GET <url>/media/…, where result videos then point, so a browser can play them */
   mediaFile?: string;
+  /** tasks running at once at most; more creates answer 1303 (Kling's per-resource-pack concurrency limit) */
+  maxRunning?: number;
   /** false keeps only the per-endpoint counts, so a long benchmark does not hold every request in memory */
   recordRequests?: boolean;
 }
@@ -149,7 +151,11 @@ export class FakeKling {
         : { kind: 'apiKey', apiKey: options.apiKey ?? FAKE_KLING_API_KEY };
     this.prefix = (options.prefix ?? '').replace(/\/+$/, '');
     this.latencyMs = options.latencyMs ?? 0;
-    this.tasks = new FakeTaskLedger({ processingAfterMs: options.processingAfterMs ?? 200, succeedAfterMs: options.succeedAfterMs ?? 600 });
+    this.tasks = new FakeTaskLedger({
+      processingAfterMs: options.processingAfterMs ?? 200,
+      succeedAfterMs: options.succeedAfterMs ?? 600,
+      maxRunning: options.maxRunning,
+    });
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

@@ -43,6 +43,8 @@ interface Task {
 export interface LedgerTiming {
   processingAfterMs: number;
   succeedAfterMs: number;
+  /** tasks running at once at most (Kling's per-resource-pack limit): more creates answer 1303 */
+  maxRunning?: number;
 }
 
 const MEDIA = 'https://media.fake-kling.invalid';
@@ -65,6 +67,10 @@ export class FakeTaskLedger {
   listVisibilityDelayMs = 0;
   /** where result and parent videos "live" (FakeKling points it at itself when it serves a real mp4) */
   mediaBaseUrl = MEDIA;
+  /** the most tasks ever running at once (sampled at each create) */
+  maxRunningSeen = 0;
+  /** creates refused with 1303 for the concurrency limit */
+  concurrencyRefusals = 0;
 
   constructor(private readonly timing: LedgerTiming) {}
 
@@ -72,6 +78,11 @@ export class FakeTaskLedger {
     const { input, externalTaskId } = checkCreateBody(body);
     if (externalTaskId !== undefined && this.byExternalId.has(externalTaskId)) {
       throw new FakeRejection(1201, `Invalid parameter value: external_task_id ${externalTaskId} already exists`);
+    }
+    // docs/kling.md, 1303: a task holds its slot from submitted until it ends, failures included.
+    if (this.timing.maxRunning !== undefined && this.running() >= this.timing.maxRunning) {
+      this.concurrencyRefusals++;
+      throw new FakeRejection(1303, 'parallel task over resource pack limit');
     }
     const videoId = typeof input.video_id === 'string' ? input.video_id : undefined;
     const task: Task = {
@@ -85,6 +96,7 @@ export class FakeTaskLedger {
       failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`) ? 'no face detected in the video' : null,
     };
     this.ordered.push(task);
+    this.maxRunningSeen = Math.max(this.maxRunningSeen, this.running());
     this.byId.set(task.id, task);
     if (externalTaskId !== undefined) this.byExternalId.set(externalTaskId, task);
     return this.view(task);
@@ -118,6 +130,12 @@ export class FakeTaskLedger {
     return [...this.ordered].reverse().map((task) => this.view(task));
   }
 
+  /** Tasks created and not finished yet. */
+  running(): number {
+    const now = Date.now();
+    return this.ordered.filter((task) => now - task.createdAt < this.timing.succeedAfterMs).length;
+  }
+
   get size(): number {
     return this.ordered.length;
   }
@@ -127,6 +145,8 @@ export class FakeTaskLedger {
     this.byId.clear();
     this.byExternalId.clear();
     this.listVisibilityDelayMs = 0;
+    this.maxRunningSeen = 0;
+    this.concurrencyRefusals = 0;
   }
 
   private view(task: Task): FakeTaskData {

@@ -93,7 +93,9 @@ export const CREATE_MUTATION = /* GraphQL */ `
   mutation Create($input: CreateLipSyncInput!) {
     createLipSync(input: $input) {
       id
+      klingTaskId
       status
+      queuePosition
       statusMessage
       mode
       createdAt

@@ -77,13 +77,13 @@ describe('KlingClient when the road to Kling fails', () => {
     expect(fake.count('get')).toBe(2);
   });
 
-  it('retries a rate-limited create, then succeeds with exactly one task', async () => {
+  it('hands a create refused with 1303 back at once, without retries: the queue waits for a slot instead', async () => {
     fake.inject({ code: 1303 }, { endpoint: 'create' });
-    const answer = await client.createLipSync(textToVideoBody({}, 'rec-rate-limited'));
-
-    expect(answer.data.task_info?.external_task_id).toBe('rec-rate-limited');
-    expect(fake.count('create')).toBe(2);
-    expect(fake.tasks.allTasks()).toHaveLength(1);
+    const error = await upstreamFailure(client.createLipSync(textToVideoBody({}, 'rec-rate-limited')));
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.outcomeUnknown).toBe(false);
+    expect(fake.count('create')).toBe(1);
+    expect(fake.tasks.allTasks()).toHaveLength(0);
   });
 
   it('retries a create during maintenance (5001): Kling did not take it', async () => {
@@ -118,9 +118,9 @@ describe('KlingClient when the road to Kling fails', () => {
 
   it('tries at most three times', async () => {
     fake.inject({ code: 1302 }, { times: Infinity });
-    const error = await upstreamFailure(client.createLipSync(textToVideoBody()));
+    const error = await upstreamFailure(client.getLipSync('700000000000000001'));
     expect(error.code).toBe('RATE_LIMITED');
-    expect(fake.count('create')).toBe(3);
+    expect(fake.count('get')).toBe(3);
   });
 
   it('waits for the limiter before every attempt and slows it down when rate-limited', async () => {

@@ -21,6 +21,17 @@ function rejection(act: () => unknown): KlingRejection {
 }
 
 describe('TaskBook', () => {
+  it('answers 1303 beyond its concurrency limit, until a running task ends (SIMULATED_MAX_CONCURRENT)', () => {
+    const clock = { now: 1_762_832_498_885 };
+    const book = new TaskBook({ now: () => clock.now, processingAfterMs: 1_000, succeedAfterMs: 5_000, maxConcurrent: 2 });
+    book.create(textToVideoBody({}, 'rec-a'));
+    book.create(textToVideoBody({}, 'rec-b'));
+    const refused = rejection(() => book.create(textToVideoBody({}, 'rec-c')));
+    expect({ code: refused.code, httpStatus: refused.httpStatus }).toEqual({ code: 1303, httpStatus: 429 });
+    clock.now += 5_000; // both finished: their slots are free
+    expect(book.create(textToVideoBody({}, 'rec-c')).task_info?.external_task_id).toBe('rec-c');
+  });
+
   it('moves a task from submitted to processing to succeed with its age', () => {
     const { book, clock } = bookWithClock();
     const created = book.create(textToVideoBody({}, 'rec-1'));

@@ -62,7 +62,6 @@ export class RedisTaskUpdateHub extends InProcessTaskUpdateHub {
 
   override publish(record: TaskRecord): void {
     this.deliver(record);
-    if (record.upstreamId === null) return;
     const message: TaskUpdateMessage = { origin: this.options.instanceId, record };
     this.options.publisher.publish(this.options.channel, JSON.stringify(message)).then(
       () => this.outage.ended(),
@@ -86,7 +85,7 @@ export class RedisTaskUpdateHub extends InProcessTaskUpdateHub {
       this.deliver(message.record);
     } catch (error) {
       // Thrown inside ioredis's message handler, it would disturb the connection every instance relies on.
-      this.options.log.error({ err: error, taskId: message.record.upstreamId }, 'a task update listener failed');
+      this.options.log.error({ err: error, taskId: message.record.id }, 'a task update listener failed');
     }
   }
 }
@@ -95,7 +94,7 @@ export class RedisTaskUpdateHub extends InProcessTaskUpdateHub {
 function parseMessage(text: string): TaskUpdateMessage | null {
   try {
     const message = JSON.parse(text) as Partial<TaskUpdateMessage> | null;
-    if (typeof message?.origin !== 'string' || typeof message.record?.upstreamId !== 'string') return null;
+    if (typeof message?.origin !== 'string' || typeof message.record?.id !== 'string') return null;
     return message as TaskUpdateMessage;
   } catch {
     return null;

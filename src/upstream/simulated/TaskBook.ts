@@ -13,6 +13,8 @@ export interface TaskBookOptions {
   maxTasks?: number;
   /** where the simulated result videos "live"; a function when it is known only later (the server's own origin once listening) */
   mediaBaseUrl?: string | (() => string);
+  /** tasks running at once at most (Kling's per-resource-pack limit); more creates answer 1303. Default unlimited */
+  maxConcurrent?: number;
 }
 
 interface BookedTask {
@@ -40,6 +42,7 @@ export class TaskBook {
   private readonly succeedAfterMs: number;
   private readonly maxTasks: number;
   private readonly mediaBaseUrl: () => string;
+  private readonly maxConcurrent: number;
   /** creation order, oldest first */
   private readonly ordered: BookedTask[] = [];
   private readonly byId = new Map<string, BookedTask>();
@@ -54,6 +57,7 @@ export class TaskBook {
     this.maxTasks = options.maxTasks ?? 100_000;
     const media = options.mediaBaseUrl ?? 'https://media.simulated-kling.invalid';
     this.mediaBaseUrl = () => (typeof media === 'function' ? media() : media).replace(/\/+$/, '');
+    this.maxConcurrent = options.maxConcurrent ?? Infinity;
   }
 
   /** Accepts a task like Kling's create endpoint; throws KlingRejection (1200/1201) for what Kling rejects. */
@@ -62,6 +66,8 @@ export class TaskBook {
     if (externalTaskId !== undefined && this.byExternalId.has(externalTaskId)) {
       throw new KlingRejection(1201, `Invalid parameter value: external_task_id ${externalTaskId} already exists`);
     }
+    // A task holds its slot from submitted until it ends (docs/kling.md, 1303).
+    if (this.running() >= this.maxConcurrent) throw new KlingRejection(1303, 'parallel task over resource pack limit');
     const taskId = this.newId();
     const parentVideo: KlingVideo = input.video_id
       ? { id: input.video_id, url: `${this.mediaBaseUrl()}/videos/${input.video_id}.mp4`, duration: SIMULATED_DURATION }
@@ -78,6 +84,13 @@ export class TaskBook {
     };
     this.remember(task);
     return this.view(task);
+  }
+
+  /** Tasks not finished yet (the newest ones: all tasks share one lifetime). */
+  private running(): number {
+    let count = 0;
+    for (let i = this.ordered.length - 1; i >= 0 && this.now() - this.ordered[i].createdAt < this.succeedAfterMs; i--) count++;
+    return count;
   }
 
   /** One task as Kling's query endpoint shows it; unknown ids are 1203 like upstream. */

@@ -37,13 +37,17 @@ export type LipSyncMode =
   /** Speak `text` with `voiceId` in `voiceLanguage` (upstream `text2video`). */
   | 'TEXT_TO_VIDEO';
 
-/** Where a task is: SUBMITTED → PROCESSING → SUCCEEDED or FAILED (the last two are final). */
+/** Where a task is: QUEUED → SUBMITTED → PROCESSING → SUCCEEDED or FAILED; QUEUED → CANCELED. SUCCEEDED, FAILED and CANCELED are final. */
 export type LipSyncTaskStatus =
-  /** Ended without a video: `statusMessage` says why. */
+  /** Canceled while QUEUED: never sent to Kling, nothing charged. */
+  | 'CANCELED'
+  /** Ended without a video: `statusMessage` says why (Kling's reason, or ours, e.g. queued too long). */
   | 'FAILED'
   /** The video is being made (typically 3–7 minutes). */
   | 'PROCESSING'
-  /** Accepted by the upstream, waiting to start. */
+  /** Accepted and stored here, not yet sent to Kling: waiting for a concurrency slot (`queuePosition` says when its turn comes). `klingTaskId` is null. */
+  | 'QUEUED'
+  /** Sent to Kling, waiting to start. While the create request to Kling is still in flight (or its answer was lost and is being confirmed) the task is SUBMITTED with `klingTaskId` null: it may already exist at Kling, so it holds a concurrency slot and can no longer be canceled. */
   | 'SUBMITTED'
   /** Done: `videos` holds the result. */
   | 'SUCCEEDED';
