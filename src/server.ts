@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -193,6 +194,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     formatError,
     recorder,
     production: config.production,
+    metrics,
+    // The prefix Apollo Server 5 gives its persisted-query keys (APQ_CACHE_PREFIX in @apollo/server's request pipeline).
+    persistedQueries: new PrefixingKeyValueCache(coordination.apqCache, 'apq:'),
+    log,
   });
   const graphql = createGraphQLHttpHandler({
     server: apollo,
