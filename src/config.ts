@@ -67,6 +67,10 @@ export interface Config {
   submitGraceMs: number;
   /** a poll lease's lifetime (Redis): renewed on its own timer, so another instance takes over this soon after the holder dies */
   pollLeaseTtlMs: number;
+  /** with PUBLIC_URL callbacks, a task past the longest duration seen is still polled this often (never below POLL_MAX_MS) */
+  callbackSafetyPollMs: number;
+  /** a burst of callbacks for one task costs one upstream read per this window */
+  callbackDebounceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -211,6 +215,8 @@ const variables = {
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   SUBMIT_GRACE_MS: positiveInt().default(300_000),
   POLL_LEASE_TTL_MS: positiveInt().refine((n) => n >= 1_000, 'must be at least 1000').default(10_000),
+  CALLBACK_SAFETY_POLL_MS: positiveInt().default(60_000),
+  CALLBACK_DEBOUNCE_MS: positiveInt().default(5_000),
 } satisfies Record<string, z.ZodType>;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -299,5 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
     submitGraceMs: v.SUBMIT_GRACE_MS,
     pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
+    callbackSafetyPollMs: Math.max(v.CALLBACK_SAFETY_POLL_MS, v.POLL_MAX_MS),
+    callbackDebounceMs: v.CALLBACK_DEBOUNCE_MS,
   });
 }

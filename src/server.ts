@@ -31,6 +31,7 @@ import { LipSyncService } from './services/LipSyncService';
 import { RefreshDebounce } from './services/RefreshDebounce';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
 import { TaskCountSampler } from './services/TaskCountSampler';
+import { TaskDurations } from './services/TaskDurations';
 import { TaskWatcher } from './services/TaskWatcher';
 import { TenantCreateLimit } from './services/TenantCreateLimit';
 import { VoiceCatalog } from './services/VoiceCatalog';
@@ -45,8 +46,6 @@ export const GRAPHQL_PATH = '/graphql';
 const BODY_LIMIT = 8 * 1024 * 1024;
 /** longest operation accepted, in tokens (a query limit like depth and cost) */
 const MAX_TOKENS = 2000;
-/** a burst of callbacks for one task costs one upstream read per this window */
-const CALLBACK_DEBOUNCE_MS = 5_000;
 
 export interface ServerOverrides {
   /** where logs go (tests capture them); stdout otherwise */
@@ -106,6 +105,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     pollLeaseTtlMs: config.pollLeaseTtlMs,
     // Scheduled polls get at most half of the upstream budget; creates and reads keep the rest.
     pollPacer: new TokenBucketLimiter({ ratePerSecond: Math.max(1, config.upstream.rateLimitRps / 2) }),
+    durations: new TaskDurations(),
+    callbackSafetyPollMs: callbackUrls ? config.callbackSafetyPollMs : undefined,
   });
   // A submitter owns its row for every try it may make, each bounded by the timeout, plus backoff.
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
@@ -131,7 +132,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       createLimit: coordination.redis
         ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
         : TenantCreateLimit.inProcess(config.createsPerMinute),
-      callbackDebounce: new RefreshDebounce({ windowMs: CALLBACK_DEBOUNCE_MS, maxKeys: 100_000 }),
+      callbackDebounce: new RefreshDebounce({ windowMs: config.callbackDebounceMs, maxKeys: 100_000 }),
     }),
   };
 

@@ -38,11 +38,15 @@ interface Task {
   parentVideo: FakeVideo;
   resultId: string;
   failure: string | null;
+  /** this task's own duration */
+  succeedAfterMs: number;
 }
 
 export interface LedgerTiming {
   processingAfterMs: number;
   succeedAfterMs: number;
+  /** when set, each task's duration is drawn uniformly between succeedAfterMs and this (real jobs vary) */
+  succeedAfterMsMax?: number;
 }
 
 const MEDIA = 'https://media.fake-kling.invalid';
@@ -80,12 +84,18 @@ export class FakeTaskLedger {
         ? { id: videoId, url: `${MEDIA}/videos/${videoId}.mp4`, duration: DURATION }
         : { id: newKlingId(), url: input.video_url as string, duration: DURATION },
       resultId: newKlingId(),
+      succeedAfterMs: this.drawDuration(),
       failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`) ? 'no face detected in the video' : null,
     };
     this.ordered.push(task);
     this.byId.set(task.id, task);
     if (externalTaskId !== undefined) this.byExternalId.set(externalTaskId, task);
     return this.view(task);
+  }
+
+  /** How long after its creation this task finishes. */
+  succeedAfterMsOf(taskId: string): number | undefined {
+    return this.byId.get(taskId)?.succeedAfterMs;
   }
 
   get(taskId: string): FakeTaskData {
@@ -127,9 +137,15 @@ export class FakeTaskLedger {
     this.listVisibilityDelayMs = 0;
   }
 
+  private drawDuration(): number {
+    const { succeedAfterMs, succeedAfterMsMax } = this.timing;
+    return succeedAfterMsMax === undefined ? succeedAfterMs : succeedAfterMs + Math.random() * (succeedAfterMsMax - succeedAfterMs);
+  }
+
   private view(task: Task): FakeTaskData {
     const age = Date.now() - task.createdAt;
-    const { processingAfterMs, succeedAfterMs } = this.timing;
+    const { processingAfterMs } = this.timing;
+    const { succeedAfterMs } = task;
     const done = age >= succeedAfterMs;
     const status = done ? (task.failure ? 'failed' : 'succeed') : age >= processingAfterMs ? 'processing' : 'submitted';
     const data: FakeTaskData = {
