@@ -70,9 +70,12 @@ export class TaskDurations {
     const values = this.finished.get(mode);
     if (!values || values.size < MIN_SAMPLES) return null;
     const sorted = values.ascending();
+    // The quantiles move a little with every task that finishes: a poll made at one of them must not be followed
+    // by another a few milliseconds later at its shifted neighbour, so the next one is at least half a step away.
+    const halfStep = ((sorted[sorted.length - 1] - sorted[0]) / QUANTILE_STEPS) * 0.5;
     for (let step = 0; step <= QUANTILE_STEPS; step++) {
       const at = sorted[Math.min(sorted.length - 1, Math.round((step / QUANTILE_STEPS) * (sorted.length - 1)))];
-      if (at > ageMs) return at;
+      if (at > ageMs + halfStep) return at;
     }
     return null;
   }

@@ -139,7 +139,7 @@ export class FakeTaskLedger {
 
   private drawDuration(): number {
     const { succeedAfterMs, succeedAfterMsMax } = this.timing;
-    return succeedAfterMsMax === undefined ? succeedAfterMs : succeedAfterMs + Math.random() * (succeedAfterMsMax - succeedAfterMs);
+    return succeedAfterMsMax === undefined ? succeedAfterMs : Math.round(succeedAfterMs + Math.random() * (succeedAfterMsMax - succeedAfterMs)); // Kling sends whole milliseconds
   }
 
   private view(task: Task): FakeTaskData {
