@@ -69,6 +69,11 @@ interface Watch {
 
 /** Past the longest duration seen, the safety poll waits this much longer than it (clock skew, a slow task). */
 const SAFETY_MARGIN = 1.1;
+/**
+ * The first poll goes this much after the shortest time to leave `submitted`: timers and the two clocks are only
+ * millisecond-accurate, and a poll right on the boundary may still find the task submitted (test/server/lifecycle.test.ts).
+ */
+const FIRST_POLL_MARGIN = 1.05;
 
 /**
  * Follows every live task to its end: one poll loop per task, however many clients follow it.
@@ -190,7 +195,9 @@ export class TaskWatcher {
       const until = longest !== null && age < longest * SAFETY_MARGIN ? longest * SAFETY_MARGIN - age : callbackSafetyPollMs;
       return Math.max(until, pollMinMs);
     }
-    const target = watch.polls === 0 && watch.lastState === 'submitted' ? durations.shortestLeaveSubmittedMs(watch.mode) : durations.nextQuantileAgeMs(watch.mode, age);
+    const shortest = durations.shortestLeaveSubmittedMs(watch.mode);
+    const first = watch.polls === 0 && watch.lastState === 'submitted';
+    const target = first ? shortest && Math.ceil(shortest * FIRST_POLL_MARGIN) + 1 : durations.nextQuantileAgeMs(watch.mode, age);
     if (target === null) return null;
     return Math.min(Math.max(target - age, pollMinMs), pollMaxMs);
   }
