@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ChildReply, ChildRequest, ReadyMessage, Usage } from './protocol';
 
 export interface ChildHooks {
@@ -12,7 +13,14 @@ export interface ChildHooks {
  */
 export function serveIpc(ready: ReadyMessage, hooks: ChildHooks = {}): void {
   const send = (message: unknown) => process.send?.(message);
-  const usage = (): Usage => ({ cpu: process.cpuUsage(), memory: process.memoryUsage(), stats: hooks.stats?.() ?? {} });
+  // How long timers fire late in this process: what a request arriving meanwhile waits before it is even read.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const usage = (): Usage => ({
+    cpu: process.cpuUsage(),
+    memory: process.memoryUsage(),
+    stats: { ...hooks.stats?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 },
+  });
   process.on('message', (raw) => {
     const request = raw as ChildRequest;
     void answer(request).then(
@@ -32,6 +40,7 @@ export function serveIpc(ready: ReadyMessage, hooks: ChildHooks = {}): void {
         return { id: request.id, usage: usage() };
       case 'resetStats':
         hooks.resetStats?.();
+        loopDelay.reset();
         return { id: request.id, usage: usage() };
       case 'stop':
         await hooks.stop?.();

@@ -12,12 +12,40 @@ export const WATCH = 'subscription Watch($id: ID!) { lipSyncTaskUpdated(id: $id)
 export const GRAPHQL_PATH = '/graphql';
 export const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/**
+ * How each mainstream client sends an operation: its headers and the extra body fields it adds (the same shapes
+ * test/server/fast-lane.test.ts proves the server answers on its fast path, with each library's source named there).
+ */
+export interface ClientShape {
+  headers: Record<string, string>;
+  /** added to the body next to query and variables */
+  extra: (operationName: string) => Record<string, unknown>;
+}
+
+export const CLIENTS = {
+  'Apollo Client 3': { headers: { accept: '*/*', ...JSON_HEADERS }, extra: (operationName) => ({ operationName }) },
+  'Apollo Client 4': {
+    headers: { accept: 'application/graphql-response+json,application/json;q=0.9', ...JSON_HEADERS },
+    extra: (operationName) => ({ operationName, extensions: { clientLibrary: { name: '@apollo/client', version: '4.3.7' } } }),
+  },
+  urql: {
+    headers: { accept: 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed', ...JSON_HEADERS },
+    extra: (operationName) => ({ operationName }),
+  },
+  'graphql-request': { headers: { accept: 'application/graphql-response+json, application/json', ...JSON_HEADERS }, extra: (operationName) => ({ operationName }) },
+  'Apollo Router': { headers: { accept: 'application/json', ...JSON_HEADERS }, extra: (operationName) => ({ operationName }) },
+  curl: { headers: JSON_HEADERS, extra: () => ({}) },
+} satisfies Record<string, ClientShape>;
+
+export type ClientName = keyof typeof CLIENTS;
+
 let sequence = 0;
 
 /** A createLipSync body with a distinct input each call (no idempotency key: every one is a new task). */
-export function createBody(tag = 'b'): string {
+export function createBody(tag = 'b', client: ClientShape = CLIENTS.curl): string {
   sequence += 1;
   return JSON.stringify({
+    ...client.extra('Create'),
     query: CREATE,
     variables: {
       input: {
@@ -30,8 +58,8 @@ export function createBody(tag = 'b'): string {
   });
 }
 
-export function taskBody(id: string): string {
-  return JSON.stringify({ query: TASK, variables: { id } });
+export function taskBody(id: string, client: ClientShape = CLIENTS.curl): string {
+  return JSON.stringify({ ...client.extra('Task'), query: TASK, variables: { id } });
 }
 
 export interface GraphQLAnswer {

@@ -22,10 +22,15 @@ export interface LoadRun {
   rate?: number;
   /** requests the fake upstream received in the window, when it was asked to count */
   upstreamCreates?: number;
+  /** task reads (watcher polls) the fake upstream received in the window, when it was asked to count */
+  upstreamGets?: number;
   /** paced runs: requests sent but unanswered when the window was cut (their latency counts as at least the wait so far) */
   unfinished?: number;
   /** paced runs: stopped before the window's end because the target fell a second behind */
   stoppedEarly?: boolean;
+  /** the answering process's event-loop delay over the window (perf_hooks.monitorEventLoopDelay), ms */
+  loopDelayP99Ms?: number;
+  loopDelayMaxMs?: number;
 }
 
 export interface CannonOptions {
@@ -35,15 +40,18 @@ export interface CannonOptions {
   /** a fixed body, or one built per request (distinct creates) */
   body: string | (() => string);
   overallRate?: number;
+  /** request headers (a client's own, bench/graphql.ts CLIENTS); default plain JSON */
+  headers?: Record<string, string>;
 }
 
 /** One autocannon run against POST /graphql. Latencies in ms (autocannon's resolution is 1 ms). */
 export async function cannon(options: CannonOptions): Promise<autocannon.Result> {
   const { body } = options;
+  const headers = options.headers ?? JSON_HEADERS;
   const request: autocannon.Request =
     typeof body === 'string'
-      ? { method: 'POST', path: GRAPHQL_PATH, headers: JSON_HEADERS, body }
-      : { method: 'POST', path: GRAPHQL_PATH, headers: JSON_HEADERS, setupRequest: (req) => ({ ...req, body: body() }) };
+      ? { method: 'POST', path: GRAPHQL_PATH, headers, body }
+      : { method: 'POST', path: GRAPHQL_PATH, headers, setupRequest: (req) => ({ ...req, body: body() }) };
   return autocannon({
     url: options.origin,
     connections: options.connections,
@@ -70,11 +78,12 @@ export async function measuredCannon(
   options: CannonOptions & { warmupSeconds: number; countCreatesAt?: Child },
 ): Promise<LoadRun> {
   if (options.warmupSeconds > 0) await cannon({ ...options, seconds: options.warmupSeconds, overallRate: options.overallRate });
-  const creates0 = options.countCreatesAt ? (await options.countCreatesAt.usage()).stats.create : 0;
+  const upstream0 = options.countCreatesAt ? (await options.countCreatesAt.usage()).stats : { create: 0, get: 0 };
+  await target.resetStats(); // the event-loop delay histogram starts with the window
   const before = await target.usage();
   const result = await cannon(options);
   const after = await target.usage();
-  const creates1 = options.countCreatesAt ? (await options.countCreatesAt.usage()).stats.create : 0;
+  const upstream1 = options.countCreatesAt ? (await options.countCreatesAt.usage()).stats : { create: 0, get: 0 };
   const requests = result.requests.total;
   return {
     label,
@@ -88,7 +97,8 @@ export async function measuredCannon(
     non2xx: result.non2xx,
     cpuPerRequestUs: requests > 0 ? (cpuMicros(after) - cpuMicros(before)) / requests : null,
     ...(options.overallRate ? { rate: options.overallRate } : {}),
-    ...(options.countCreatesAt ? { upstreamCreates: creates1 - creates0 } : {}),
+    ...(options.countCreatesAt ? { upstreamCreates: upstream1.create - upstream0.create, upstreamGets: upstream1.get - upstream0.get } : {}),
+    ...loopDelay(after),
   };
 }
 
@@ -101,6 +111,11 @@ export interface PacedOptions {
   /** most requests open at once (a keep-alive socket each); later ones queue and their wait counts */
   connections: number;
   body: () => string;
+  headers?: Record<string, string>;
+}
+
+function loopDelay(usage: { stats: Record<string, number> }): Pick<LoadRun, 'loopDelayP99Ms' | 'loopDelayMaxMs'> {
+  return { loopDelayP99Ms: usage.stats.loopDelayP99Ms, loopDelayMaxMs: usage.stats.loopDelayMaxMs };
 }
 
 /**
@@ -113,6 +128,7 @@ export async function paced(label: string, target: Child, options: PacedOptions)
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
   try {
     await pacedWindow(agent, { ...options, seconds: options.warmupSeconds });
+    await target.resetStats();
     const before = await target.usage();
     const window = await pacedWindow(agent, options);
     const after = await target.usage();
@@ -132,6 +148,7 @@ export async function paced(label: string, target: Child, options: PacedOptions)
       rate: options.rate,
       unfinished: window.unfinished,
       stoppedEarly: window.stoppedEarly,
+      ...loopDelay(after),
     };
   } finally {
     agent.destroy();
@@ -187,7 +204,7 @@ function pacedWindow(agent: http.Agent, options: PacedOptions): Promise<PacedWin
       const body = options.body();
       const req = http.request(
         `${options.origin}${GRAPHQL_PATH}`,
-        { method: 'POST', agent, headers: { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) } },
+        { method: 'POST', agent, headers: { ...(options.headers ?? JSON_HEADERS), 'content-length': Buffer.byteLength(body) } },
         (res) => {
           res.resume();
           res.on('end', () => {

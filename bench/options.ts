@@ -1,4 +1,4 @@
-export const SCENARIOS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'] as const;
+export const SCENARIOS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -18,11 +18,12 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [--only B1,B2] [--quick] [--cpu-prof] [--budget SECONDS]
 
   --only LIST   run only these scenarios (B1 create, B2 read, B3 fan-out, B4 subscription memory,
-                B5 start-up, B6 upstream latency passthrough); default all
+                B5 start-up, B6 upstream latency passthrough, B7 upstream calls per job,
+                B8 many followed tasks and /metrics at 1 M rows); default all
   --quick       short load windows (1 s warm-up, 5 s measured) and fewer repetitions
   --cpu-prof    run the B1/B2 server under node --cpu-prof (bench/profiles/*.cpuprofile) and print
                 the top self-time functions; throughput under the profiler is not comparable
-  --budget S    abort (with what was measured so far) after S seconds; default 290
+  --budget S    abort (with what was measured so far) after S seconds; default 590
   --server-env K=V
                 extra environment for every server under test, repeatable (experiments, e.g.
                 KLING_MAX_SOCKETS=128; B2's bare reader needs the server's SQLite file)
@@ -32,7 +33,7 @@ export const USAGE = `Usage: npm run bench -- [--only B1,B2] [--quick] [--cpu-pr
 Summarise any profile again: node bench/dist/bench/profileSummary.js bench/profiles/<file>.cpuprofile [--top 25]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { only: [...SCENARIOS], quick: false, cpuProf: false, budgetSeconds: 290, serverEnv: {}, otlp: false };
+  const options: BenchOptions = { only: [...SCENARIOS], quick: false, cpuProf: false, budgetSeconds: 590, serverEnv: {}, otlp: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];

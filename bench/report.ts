@@ -34,7 +34,7 @@ export function verdictTable(verdicts: Verdict[]): string {
 
 export function runTable(runs: LoadRun[]): string {
   return table(
-    ['run', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'µs/req', 'requests', 'errors/non-2xx'],
+    ['run', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'µs/req', 'loop delay p99/max ms', 'requests', 'errors/non-2xx'],
     runs.map((r) => [
       r.label,
       fixed(r.rps, 0) + (r.rate ? ` (of ${fixed(r.rate, 0)})` : ''),
@@ -42,6 +42,7 @@ export function runTable(runs: LoadRun[]): string {
       fixed(r.p99, r.p99 < 10 ? 2 : 1),
       fixed(r.max, 1),
       r.cpuPerRequestUs === null ? '—' : fixed(r.cpuPerRequestUs, 0),
+      r.loopDelayP99Ms === undefined ? '—' : `${fixed(r.loopDelayP99Ms, 1)} / ${fixed(r.loopDelayMaxMs ?? NaN, 1)}`,
       String(r.requests),
       `${r.errors}/${r.non2xx}${r.unfinished ? ` (+${r.unfinished} cut)` : ''}${r.stoppedEarly ? `, stopped after ${fixed(r.seconds, 1)} s` : ''}`,
     ]),

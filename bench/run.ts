@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance scenarios B1–B6 on this machine, everything on 127.0.0.1, each process
+ * `npm run bench`: the performance scenarios B1–B8 on this machine, everything on 127.0.0.1, each process
  * (server under test, fake upstream, bare baseline) in its own child; load and WebSocket clients run here.
  * Prints a summary table and the load runs, writes bench/results.json. See `npm run bench -- --help`.
  */
@@ -18,6 +18,8 @@ import { runB3 } from './scenarios/b3FanOut';
 import { runB4 } from './scenarios/b4SubscriptionMemory';
 import { runB5 } from './scenarios/b5Startup';
 import { runB6 } from './scenarios/b6Passthrough';
+import { runB7 } from './scenarios/b7UpstreamCalls';
+import { runB8 } from './scenarios/b8FollowedTasks';
 import type { RunContext } from './stack';
 import { OtlpReceiver } from '../test/support/otlpReceiver';
 
@@ -28,6 +30,8 @@ const SCENARIO_RUNNERS: Record<ScenarioId, (ctx: RunContext) => Promise<Scenario
   B4: runB4,
   B5: runB5,
   B6: runB6,
+  B7: runB7,
+  B8: runB8,
 };
 
 async function main(): Promise<number> {

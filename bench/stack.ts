@@ -16,6 +16,10 @@ export interface RunContext {
 export interface FakeOptions {
   processingAfterMs?: number;
   succeedAfterMs?: number;
+  /** each task's duration drawn between succeedAfterMs and this */
+  succeedAfterMsMax?: number;
+  /** POST each task to its callback_url at each status change, as Kling does */
+  sendCallbacks?: boolean;
   latencyMs?: number;
 }
 

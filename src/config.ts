@@ -81,6 +81,10 @@ export interface Config {
   /** serve the demo web app (examples/web) at /demo, and the simulated upstream's sample video; default: outside production */
   demo: boolean;
   queue: QueueConfig;
+  /** with PUBLIC_URL callbacks, a task past the longest duration seen is still polled this often (never below POLL_MAX_MS) */
+  callbackSafetyPollMs: number;
+  /** a burst of callbacks for one task costs one upstream read per this window */
+  callbackDebounceMs: number;
 }
 
 /**
@@ -251,6 +255,8 @@ const variables = {
   KLING_MAX_CONCURRENT_TASKS: positiveInt(100_000).optional(),
   QUEUE_MAX_WAIT_MINUTES: positiveNumber.default(1440),
   SIMULATED_MAX_CONCURRENT: positiveInt(100_000).default(3),
+  CALLBACK_SAFETY_POLL_MS: positiveInt().default(60_000),
+  CALLBACK_DEBOUNCE_MS: positiveInt().default(5_000),
 } satisfies Record<string, z.ZodType>;
 
 /** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
@@ -356,5 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tracing: tracing(v),
     demo: v.DEMO ? v.DEMO === 'true' : !production,
     queue: Object.freeze({ maxConcurrent: v.KLING_MAX_CONCURRENT_TASKS ?? null, maxWaitMs: Math.round(v.QUEUE_MAX_WAIT_MINUTES * 60_000) }),
+    callbackSafetyPollMs: Math.max(v.CALLBACK_SAFETY_POLL_MS, v.POLL_MAX_MS),
+    callbackDebounceMs: v.CALLBACK_DEBOUNCE_MS,
   });
 }

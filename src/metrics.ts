@@ -94,6 +94,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** which path answered: the fast lane's share of graphql_operations_total (src/graphql/FastLane.ts) */
+  readonly fastLaneAnswers = new Counter({
+    name: 'graphql_fast_lane_answers_total',
+    help: 'GraphQL operations answered by the fast lane rather than Apollo Server\'s pipeline',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

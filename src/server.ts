@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -36,6 +37,7 @@ import { TaskSubmitter, type TaskSubmitterOptions } from './services/TaskSubmitt
 import { RefreshDebounce } from './services/RefreshDebounce';
 import { SubmissionReconciler } from './services/SubmissionReconciler';
 import { TaskCountSampler } from './services/TaskCountSampler';
+import { TaskDurations } from './services/TaskDurations';
 import { TaskWatcher } from './services/TaskWatcher';
 import { TenantCreateLimit } from './services/TenantCreateLimit';
 import { VoiceCatalog } from './services/VoiceCatalog';
@@ -55,8 +57,6 @@ export const GRAPHQL_PATH = '/graphql';
 const BODY_LIMIT = 8 * 1024 * 1024;
 /** longest operation accepted, in tokens (a query limit like depth and cost) */
 const MAX_TOKENS = 2000;
-/** a burst of callbacks for one task costs one upstream read per this window */
-const CALLBACK_DEBOUNCE_MS = 5_000;
 
 export interface ServerOverrides {
   /** where logs go (tests capture them); stdout otherwise */
@@ -127,6 +127,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     pollLeaseTtlMs: config.pollLeaseTtlMs,
     // Scheduled polls get at most half of the upstream budget; creates and reads keep the rest.
     pollPacer: new TokenBucketLimiter({ ratePerSecond: Math.max(1, config.upstream.rateLimitRps / 2) }),
+    durations: new TaskDurations(),
+    callbackSafetyPollMs: callbackUrls ? config.callbackSafetyPollMs : undefined,
   });
   // A submitter owns its row for every try it may make, each bounded by the timeout, plus backoff.
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
@@ -144,7 +146,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     log,
     now,
     freshnessMs: config.freshnessMs,
-    callbackDebounce: new RefreshDebounce({ windowMs: CALLBACK_DEBOUNCE_MS, maxKeys: 100_000 }),
+    callbackDebounce: new RefreshDebounce({ windowMs: config.callbackDebounceMs, maxKeys: 100_000 }),
   });
   const services: Services = {
     voices,
@@ -226,6 +228,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     formatError,
     recorder,
     production: config.production,
+    metrics,
+    // The prefix Apollo Server 5 gives its persisted-query keys (APQ_CACHE_PREFIX in @apollo/server's request pipeline).
+    persistedQueries: new PrefixingKeyValueCache(coordination.apqCache, 'apq:'),
+    log,
   });
   const graphql = createGraphQLHttpHandler({
     server: apollo,

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics';
 import type { TaskStore } from '../store/TaskStore';
 import type { KlingApi } from '../upstream/KlingApi';
 import type { RateLimiter } from '../upstream/RateLimiter';
+import type { TaskDurations } from './TaskDurations';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 
 export interface TaskWatcherOptions {
@@ -29,6 +30,16 @@ export interface TaskWatcherOptions {
    * polls cannot queue ahead of creates in the shared limiter
    */
   pollPacer?: RateLimiter;
+  /**
+   * what this deployment has seen of its tasks' lives: with it, scheduled polls go where tasks change
+   * (see adaptiveDelay) instead of backing off blindly; without it, or before enough tasks finished, the backoff
+   */
+  durations?: TaskDurations;
+  /**
+   * set when the upstream calls back (PUBLIC_URL): each callback hint fetches the task (LipSyncService), and
+   * scheduled polls are only a safety net this often, once past the longest duration seen
+   */
+  callbackSafetyPollMs?: number;
 }
 
 export interface PollLease {
@@ -49,11 +60,27 @@ interface Watch {
   timer: NodeJS.Timeout | null;
   /** the state this loop last saw, to start the backoff over when it moves */
   lastState: string;
+  mode: TaskRecord['mode'];
+  /** epoch ms, the upstream's creation time: where the task is in its life */
+  createdAt: number;
+  /** scheduled polls made so far */
+  polls: number;
 }
+
+/** Past the longest duration seen, the safety poll waits this much longer than it (clock skew, a slow task). */
+const SAFETY_MARGIN = 1.1;
+/**
+ * The first poll goes this much after the shortest time to leave `submitted`: timers and the two clocks are only
+ * millisecond-accurate, and a poll right on the boundary may still find the task submitted (test/server/lifecycle.test.ts).
+ */
+const FIRST_POLL_MARGIN = 1.05;
 
 /**
  * Follows every live task to its end: one poll loop per task, however many clients follow it.
- * Polls back off while nothing changes (min → max, doubling) and start over at each change; every
+ * Polls go where this deployment's tasks change (TaskDurations: the first after the shortest recent time to
+ * leave `submitted`, then at the quantiles of recent durations, never more than POLL_MAX_MS apart); with
+ * callbacks only a slow safety poll remains. Before anything was learnt, and past the longest duration seen,
+ * polls back off while nothing changes (min → max, doubling) and start over at each change; every
  * change is written to the store first and then published to the hub. The upstream client paces
  * all polls with the shared rate limiter.
  */
@@ -79,9 +106,10 @@ export class TaskWatcher {
   track(record: TaskRecord): void {
     const id = record.upstreamId;
     if (this.closed || id === null || isTerminal(record.state) || this.watches.has(id)) return;
-    const watch: Watch = { delay: this.options.pollMinMs, timer: null, lastState: record.state };
+    const watch: Watch = { delay: this.options.pollMinMs, timer: null, lastState: record.state, mode: record.mode, createdAt: record.createdAt, polls: 0 };
     this.watches.set(id, watch);
     this.options.metrics?.watchersActive.set(this.watches.size);
+    watch.delay = this.adaptiveDelay(watch) ?? watch.delay;
     this.schedule(id, watch);
   }
 
@@ -128,6 +156,7 @@ export class TaskWatcher {
     if (this.watches.get(upstreamId) !== watch) return;
     const { pollMinMs, pollMaxMs, pollLease, log } = this.options;
     let nextDelay = Math.min(watch.delay * 2, pollMaxMs);
+    watch.polls += 1;
     try {
       const mine = pollLease ? await this.acquire(upstreamId) : true;
       if (mine) {
@@ -138,6 +167,7 @@ export class TaskWatcher {
           watch.lastState = record.state;
           nextDelay = pollMinMs;
         }
+        nextDelay = this.adaptiveDelay(watch) ?? nextDelay;
       }
     } catch (error) {
       if (error instanceof UpstreamError && error.code === ErrorCode.RATE_LIMITED) {
@@ -148,6 +178,28 @@ export class TaskWatcher {
     if (this.closed || this.watches.get(upstreamId) !== watch) return;
     watch.delay = nextDelay;
     this.schedule(upstreamId, watch);
+  }
+
+  /**
+   * The wait until the next poll worth making, from what this deployment has seen, or null to use the backoff.
+   * Without callbacks: the first poll when the quickest recent task left `submitted`, then the next tenth-quantile
+   * of recent durations (each poll catches about a tenth of the finishes), never more than POLL_MAX_MS ahead.
+   * With callbacks: nothing until past the longest duration seen, then every `callbackSafetyPollMs`.
+   */
+  private adaptiveDelay(watch: Watch): number | null {
+    const { durations, now, pollMinMs, pollMaxMs, callbackSafetyPollMs } = this.options;
+    if (!durations) return null;
+    const age = now() - watch.createdAt;
+    if (callbackSafetyPollMs !== undefined) {
+      const longest = durations.longestDurationMs(watch.mode);
+      const until = longest !== null && age < longest * SAFETY_MARGIN ? longest * SAFETY_MARGIN - age : callbackSafetyPollMs;
+      return Math.max(until, pollMinMs);
+    }
+    const shortest = durations.shortestLeaveSubmittedMs(watch.mode);
+    const first = watch.polls === 0 && watch.lastState === 'submitted';
+    const target = first ? shortest && Math.ceil(shortest * FIRST_POLL_MARGIN) + 1 : durations.nextQuantileAgeMs(watch.mode, age);
+    if (target === null) return null;
+    return Math.min(Math.max(target - age, pollMinMs), pollMaxMs);
   }
 
   /** One attempt at the task's lease; remembers the outcome for the renewal timer. None once closing. */
@@ -203,9 +255,21 @@ export class TaskWatcher {
     if (!hasKnownStatus(answer.data)) return store.getByUpstreamId(upstreamId);
     const result = await store.applySnapshot(fromKlingTask(answer.data), answer.requestId, now());
     if (!result) return null;
-    if (result.changed) hub.publish(result.record);
+    if (result.changed) {
+      this.learn(result.record);
+      hub.publish(result.record);
+    }
     if (isTerminal(result.record.state)) this.untrack(upstreamId);
     return result.record;
+  }
+
+  /** A change seen, whoever asked: how long the task took to get there, by the upstream's own clock. */
+  private learn(record: TaskRecord): void {
+    const { durations } = this.options;
+    if (!durations) return;
+    const took = record.updatedAt - record.createdAt;
+    if (record.state === 'processing') durations.observeLeftSubmitted(record.mode, took);
+    else if (isTerminal(record.state)) durations.observeFinished(record.mode, took);
   }
 
   private untrack(upstreamId: string): void {

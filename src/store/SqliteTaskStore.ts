@@ -19,6 +19,7 @@ import { TASK_SQL, listParams, listStatementName, updateSql, type TaskSqlName } 
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
 import { GroupCommit } from './GroupCommit';
+import { SqliteBackgroundReader } from './sqliteBackgroundReader';
 import { WalCheckpointer } from './walCheckpointer';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -62,6 +63,8 @@ export class SqliteTaskStore implements TaskStore {
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly checkpointTimer: NodeJS.Timeout;
   private readonly checkpointer: WalCheckpointer | null;
+  /** the whole-table count, off the event loop (sqliteBackgroundReader.ts says why) */
+  private readonly counter: SqliteBackgroundReader<{ state: TaskState; count: number }> | null;
   private wroteSinceCheckpoint = false;
   private closing: Promise<void> | null = null;
 
@@ -93,6 +96,10 @@ export class SqliteTaskStore implements TaskStore {
       this.wroteSinceCheckpoint = true;
     });
     this.checkpointer = filePath === IN_MEMORY ? null : new WalCheckpointer(filePath, () => this.checkpointHere());
+    this.counter =
+      filePath === IN_MEMORY
+        ? null
+        : new SqliteBackgroundReader(filePath, TASK_SQL.countByState, () => this.statement('countByState').all({}) as { state: TaskState; count: number }[]);
     // Unref'd: an idle store never keeps the process alive, and close() does the last checkpoint.
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointIntervalMs ?? 1_000).unref();
   }
@@ -206,7 +213,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async countByState(): Promise<Partial<Record<TaskState, number>>> {
-    const rows = this.statement('countByState').all({}) as { state: TaskState; count: number }[];
+    const rows = this.counter ? await this.counter.read() : (this.statement('countByState').all({}) as { state: TaskState; count: number }[]);
     return Object.fromEntries(rows.map((row) => [row.state, row.count]));
   }
 
@@ -239,6 +246,7 @@ export class SqliteTaskStore implements TaskStore {
     clearInterval(this.checkpointTimer);
     this.writes.flushNow(); // writes already requested are committed (and their callers answered) before the file closes
     await this.checkpointer?.stop();
+    await this.counter?.stop();
     this.writes.flushNow(); // and those requested while the checkpointer stopped
     // Lets SQLite refresh the planner statistics it found worth keeping, as its docs advise at close.
     this.db.pragma('optimize');

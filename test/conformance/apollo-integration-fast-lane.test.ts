@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
 import { defineIntegrationTestSuite } from '@apollo/server-integration-testsuite';
+import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
 import { makeExecutableSchema, type IExecutableSchemaDefinition } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import pino from 'pino';
@@ -52,12 +53,19 @@ function servedLikeOurs(config: ApolloServerOptions<BaseContext>, hasContext: bo
 function fastLaneFor(config: ApolloServerOptions<BaseContext>) {
   const schema: GraphQLSchema =
     (config as { schema?: GraphQLSchema }).schema ?? makeExecutableSchema(config as IExecutableSchemaDefinition<BaseContext>);
+  const metrics = new Metrics();
+  // The lane registers persisted queries where Apollo looks them up; with Apollo's default (a cache of its own)
+  // or with them off, the lane leaves every persisted query to Apollo.
+  const apq = config.persistedQueries ? config.persistedQueries.cache : undefined;
   const lane = new FastLane({
     schema,
     documents: new PreparedDocuments({ schema, rules: config.validationRules ?? [], maxTokens: 100_000 }),
     formatError: (formatted) => formatted,
-    recorder: new OperationRecorder(silent, new Metrics()),
+    recorder: new OperationRecorder(silent, metrics),
     production: config.includeStacktraceInErrorResponses === false,
+    metrics,
+    persistedQueries: apq && new PrefixingKeyValueCache(apq, 'apq:'),
+    log: silent,
   });
   // The suite's own context is {}: the lane gets the shape our resolvers are given (the suite's never use it).
   const context = (): RequestContext => ({

@@ -78,6 +78,10 @@ export interface FakeKlingOptions {
   prefix?: string;
   processingAfterMs?: number;
   succeedAfterMs?: number;
+  /** when set, each task's duration is drawn uniformly between succeedAfterMs and this */
+  succeedAfterMsMax?: number;
+  /** POST the task to the create's `callback_url` when it starts processing and when it ends, as Kling does */
+  sendCallbacks?: boolean;
   /** added to every answer */
   latencyMs?: number;
   /** an mp4 served at every GET <url>/media/…, where result videos then point, so a browser can play them */
@@ -155,6 +159,7 @@ export class FakeKling {
       processingAfterMs: options.processingAfterMs ?? 200,
       succeedAfterMs: options.succeedAfterMs ?? 600,
       maxRunning: options.maxRunning,
+      succeedAfterMsMax: options.succeedAfterMsMax,
     });
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: Error) => {
@@ -261,8 +266,12 @@ export class FakeKling {
 
   private answer(route: Route, body: unknown, url: URL): FakeTaskData | FakeTaskData[] {
     switch (route.endpoint) {
-      case 'create':
-        return this.tasks.create(body);
+      case 'create': {
+        const task = this.tasks.create(body);
+        const callbackUrl = (body as { callback_url?: unknown }).callback_url;
+        if (this.options.sendCallbacks && typeof callbackUrl === 'string') this.scheduleCallbacks(callbackUrl, task.task_id);
+        return task;
+      }
       case 'get':
         return this.tasks.get(route.taskId);
       case 'list':
@@ -280,6 +289,26 @@ export class FakeKling {
     }
     if (method === 'GET' && /^\/[^/]+$/.test(rest)) return { endpoint: 'get', taskId: decodeURIComponent(rest.slice(1)) };
     return null;
+  }
+
+  /** docs/kling.md, "Callbacks": the task as a get answers it, POSTed at each status change; failures ignored. */
+  private scheduleCallbacks(callbackUrl: string, taskId: string): void {
+    const send = () => {
+      const body = JSON.stringify(this.tasks.get(taskId));
+      fetch(callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+        (res) => res.body?.cancel(),
+        () => undefined,
+      );
+    };
+    const succeedAfterMs = this.tasks.succeedAfterMsOf(taskId) ?? 0;
+    for (const at of [this.options.processingAfterMs ?? 200, succeedAfterMs]) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        send();
+      }, at);
+      timer.unref();
+      this.timers.add(timer);
+    }
   }
 
   private takeFault(endpoint: FakeEndpoint | null): FakeFault | undefined {

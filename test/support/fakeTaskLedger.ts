@@ -38,6 +38,8 @@ interface Task {
   parentVideo: FakeVideo;
   resultId: string;
   failure: string | null;
+  /** this task's own duration */
+  succeedAfterMs: number;
 }
 
 export interface LedgerTiming {
@@ -45,6 +47,8 @@ export interface LedgerTiming {
   succeedAfterMs: number;
   /** tasks running at once at most (Kling's per-resource-pack limit): more creates answer 1303 */
   maxRunning?: number;
+  /** when set, each task's duration is drawn uniformly between succeedAfterMs and this (real jobs vary) */
+  succeedAfterMsMax?: number;
 }
 
 const MEDIA = 'https://media.fake-kling.invalid';
@@ -93,6 +97,7 @@ export class FakeTaskLedger {
         ? { id: videoId, url: `${this.mediaBaseUrl}/videos/${videoId}.mp4`, duration: DURATION }
         : { id: newKlingId(), url: input.video_url as string, duration: DURATION },
       resultId: newKlingId(),
+      succeedAfterMs: this.drawDuration(),
       failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`) ? 'no face detected in the video' : null,
     };
     this.ordered.push(task);
@@ -100,6 +105,11 @@ export class FakeTaskLedger {
     this.byId.set(task.id, task);
     if (externalTaskId !== undefined) this.byExternalId.set(externalTaskId, task);
     return this.view(task);
+  }
+
+  /** How long after its creation this task finishes. */
+  succeedAfterMsOf(taskId: string): number | undefined {
+    return this.byId.get(taskId)?.succeedAfterMs;
   }
 
   get(taskId: string): FakeTaskData {
@@ -149,9 +159,15 @@ export class FakeTaskLedger {
     this.concurrencyRefusals = 0;
   }
 
+  private drawDuration(): number {
+    const { succeedAfterMs, succeedAfterMsMax } = this.timing;
+    return succeedAfterMsMax === undefined ? succeedAfterMs : Math.round(succeedAfterMs + Math.random() * (succeedAfterMsMax - succeedAfterMs)); // Kling sends whole milliseconds
+  }
+
   private view(task: Task): FakeTaskData {
     const age = Date.now() - task.createdAt;
-    const { processingAfterMs, succeedAfterMs } = this.timing;
+    const { processingAfterMs } = this.timing;
+    const { succeedAfterMs } = task;
     const done = age >= succeedAfterMs;
     const status = done ? (task.failure ? 'failed' : 'succeed') : age >= processingAfterMs ? 'processing' : 'submitted';
     const data: FakeTaskData = {
