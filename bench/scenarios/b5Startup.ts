@@ -88,7 +88,7 @@ async function coldStart(ctx: RunContext, n: number, upstreamUrl: string, apiKey
     const idleRss = rssOf(child.pid as number);
     return { readyMs, idleRss };
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${tail(logFile)}`);
+    throw new Error(`${(error as Error).message}\n${tail(logFile)}`, { cause: error });
   } finally {
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -68,7 +68,7 @@ async function parseBody(req: IncomingMessage, limit: number): Promise<unknown> 
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`Invalid JSON in request body: ${errorMessage(error)}`);
+    throw new Error(`Invalid JSON in request body: ${errorMessage(error)}`, { cause: error });
   }
 }
 

@@ -133,7 +133,8 @@ export class KlingClient implements KlingApi {
         }
         if (!shouldRetry(request.endpoint, error)) throw error;
         const delayMs = backoffMs(attempt, this.retryDelayMs, error);
-        if (error.code === ErrorCode.RATE_LIMITED) this.options.limiter?.slowDown?.(delayMs);
+        // Not awaited: this try waits out its own backoff below; a shared limiter's pause never rejects.
+        if (error.code === ErrorCode.RATE_LIMITED) void this.options.limiter?.slowDown?.(delayMs);
         this.options.log?.warn(
           { endpoint: request.endpoint, attempt, delayMs, code: error.upstream.code, requestId: error.upstream.requestId },
           'retrying Kling request',

@@ -5,7 +5,7 @@ export interface RateLimiter {
   /** Resolves when one request may go out. */
   acquire(): Promise<void>;
   /** The upstream said "too many requests": issue nothing for `ms`. */
-  slowDown?(ms: number): void;
+  slowDown?(ms: number): void | Promise<void>;
   close?(): Promise<void>;
 }
 

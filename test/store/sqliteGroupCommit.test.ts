@@ -89,7 +89,7 @@ describe('SqliteTaskStore group commit', () => {
     const toRelease = await intents(20);
     const toClaim = await intents(20);
     await Promise.all(toClaim.map(({ record }) => store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_100)));
-    const toProgress = await Promise.all(Array.from({ length: 20 }, (_, i) => acceptedTask(store, { upstreamId: `gc-progress-${i}` })));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => acceptedTask(store, { upstreamId: `gc-progress-${i}` })));
     await acceptedTask(store, { upstreamId: 'gc-taken' });
     const victim = (await store.insertIntent(taskIntent(), 1_000)).record;
 

@@ -185,7 +185,7 @@ export async function runToCompletion(env: Record<string, string>, options: { cw
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
-    throw new Error(`${(error as Error).message}; stderr:\n${stderr}\nstdout:\n${stdout}`);
+    throw new Error(`${(error as Error).message}; stderr:\n${stderr}\nstdout:\n${stdout}`, { cause: error });
   }
 }
 

@@ -27,6 +27,7 @@ async function connectAdmin(): Promise<Client> {
     throw new Error(
       `PostgreSQL is not reachable at ${redactUrl(TEST_DATABASE_URL)} (${(cause as Error).message}). ` +
         `Start it with: ${START_HINT} (or point TEST_DATABASE_URL at another server)`,
+      { cause: error },
     );
   }
 }

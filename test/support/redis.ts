@@ -95,6 +95,7 @@ async function connectAdmin(): Promise<Redis> {
     throw new Error(
       `Redis is not reachable at ${redactUrl(TEST_REDIS_URL)} (${(error as Error).message}). ` +
         `Start it with: ${START_HINT} (or point TEST_REDIS_URL at another server)`,
+      { cause: error },
     );
   }
 }

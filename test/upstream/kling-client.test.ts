@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Metrics } from '../../src/metrics';
 import type { KlingClient } from '../../src/upstream/KlingClient';
 import { FAKE_KLING_API_KEY, type FakeKling, startFakeKling } from '../support/fakeKling';

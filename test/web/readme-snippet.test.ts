@@ -31,7 +31,9 @@ describe("README's web app snippet", () => {
       try {
         execFileSync(process.execPath, [tsc, '--noEmit', '-p', path.join(work, 'tsconfig.json')], { cwd: work, stdio: 'pipe' });
       } catch (error) {
-        throw new Error(`the README snippet does not type-check:\n${(error as { stdout?: Buffer }).stdout?.toString() ?? error}`);
+        throw new Error(`the README snippet does not type-check:\n${(error as { stdout?: Buffer }).stdout?.toString() ?? error}`, {
+          cause: error,
+        });
       }
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
