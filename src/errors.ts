@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { StoredError, UpstreamErrorInfo } from './domain/task';
 
-/** The contract's error codes (CONTRACT.md, "Errors"). */
+/** The contract's error codes (docs/api.md, "Answers and errors"). */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',

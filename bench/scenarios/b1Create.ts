@@ -73,7 +73,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
           pass: throughput >= 0.5 && clean(serverRun) && clean(bareRun) && Math.abs(forwarded - serverRun.requests) <= 2 * CONNECTIONS,
         },
         {
-          scenario: 'B1 server CPU per create (PERF-ANCHORS)',
+          scenario: 'B1 server CPU per create (docs/performance.md, Anchors)',
           measured:
             `${fixed(serverRun.cpuPerRequestUs ?? NaN, 0)} µs/req; bare/server CPU = ` +
             `${fixed(ratio(bareRun.cpuPerRequestUs ?? NaN, serverRun.cpuPerRequestUs ?? NaN), 2)}`,

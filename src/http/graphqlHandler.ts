@@ -14,7 +14,7 @@ export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
 
 /**
  * Apollo Server on bare `node:http`: the whole integration is turning a request into Apollo's
- * HTTPGraphQLRequest and its answer back. No framework sits in between (see PERF-ANCHORS: Express and
+ * HTTPGraphQLRequest and its answer back. No framework sits in between (see docs/performance.md, "Anchors": Express and
  * its Apollo middleware cost more than everything else we do per request).
  *
  * The caller is authenticated before anything of the body is read: a refused request costs no parsing and no

@@ -8,7 +8,7 @@ export const CALLBACK_PATH_PREFIX = '/callbacks/kling/';
 /**
  * The per-task callback URLs handed to Kling: `${PUBLIC_URL}/callbacks/kling/<record id>/<token>`, where the
  * token is HMAC-SHA256 of the record id under a server key. Kling's callbacks are not signed
- * (docs in the README, "Callbacks"), so the token in the URL is what makes a callback cost nothing to forge:
+ * (docs/api.md, "Callbacks"), so the token in the URL is what makes a callback cost nothing to forge:
  * only Kling (and we) know it, one task's token says nothing about another's, and no row is read to check it.
  */
 export class CallbackUrls {

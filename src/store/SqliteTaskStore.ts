@@ -230,7 +230,7 @@ export class SqliteTaskStore implements TaskStore {
 
   /**
    * The `synchronous` level this connection runs with (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), read back from SQLite
-   * itself: what the durability promise in README.md rests on, checked by test/durability/sqlite-synchronous.test.ts.
+   * itself: what the durability promise in docs/api.md ("Durability") rests on, checked by test/durability/sqlite-synchronous.test.ts.
    */
   synchronousLevel(): number {
     return this.db.pragma('synchronous', { simple: true }) as number;

@@ -1,7 +1,8 @@
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 
 /**
- * README: "A definite failure is replayed as the same error". A keyed create that Kling refuses for good
+ * docs/api.md, "Idempotency": "A definite, non-retryable failure is replayed as the same error".
+ * A keyed create that Kling refuses for good
  * (1301, content rejected) answers the same error to a retry with the same key and input, and the retry
  * never reaches Kling: a second create could be charged, and could even succeed behind the client's back.
  */

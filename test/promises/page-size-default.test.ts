@@ -2,7 +2,7 @@ import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '.
 
 const DEFAULT_PAGE_SIZE = 20; // the contract: lipSyncTasks(first: Int = 20, …)
 
-/** lipSyncTasks without `first`, or with `first: null`, answers a page of 20 (README, schema.graphql). */
+/** lipSyncTasks without `first`, or with `first: null`, answers a page of 20 (docs/api.md, schema.graphql). */
 describe('lipSyncTasks default page size', () => {
   let t: TestServer;
   beforeAll(async () => {

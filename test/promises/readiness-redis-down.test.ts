@@ -5,7 +5,7 @@ import { startRedisProxy, type RedisProxy } from '../support/redisProxy';
 import { startTestServer, type TestServer } from '../support/testServer';
 
 /**
- * README/contract: `/readyz` answers 200 only when the store and Redis (if set) answer. Redis is reached through
+ * docs/operations.md, "Health and readiness": `/readyz` answers 200 only when the store and Redis (if set) answer. Redis is reached through
  * a TCP proxy, so cutting the proxy is a Redis outage for this server alone (the shared Redis keeps running).
  */
 describe('/readyz with Redis down', () => {
