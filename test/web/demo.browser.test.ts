@@ -247,5 +247,39 @@ describe('the demo web app in Chromium', () => {
       expect(createdFor).toContain(first);
       expect(createdFor).not.toContain(second);
     }, 90_000);
+
+    it('shows NOT_CANCELABLE in the alert when the task left the queue unseen by the page (canceled in another tab)', async () => {
+      // the page's graphql-ws traffic goes through this route, so the test can hold back what the server says
+      const stale = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      let frozen = false;
+      await stale.routeWebSocket(/\/graphql$/, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((message) => server.send(message));
+        server.onMessage((message) => {
+          if (!frozen) ws.send(message);
+        });
+      });
+      try {
+        // the slot is still held by the slow first task of the case before, so this one waits
+        const input = { videoUrl: 'https://example.com/face.mp4', text: 'Queued, then canceled elsewhere', voiceId: 'genshin_vindi2', voiceLanguage: 'EN' };
+        const created = await q.client.request('mutation ($input: CreateLipSyncInput!) { createLipSync(input: $input) { id status } }', { input });
+        const task = created.body.data!.createLipSync as { id: string; status: string };
+        expect(task.status).toBe('QUEUED');
+        await stale.goto(`${q.server.origin}/demo#task=${task.id}`);
+        await stale.getByRole('status').filter({ hasText: `Task ${task.id}: QUEUED (position ` }).waitFor({ timeout: WAIT_MS });
+
+        frozen = true;
+        const canceled = await q.client.request('mutation ($id: ID!) { cancelLipSync(id: $id) { status } }', { id: task.id });
+        expect(canceled.body.data!.cancelLipSync.status).toBe('CANCELED');
+        await stale.getByRole('button', { name: 'Cancel', exact: true }).click();
+
+        const alert = stale.getByRole('alert');
+        await alert.filter({ hasText: 'NOT_CANCELABLE' }).waitFor({ timeout: WAIT_MS });
+        expect(await alert.textContent()).toMatch(/BAD_USER_INPUT \(NOT_CANCELABLE\): Only a QUEUED task can be canceled; this one is CANCELED/);
+        expect(q.fake.tasks.taskByExternalId(task.id)).toBeUndefined();
+      } finally {
+        await stale.close();
+      }
+    }, 60_000);
   });
 });
