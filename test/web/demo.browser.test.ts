@@ -191,4 +191,95 @@ describe('the demo web app in Chromium', () => {
     await status().filter({ hasText: 'FAILED' }).waitFor({ timeout: WAIT_MS });
     expect(await status().textContent()).toContain('no face detected in the video');
   }, 90_000);
+
+  /** One Kling slot (KLING_MAX_CONCURRENT_TASKS=1, the fake allowing 1 running task) held by a slow task. */
+  describe('with one Kling slot', () => {
+    let q: TestServer;
+    let queuePage: Page;
+
+    beforeAll(async () => {
+      q = await startTestServer({
+        env: { KLING_MAX_CONCURRENT_TASKS: '1' },
+        fake: { mediaFile: SAMPLE_VIDEO, maxRunning: 1, processingAfterMs: 100, succeedAfterMs: 120_000 },
+      });
+      queuePage = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    }, 60_000);
+
+    afterAll(async () => {
+      await queuePage?.close();
+      await q?.close();
+    });
+
+    it('shows a second task QUEUED with its position, cancels it with the Cancel button, and it never reaches Kling', async () => {
+      const label = (name: string) => queuePage.getByLabel(name, { exact: true });
+      const queueStatus = () => queuePage.getByRole('status');
+      const cancel = queuePage.getByRole('button', { name: 'Cancel', exact: true });
+      await queuePage.goto(`${q.server.origin}/demo`);
+      await label('Voice').locator('option').first().waitFor({ state: 'attached', timeout: WAIT_MS });
+      const createInPage = async (text: string) => {
+        await label('Video URL').fill('https://example.com/face.mp4');
+        await label('Text').fill(text);
+        await queuePage.getByRole('button', { name: 'Create', exact: true }).click();
+      };
+
+      await createInPage('Holds the only slot');
+      await queueStatus().filter({ hasText: /: (SUBMITTED|PROCESSING)/ }).waitFor({ timeout: WAIT_MS });
+      expect(await cancel.isVisible()).toBe(false);
+      const first = (await queueStatus().textContent())!.match(/^Task (\S+):/)![1];
+
+      await createInPage('Waits for it');
+      await queueStatus().filter({ hasText: 'QUEUED (position 1)' }).waitFor({ timeout: WAIT_MS });
+      const second = (await queueStatus().textContent())!.match(/^Task (\S+):/)![1];
+      expect(second).not.toBe(first);
+
+      // by keyboard: the Cancel button takes the focus and Enter presses it
+      await cancel.focus();
+      await queuePage.keyboard.press('Enter');
+      await queueStatus().filter({ hasText: `Task ${second}: CANCELED` }).waitFor({ timeout: WAIT_MS });
+      expect(await cancel.isVisible()).toBe(false);
+      expect(await queuePage.getByRole('alert').count()).toBe(0);
+
+      const { body } = await q.client.request('query ($id: ID!) { lipSyncTask(id: $id) { status klingTaskId } }', { id: second });
+      expect(body.data!.lipSyncTask).toEqual({ status: 'CANCELED', klingTaskId: null });
+      const createdFor = q.fake.requests
+        .filter((r) => r.endpoint === 'create')
+        .map((r) => (r.body as { external_task_id?: string }).external_task_id);
+      expect(createdFor).toContain(first);
+      expect(createdFor).not.toContain(second);
+    }, 90_000);
+
+    it('shows NOT_CANCELABLE in the alert when the task left the queue unseen by the page (canceled in another tab)', async () => {
+      // the page's graphql-ws traffic goes through this route, so the test can hold back what the server says
+      const stale = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      let frozen = false;
+      await stale.routeWebSocket(/\/graphql$/, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((message) => server.send(message));
+        server.onMessage((message) => {
+          if (!frozen) ws.send(message);
+        });
+      });
+      try {
+        // the slot is still held by the slow first task of the case before, so this one waits
+        const input = { videoUrl: 'https://example.com/face.mp4', text: 'Queued, then canceled elsewhere', voiceId: 'genshin_vindi2', voiceLanguage: 'EN' };
+        const created = await q.client.request('mutation ($input: CreateLipSyncInput!) { createLipSync(input: $input) { id status } }', { input });
+        const task = created.body.data!.createLipSync as { id: string; status: string };
+        expect(task.status).toBe('QUEUED');
+        await stale.goto(`${q.server.origin}/demo#task=${task.id}`);
+        await stale.getByRole('status').filter({ hasText: `Task ${task.id}: QUEUED (position ` }).waitFor({ timeout: WAIT_MS });
+
+        frozen = true;
+        const canceled = await q.client.request('mutation ($id: ID!) { cancelLipSync(id: $id) { status } }', { id: task.id });
+        expect(canceled.body.data!.cancelLipSync.status).toBe('CANCELED');
+        await stale.getByRole('button', { name: 'Cancel', exact: true }).click();
+
+        const alert = stale.getByRole('alert');
+        await alert.filter({ hasText: 'NOT_CANCELABLE' }).waitFor({ timeout: WAIT_MS });
+        expect(await alert.textContent()).toMatch(/BAD_USER_INPUT \(NOT_CANCELABLE\): Only a QUEUED task can be canceled; this one is CANCELED/);
+        expect(q.fake.tasks.taskByExternalId(task.id)).toBeUndefined();
+      } finally {
+        await stale.close();
+      }
+    }, 60_000);
+  });
 });

@@ -14,6 +14,8 @@ export interface ServerError {
   message: string;
   extensions?: {
     code?: string;
+    /** the finer cause under a code, e.g. NOT_CANCELABLE under BAD_USER_INPUT */
+    reason?: string;
     validationErrors?: FieldError[];
     upstream?: { code?: number; message?: string; requestId?: string };
   };
@@ -33,9 +35,10 @@ export function errorLines(error: unknown): string[] {
   return [error instanceof Error ? error.message : String(error)];
 }
 
-/** Its code and message; an upstream error also its Kling request id, which Kling's support asks for. */
+/** Its code (and reason) and message; an upstream error also its Kling request id, which Kling's support asks for. */
 export function describeServerError({ message, extensions }: ServerError): string {
-  const code = extensions?.code ? `${extensions.code}: ` : '';
+  const reason = extensions?.reason ? ` (${extensions.reason})` : '';
+  const code = extensions?.code ? `${extensions.code}${reason}: ` : '';
   const requestId = extensions?.upstream?.requestId ? ` (Kling request id ${extensions.upstream.requestId})` : '';
   return `${code}${message}${requestId}`;
 }

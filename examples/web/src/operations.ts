@@ -4,7 +4,9 @@ import { graphql } from './gql';
 export const TaskFieldsFragment = graphql(`
   fragment TaskFields on LipSyncTask {
     id
+    klingTaskId
     status
+    queuePosition
     statusMessage
     createdAt
     upstreamRequestId
@@ -27,6 +29,15 @@ export const VoicesQuery = graphql(`
 export const CreateLipSyncMutation = graphql(`
   mutation CreateLipSync($input: CreateLipSyncInput!) {
     createLipSync(input: $input) {
+      ...TaskFields
+    }
+  }
+`);
+
+/** Only a QUEUED task can be canceled; any other answers BAD_USER_INPUT with extensions.reason NOT_CANCELABLE. */
+export const CancelLipSyncMutation = graphql(`
+  mutation CancelLipSync($id: ID!) {
+    cancelLipSync(id: $id) {
       ...TaskFields
     }
   }

@@ -59,7 +59,7 @@ export type VoiceLanguage =
   /** Chinese (upstream `zh`) */
   | 'ZH';
 
-export type TaskFieldsFragment = { id: string, status: LipSyncTaskStatus, statusMessage: string | null, createdAt: string, upstreamRequestId: string | null, videos: Array<{ id: string, url: string }> };
+export type TaskFieldsFragment = { id: string, klingTaskId: string | null, status: LipSyncTaskStatus, queuePosition: number | null, statusMessage: string | null, createdAt: string, upstreamRequestId: string | null, videos: Array<{ id: string, url: string }> };
 
 export type VoicesQueryVariables = Exact<{
   language?: VoiceLanguage | null | undefined;
@@ -73,14 +73,21 @@ export type CreateLipSyncMutationVariables = Exact<{
 }>;
 
 
-export type CreateLipSyncMutation = { createLipSync: { id: string, status: LipSyncTaskStatus, statusMessage: string | null, createdAt: string, upstreamRequestId: string | null, videos: Array<{ id: string, url: string }> } };
+export type CreateLipSyncMutation = { createLipSync: { id: string, klingTaskId: string | null, status: LipSyncTaskStatus, queuePosition: number | null, statusMessage: string | null, createdAt: string, upstreamRequestId: string | null, videos: Array<{ id: string, url: string }> } };
+
+export type CancelLipSyncMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CancelLipSyncMutation = { cancelLipSync: { id: string, klingTaskId: string | null, status: LipSyncTaskStatus, queuePosition: number | null, statusMessage: string | null, createdAt: string, upstreamRequestId: string | null, videos: Array<{ id: string, url: string }> } };
 
 export type TaskUpdatedSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type TaskUpdatedSubscription = { lipSyncTaskUpdated: { id: string, status: LipSyncTaskStatus, statusMessage: string | null, createdAt: string, upstreamRequestId: string | null, videos: Array<{ id: string, url: string }> } };
+export type TaskUpdatedSubscription = { lipSyncTaskUpdated: { id: string, klingTaskId: string | null, status: LipSyncTaskStatus, queuePosition: number | null, statusMessage: string | null, createdAt: string, upstreamRequestId: string | null, videos: Array<{ id: string, url: string }> } };
 
 export type TasksQueryVariables = Exact<{
   first: number;
@@ -112,7 +119,9 @@ export class TypedDocumentString<TResult, TVariables>
 export const TaskFieldsFragmentDoc = new TypedDocumentString(`
     fragment TaskFields on LipSyncTask {
   id
+  klingTaskId
   status
+  queuePosition
   statusMessage
   createdAt
   upstreamRequestId
@@ -138,7 +147,9 @@ export const CreateLipSyncDocument = new TypedDocumentString(`
 }
     fragment TaskFields on LipSyncTask {
   id
+  klingTaskId
   status
+  queuePosition
   statusMessage
   createdAt
   upstreamRequestId
@@ -147,6 +158,25 @@ export const CreateLipSyncDocument = new TypedDocumentString(`
     url
   }
 }`) as unknown as TypedDocumentString<CreateLipSyncMutation, CreateLipSyncMutationVariables>;
+export const CancelLipSyncDocument = new TypedDocumentString(`
+    mutation CancelLipSync($id: ID!) {
+  cancelLipSync(id: $id) {
+    ...TaskFields
+  }
+}
+    fragment TaskFields on LipSyncTask {
+  id
+  klingTaskId
+  status
+  queuePosition
+  statusMessage
+  createdAt
+  upstreamRequestId
+  videos {
+    id
+    url
+  }
+}`) as unknown as TypedDocumentString<CancelLipSyncMutation, CancelLipSyncMutationVariables>;
 export const TaskUpdatedDocument = new TypedDocumentString(`
     subscription TaskUpdated($id: ID!) {
   lipSyncTaskUpdated(id: $id) {
@@ -155,7 +185,9 @@ export const TaskUpdatedDocument = new TypedDocumentString(`
 }
     fragment TaskFields on LipSyncTask {
   id
+  klingTaskId
   status
+  queuePosition
   statusMessage
   createdAt
   upstreamRequestId
