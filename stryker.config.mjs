@@ -32,7 +32,11 @@ export default {
         '<rootDir>/test/durability/startup-errors.test.ts',
       ],
       ...(onlyTests.length > 0
-        ? { testMatch: onlyTests.map((entry) => (entry.endsWith('.ts') ? `<rootDir>/${entry}` : `<rootDir>/${entry}/**/*.test.ts`)) }
+        ? {
+            testMatch: onlyTests.map((entry) =>
+              entry.endsWith('.ts') ? `<rootDir>/${entry}` : `<rootDir>/${entry}/**/*.test.ts`,
+            ),
+          }
         : {}),
     },
   },

@@ -13,7 +13,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serveIpc } from './childRuntime';
 
-type Mode = { mode: 'proxy'; upstreamUrl: string; apiKey: string; maxSockets: number } | { mode: 'reader'; databaseFile: string };
+type Mode =
+  { mode: 'proxy'; upstreamUrl: string; apiKey: string; maxSockets: number } | { mode: 'reader'; databaseFile: string };
 
 function readJson(req: IncomingMessage, then: (body: { variables: Record<string, any> }) => void): void {
   const chunks: Buffer[] = [];
@@ -23,7 +24,10 @@ function readJson(req: IncomingMessage, then: (body: { variables: Record<string,
 
 function send(res: ServerResponse, status: number, payload: unknown): void {
   const text = JSON.stringify(payload);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -33,16 +37,34 @@ function proxy(upstreamUrl: string, apiKey: string, maxSockets: number): http.Re
   return (req, res) =>
     readJson(req, ({ variables: { input } }) => {
       const body = JSON.stringify({
-        input: { mode: 'text2video', video_url: input.videoUrl, text: input.text, voice_id: input.voiceId, voice_language: input.voiceLanguage.toLowerCase() },
+        input: {
+          mode: 'text2video',
+          video_url: input.videoUrl,
+          text: input.text,
+          voice_id: input.voiceId,
+          voice_language: input.voiceLanguage.toLowerCase(),
+        },
         external_task_id: randomUUID(),
       });
-      const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${apiKey}` };
+      const headers = {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        authorization: `Bearer ${apiKey}`,
+      };
       const upstream = http.request(target, { method: 'POST', agent, headers }, (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.on('end', () => {
           const task = JSON.parse(Buffer.concat(chunks).toString('utf8')).data;
-          send(res, 200, { data: { createLipSync: { id: task.task_id, status: 'SUBMITTED', createdAt: new Date(task.created_at).toISOString() } } });
+          send(res, 200, {
+            data: {
+              createLipSync: {
+                id: task.task_id,
+                status: 'SUBMITTED',
+                createdAt: new Date(task.created_at).toISOString(),
+              },
+            },
+          });
         });
       });
       upstream.on('error', (error) => send(res, 502, { errors: [{ message: error.message }] }));
@@ -50,12 +72,21 @@ function proxy(upstreamUrl: string, apiKey: string, maxSockets: number): http.Re
     });
 }
 
-const STATUS: Record<string, string> = { submitted: 'SUBMITTED', processing: 'PROCESSING', succeeded: 'SUCCEEDED', failed: 'FAILED' };
+const STATUS: Record<string, string> = {
+  submitted: 'SUBMITTED',
+  processing: 'PROCESSING',
+  succeeded: 'SUCCEEDED',
+  failed: 'FAILED',
+};
 
 function reader(databaseFile: string): http.RequestListener {
   const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
   const byUpstreamId = db.prepare('SELECT * FROM tasks WHERE upstream_id = :upstreamId AND tenant = :tenant');
-  const video = (v: { id: string; url: string; durationSeconds: number | null }) => ({ id: v.id, url: v.url, durationSeconds: v.durationSeconds });
+  const video = (v: { id: string; url: string; durationSeconds: number | null }) => ({
+    id: v.id,
+    url: v.url,
+    durationSeconds: v.durationSeconds,
+  });
   return (req, res) =>
     readJson(req, ({ variables }) => {
       const row = byUpstreamId.get({ upstreamId: variables.id, tenant: 'default' }) as Record<string, any> | undefined;
@@ -76,7 +107,8 @@ function reader(databaseFile: string): http.RequestListener {
 
 function main(): void {
   const mode = JSON.parse(process.argv[2] ?? '{}') as Mode;
-  const listener = mode.mode === 'proxy' ? proxy(mode.upstreamUrl, mode.apiKey, mode.maxSockets) : reader(mode.databaseFile);
+  const listener =
+    mode.mode === 'proxy' ? proxy(mode.upstreamUrl, mode.apiKey, mode.maxSockets) : reader(mode.databaseFile);
   const server = http.createServer({ keepAliveTimeout: 65_000 }, listener);
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;

@@ -30,7 +30,10 @@ export function baseEnv(): Record<string, string> {
 /** A child process of the harness (server, fake upstream, bare baseline) with its IPC requests. */
 export class Child {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (reply: ChildReply) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (reply: ChildReply) => void; reject: (error: Error) => void }
+  >();
   private exited: Promise<number | null>;
 
   private constructor(
@@ -66,7 +69,10 @@ export class Child {
     running.add(child);
     child.once('exit', () => running.delete(child));
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`${options.name} not ready after ${options.readyTimeoutMs ?? 20_000} ms`)), options.readyTimeoutMs ?? 20_000);
+      const timer = setTimeout(
+        () => fail(new Error(`${options.name} not ready after ${options.readyTimeoutMs ?? 20_000} ms`)),
+        options.readyTimeoutMs ?? 20_000,
+      );
       const onMessage = (message: unknown) => {
         if ((message as ReadyMessage).type !== 'ready') return;
         clearTimeout(timer);
@@ -74,7 +80,8 @@ export class Child {
         child.off('message', onMessage);
         resolve(message as ReadyMessage);
       };
-      const onExit = (code: number | null) => fail(new Error(`${options.name} exited with ${code} before it was ready:\n${tail(options.logFile)}`));
+      const onExit = (code: number | null) =>
+        fail(new Error(`${options.name} exited with ${code} before it was ready:\n${tail(options.logFile)}`));
       function fail(error: Error) {
         clearTimeout(timer);
         child.off('message', onMessage);

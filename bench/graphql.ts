@@ -3,7 +3,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** One operation text per kind, with variables, so the server parses and validates each document once. */
-export const CREATE = 'mutation Create($input: CreateLipSyncInput!) { createLipSync(input: $input) { id status createdAt } }';
+export const CREATE =
+  'mutation Create($input: CreateLipSyncInput!) { createLipSync(input: $input) { id status createdAt } }';
 export const TASK =
   'query Task($id: ID!) { lipSyncTask(id: $id) { id status statusMessage mode parentVideo { id url durationSeconds } ' +
   'videos { id url durationSeconds } createdAt updatedAt upstreamRequestId } }';
@@ -26,14 +27,27 @@ export const CLIENTS = {
   'Apollo Client 3': { headers: { accept: '*/*', ...JSON_HEADERS }, extra: (operationName) => ({ operationName }) },
   'Apollo Client 4': {
     headers: { accept: 'application/graphql-response+json,application/json;q=0.9', ...JSON_HEADERS },
-    extra: (operationName) => ({ operationName, extensions: { clientLibrary: { name: '@apollo/client', version: '4.3.7' } } }),
+    extra: (operationName) => ({
+      operationName,
+      extensions: { clientLibrary: { name: '@apollo/client', version: '4.3.7' } },
+    }),
   },
   urql: {
-    headers: { accept: 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed', ...JSON_HEADERS },
+    headers: {
+      accept:
+        'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed',
+      ...JSON_HEADERS,
+    },
     extra: (operationName) => ({ operationName }),
   },
-  'graphql-request': { headers: { accept: 'application/graphql-response+json, application/json', ...JSON_HEADERS }, extra: (operationName) => ({ operationName }) },
-  'Apollo Router': { headers: { accept: 'application/json', ...JSON_HEADERS }, extra: (operationName) => ({ operationName }) },
+  'graphql-request': {
+    headers: { accept: 'application/graphql-response+json, application/json', ...JSON_HEADERS },
+    extra: (operationName) => ({ operationName }),
+  },
+  'Apollo Router': {
+    headers: { accept: 'application/json', ...JSON_HEADERS },
+    extra: (operationName) => ({ operationName }),
+  },
   curl: { headers: JSON_HEADERS, extra: () => ({}) },
 } satisfies Record<string, ClientShape>;
 
@@ -65,7 +79,10 @@ export function taskBody(id: string, client: ClientShape = CLIENTS.curl): string
 export interface GraphQLAnswer {
   status: number;
   text: string;
-  body: { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  body: {
+    data?: Record<string, any> | null;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  };
 }
 
 /** A keep-alive agent without a socket cap: the harness must never be the bottleneck it measures. */
@@ -77,7 +94,12 @@ export function post(origin: string, body: string, agent?: http.Agent, timeoutMs
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${origin}${GRAPHQL_PATH}`,
-      { method: 'POST', agent, headers: { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
+      {
+        method: 'POST',
+        agent,
+        headers: { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) },
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -102,7 +124,8 @@ export function post(origin: string, body: string, agent?: http.Agent, timeoutMs
 export async function createTask(origin: string, agent?: http.Agent, tag?: string): Promise<string> {
   const answer = await post(origin, createBody(tag), agent);
   const id = answer.body.data?.createLipSync?.id as string | undefined;
-  if (answer.status !== 200 || !id || answer.body.errors) throw new Error(`createLipSync failed: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
+  if (answer.status !== 200 || !id || answer.body.errors)
+    throw new Error(`createLipSync failed: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
   return id;
 }
 
@@ -128,7 +151,10 @@ export async function createTasks(origin: string, count: number, concurrency = 3
 /** A graphql-ws connection that is open and acknowledged when the promise resolves. */
 export function openSubscriptionClient(wsUrl: string, timeoutMs = 20_000): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`graphql-ws: no connection_ack within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`graphql-ws: no connection_ack within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const client = createClient({
       url: wsUrl,
       webSocketImpl: WebSocket,
@@ -153,7 +179,9 @@ export async function openSubscriptionClients(wsUrl: string, count: number, para
   const clients: Client[] = [];
   try {
     for (let start = 0; start < count; start += parallel) {
-      const batch = await Promise.all(Array.from({ length: Math.min(parallel, count - start) }, () => openSubscriptionClient(wsUrl)));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(parallel, count - start) }, () => openSubscriptionClient(wsUrl)),
+      );
       clients.push(...batch);
     }
   } catch (error) {

@@ -77,7 +77,8 @@ export async function measuredCannon(
   target: Child,
   options: CannonOptions & { warmupSeconds: number; countCreatesAt?: Child },
 ): Promise<LoadRun> {
-  if (options.warmupSeconds > 0) await cannon({ ...options, seconds: options.warmupSeconds, overallRate: options.overallRate });
+  if (options.warmupSeconds > 0)
+    await cannon({ ...options, seconds: options.warmupSeconds, overallRate: options.overallRate });
   const upstream0 = options.countCreatesAt ? (await options.countCreatesAt.usage()).stats : { create: 0, get: 0 };
   await target.resetStats(); // the event-loop delay histogram starts with the window
   const before = await target.usage();
@@ -97,7 +98,9 @@ export async function measuredCannon(
     non2xx: result.non2xx,
     cpuPerRequestUs: requests > 0 ? (cpuMicros(after) - cpuMicros(before)) / requests : null,
     ...(options.overallRate ? { rate: options.overallRate } : {}),
-    ...(options.countCreatesAt ? { upstreamCreates: upstream1.create - upstream0.create, upstreamGets: upstream1.get - upstream0.get } : {}),
+    ...(options.countCreatesAt
+      ? { upstreamCreates: upstream1.create - upstream0.create, upstreamGets: upstream1.get - upstream0.get }
+      : {}),
     ...loopDelay(after),
   };
 }
@@ -133,7 +136,8 @@ export async function paced(label: string, target: Child, options: PacedOptions)
     const window = await pacedWindow(agent, options);
     const after = await target.usage();
     const sorted = Float64Array.from(window.latencies).sort();
-    const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+    const at = (q: number) =>
+      sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
     return {
       label,
       requests: window.completed,
@@ -181,7 +185,8 @@ function pacedWindow(agent: http.Agent, options: PacedOptions): Promise<PacedWin
   const open = new Map<http.ClientRequest, number>();
   const start = performance.now();
   return new Promise((resolve) => {
-    if (total === 0) return resolve({ latencies, errors, non2xx, completed: 0, unfinished: 0, stoppedEarly: false, seconds: 0 });
+    if (total === 0)
+      return resolve({ latencies, errors, non2xx, completed: 0, unfinished: 0, stoppedEarly: false, seconds: 0 });
     const finish = (stoppedEarly = false) => {
       done = true;
       clearTimeout(cut);
@@ -204,7 +209,11 @@ function pacedWindow(agent: http.Agent, options: PacedOptions): Promise<PacedWin
       const body = options.body();
       const req = http.request(
         `${options.origin}${GRAPHQL_PATH}`,
-        { method: 'POST', agent, headers: { ...(options.headers ?? JSON_HEADERS), 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          agent,
+          headers: { ...(options.headers ?? JSON_HEADERS), 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {

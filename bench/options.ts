@@ -33,10 +33,19 @@ export const USAGE = `Usage: npm run bench -- [--only B1,B2] [--quick] [--cpu-pr
 Summarise any profile again: node bench/dist/bench/profileSummary.js bench/profiles/<file>.cpuprofile [--top 25]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { only: [...SCENARIOS], quick: false, cpuProf: false, budgetSeconds: 590, serverEnv: {}, otlp: false };
+  const options: BenchOptions = {
+    only: [...SCENARIOS],
+    quick: false,
+    cpuProf: false,
+    budgetSeconds: 590,
+    serverEnv: {},
+    otlp: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [name, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${name} needs a value`);
@@ -49,7 +58,8 @@ export function parseOptions(argv: string[]): BenchOptions {
           .map((s) => s.trim().toUpperCase())
           .filter(Boolean);
         const unknown = wanted.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
-        if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+        if (unknown.length > 0)
+          throw new Error(`unknown scenario(s): ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
         options.only = SCENARIOS.filter((s) => wanted.includes(s));
         break;
       }

@@ -56,7 +56,10 @@ const FAMILIES: Array<[RegExp, string]> = [
   [/^graphql$/, 'graphql'],
   [/^type-graphql$/, 'type-graphql'],
   [/^(class-validator|validator|libphonenumber-js)$/, 'class-validator'],
-  [/^(pino|pino-std-serializers|sonic-boom|fast-redact|@pinojs\/redact|thread-stream|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)$/, 'pino'],
+  [
+    /^(pino|pino-std-serializers|sonic-boom|fast-redact|@pinojs\/redact|thread-stream|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)$/,
+    'pino',
+  ],
   [/^(better-sqlite3|bindings)$/, 'better-sqlite3'],
   [/^(prom-client|tdigest|bintrees)$/, 'prom-client'],
   [/^@escape\.tech\/graphql-armor/, 'graphql-armor'],
@@ -86,7 +89,11 @@ function displayLocation(frame: CallFrame): string {
   let url = frame.url.replace(/^file:\/\//, '');
   const pkgAt = url.lastIndexOf('/node_modules/');
   if (pkgAt !== -1) url = url.slice(pkgAt + '/node_modules/'.length);
-  else if (url.startsWith(ROOT)) url = path.relative(ROOT, url).replace(/^dist\//, 'src/').replace(/\.js$/, '.ts');
+  else if (url.startsWith(ROOT))
+    url = path
+      .relative(ROOT, url)
+      .replace(/^dist\//, 'src/')
+      .replace(/\.js$/, '.ts');
   return `${url}:${frame.lineNumber + 1}`;
 }
 
@@ -117,7 +124,8 @@ export function summarise(file: string): Summary {
     if (group === null) {
       const caller = parent.get(id);
       const callerGroup = caller === undefined ? 'V8/native' : groupOf(caller);
-      group = callerGroup.startsWith('native ← ') || callerGroup.startsWith('V8') ? callerGroup : `native ← ${callerGroup}`;
+      group =
+        callerGroup.startsWith('native ← ') || callerGroup.startsWith('V8') ? callerGroup : `native ← ${callerGroup}`;
     }
     groupCache.set(id, group);
     return group;

@@ -43,7 +43,8 @@ async function main(): Promise<number> {
   const ctx: RunContext = {
     options,
     tmpDir,
-    progress: (line) => process.stderr.write(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)} s] ${line}\n`),
+    progress: (line) =>
+      process.stderr.write(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)} s] ${line}\n`),
     seconds: (full, quick) => (options.quick ? quick : full),
   };
   const otlp = options.otlp ? await OtlpReceiver.start({ keepSpans: false }) : null;
@@ -60,7 +61,10 @@ async function main(): Promise<number> {
   };
   const watchdog = setTimeout(() => {
     ctx.progress(`budget of ${options.budgetSeconds} s exceeded: stopping with what was measured`);
-    failures.push({ id: 'run', error: `whole run exceeded ${options.budgetSeconds} s; the scenario in progress and later ones were not finished` });
+    failures.push({
+      id: 'run',
+      error: `whole run exceeded ${options.budgetSeconds} s; the scenario in progress and later ones were not finished`,
+    });
     killAllChildren();
     report();
     fs.rmSync(tmpDir, { recursive: true, force: true });
@@ -72,7 +76,9 @@ async function main(): Promise<number> {
     process.exit(130);
   });
 
-  ctx.progress(`scenarios ${options.only.join(', ')}${options.quick ? ' (quick)' : ''}${options.cpuProf ? ' (under --cpu-prof)' : ''}; work files in ${tmpDir}`);
+  ctx.progress(
+    `scenarios ${options.only.join(', ')}${options.quick ? ' (quick)' : ''}${options.cpuProf ? ' (under --cpu-prof)' : ''}; work files in ${tmpDir}`,
+  );
   for (const id of options.only) {
     try {
       results.push(await SCENARIO_RUNNERS[id](ctx));
@@ -113,7 +119,12 @@ function printReport(
     verdictTable(results.flatMap((r) => r.verdicts)),
   ];
   const runs = results.flatMap((r) => r.runs);
-  if (runs.length > 0) lines.push('', 'Load runs (measured windows; warm-up excluded; µs/req = CPU time of the answering process per request):', runTable(runs));
+  if (runs.length > 0)
+    lines.push(
+      '',
+      'Load runs (measured windows; warm-up excluded; µs/req = CPU time of the answering process per request):',
+      runTable(runs),
+    );
   const notes = results.flatMap((r) => r.notes);
   if (notes.length > 0) lines.push('', ...notes);
   for (const failure of failures) lines.push('', `${failure.id} DID NOT RUN TO THE END: ${failure.error}`);
@@ -126,7 +137,13 @@ function printReport(
         startedAt: startedAt.toISOString(),
         seconds,
         commit,
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}`, load },
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          node: process.version,
+          platform: `${os.platform()} ${os.release()}`,
+          load,
+        },
         options,
         verdicts: results.flatMap((r) => r.verdicts),
         scenarios: Object.fromEntries(results.map((r) => [r.id, { data: r.data, runs: r.runs, notes: r.notes }])),
@@ -149,7 +166,10 @@ function printProfiles(before: Set<string>): void {
 
 function listProfiles(): string[] {
   try {
-    return fs.readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile')).sort();
+    return fs
+      .readdirSync(PROFILE_DIR)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .sort();
   } catch {
     return [];
   }
@@ -157,8 +177,16 @@ function listProfiles(): string[] {
 
 function gitCommit(): string {
   try {
-    const head = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execSync('git status --porcelain --untracked-files=no -- src', { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = execSync('git rev-parse --short HEAD', {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execSync('git status --porcelain --untracked-files=no -- src', {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return dirty ? `${head}+uncommitted src changes` : head;
   } catch {
     return 'unknown';

@@ -87,7 +87,8 @@ export async function startServer(
   return { child, origin: child.origin, wsUrl: `${child.origin.replace('http', 'ws')}/graphql`, databaseFile };
 }
 
-export type BareMode = { mode: 'proxy'; upstreamUrl: string; apiKey: string; maxSockets: number } | { mode: 'reader'; databaseFile: string };
+export type BareMode =
+  { mode: 'proxy'; upstreamUrl: string; apiKey: string; maxSockets: number } | { mode: 'reader'; databaseFile: string };
 
 export function startBare(ctx: RunContext, name: string, mode: BareMode): Promise<Child> {
   return Child.start({

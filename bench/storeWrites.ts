@@ -35,7 +35,17 @@ interface Options {
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { n: 20_000, concurrency: 50, prefill: 0, warmup: 2_000, rate: 0, ids: 'v7', keys: false, store: 'sqlite', module: '../src/store' };
+  const options: Options = {
+    n: 20_000,
+    concurrency: 50,
+    prefill: 0,
+    warmup: 2_000,
+    rate: 0,
+    ids: 'v7',
+    keys: false,
+    store: 'sqlite',
+    module: '../src/store',
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -56,7 +66,6 @@ function parse(argv: string[]): Options {
   }
   return options;
 }
-
 
 /** Upstream ids as the fake (and Kling) hand them out: increasing decimal strings of one length. */
 let upstreamSeq = 780_000_000_000_000_000n;
@@ -206,7 +215,11 @@ async function pass(options: Options, dir: string, countFrames: boolean): Promis
 }
 
 /** C workers, each: insertIntent, one event-loop turn ("the upstream answers"), markAccepted, repeat. */
-async function drive(store: TaskStore, options: Options, counter: WalCounter | null): Promise<{ latencyNs: number; quarters: number[] }> {
+async function drive(
+  store: TaskStore,
+  options: Options,
+  counter: WalCounter | null,
+): Promise<{ latencyNs: number; quarters: number[] }> {
   let started = 0;
   let done = 0;
   let latencyNs = 0;
@@ -259,7 +272,9 @@ async function main(): Promise<void> {
         `wall ${f(timing.wallMs, 0)} ms = ${f((timing.wallMs * 1000) / options.n)} µs/create, ` +
         `mean store call latency ${f(timing.meanLatencyUs)} µs, event-loop delay p99 ${f(timing.loopDelayMs.p99)} ms max ${f(timing.loopDelayMs.max)} ms`,
     );
-    console.log(`  written ${f(timing.wchar / 1024)} KiB/create in ${f(timing.syscw)} write calls/create; file ${f(timing.fileBytes / 1048576)} MiB`);
+    console.log(
+      `  written ${f(timing.wchar / 1024)} KiB/create in ${f(timing.syscw)} write calls/create; file ${f(timing.fileBytes / 1048576)} MiB`,
+    );
     if (counting?.frames !== undefined) {
       const walBytes = counting.frames * 4120;
       console.log(

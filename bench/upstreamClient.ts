@@ -54,7 +54,13 @@ let sequence = 0;
 function body(): KlingCreateBody {
   sequence += 1;
   return {
-    input: { video_url: 'https://cdn.example.com/face.mp4', mode: 'text2video', text: 'Hello there', voice_id: 'genshin_vindi2', voice_language: 'en' },
+    input: {
+      video_url: 'https://cdn.example.com/face.mp4',
+      mode: 'text2video',
+      text: 'Hello there',
+      voice_id: 'genshin_vindi2',
+      voice_language: 'en',
+    },
     external_task_id: `bench-${process.pid}-${sequence}`,
   };
 }
@@ -77,13 +83,28 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const { KlingClient } = require(options.client) as typeof import('../src/upstream/KlingClient');
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-client-bench-'));
-  const fake = await Child.start({ name: 'fake upstream', entry: childEntry('fakeUpstream'), args: ['{}'], logFile: path.join(tmpDir, 'fake.log') });
+  const fake = await Child.start({
+    name: 'fake upstream',
+    entry: childEntry('fakeUpstream'),
+    args: ['{}'],
+    logFile: path.join(tmpDir, 'fake.log'),
+  });
   const client = new KlingClient({
-    config: { baseUrl: fake.extra('url'), auth: { kind: 'apiKey', apiKey: fake.extra('apiKey') }, timeoutMs: 10_000, rateLimitRps: 1e6, maxSockets: options.maxSockets },
+    config: {
+      baseUrl: fake.extra('url'),
+      auth: { kind: 'apiKey', apiKey: fake.extra('apiKey') },
+      timeoutMs: 10_000,
+      rateLimitRps: 1e6,
+      maxSockets: options.maxSockets,
+    },
   });
   try {
-    console.log(`client ${path.relative(process.cwd(), options.client)}; node ${process.version}; load ${os.loadavg()[0].toFixed(2)}`);
-    console.log(`${options.calls} createLipSync calls, ${options.concurrency} concurrent, maxSockets ${options.maxSockets}, after ${options.warmup} warm-up calls`);
+    console.log(
+      `client ${path.relative(process.cwd(), options.client)}; node ${process.version}; load ${os.loadavg()[0].toFixed(2)}`,
+    );
+    console.log(
+      `${options.calls} createLipSync calls, ${options.concurrency} concurrent, maxSockets ${options.maxSockets}, after ${options.warmup} warm-up calls`,
+    );
     await drive(client, options.warmup, options.concurrency);
     const perCall: number[] = [];
     for (let run = 1; run <= options.runs; run++) {
@@ -95,7 +116,8 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpuBefore);
       const fakeAfter = await fake.usage();
       const micros = (cpu.user + cpu.system) / options.calls;
-      const fakeMicros = (fakeAfter.cpu.user + fakeAfter.cpu.system - fakeBefore.cpu.user - fakeBefore.cpu.system) / options.calls;
+      const fakeMicros =
+        (fakeAfter.cpu.user + fakeAfter.cpu.system - fakeBefore.cpu.user - fakeBefore.cpu.system) / options.calls;
       perCall.push(micros);
       console.log(
         `run ${run}: client ${micros.toFixed(1)} µs/call (user ${(cpu.user / options.calls).toFixed(1)}, system ${(cpu.system / options.calls).toFixed(1)}), ` +
@@ -103,7 +125,9 @@ async function main(): Promise<void> {
       );
     }
     const sorted = [...perCall].sort((a, b) => a - b);
-    console.log(`median client CPU: ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} µs/call (min ${sorted[0].toFixed(1)}, max ${sorted[sorted.length - 1].toFixed(1)})`);
+    console.log(
+      `median client CPU: ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} µs/call (min ${sorted[0].toFixed(1)}, max ${sorted[sorted.length - 1].toFixed(1)})`,
+    );
   } finally {
     await client.close();
     await fake.stop();

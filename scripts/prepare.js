@@ -13,7 +13,9 @@ try {
   tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
 } catch {
   const built = fs.existsSync(path.join(root, 'dist', 'index.js'));
-  console.warn(`lipsync-graph: TypeScript is not installed, so dist/ was not rebuilt${built ? '' : ' (and there is none: run `npm install` with dev dependencies)'}`);
+  console.warn(
+    `lipsync-graph: TypeScript is not installed, so dist/ was not rebuilt${built ? '' : ' (and there is none: run `npm install` with dev dependencies)'}`,
+  );
   process.exit(0);
 }
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });

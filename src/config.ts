@@ -100,7 +100,10 @@ export interface TracingConfig {
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -145,7 +148,10 @@ const databaseUrl = z
 
 const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4318' });
 
-const otlpProtocol = z.enum(['http/protobuf', 'http/json'], 'must be http/protobuf or http/json (grpc is not supported)');
+const otlpProtocol = z.enum(
+  ['http/protobuf', 'http/json'],
+  'must be http/protobuf or http/json (grpc is not supported)',
+);
 
 /** `tenant=token` pairs, token → tenant. A token given twice would make its tenant a matter of order: refused. */
 function parseTokenPairs(pairs: readonly string[], expected: string): ReadonlyMap<string, string> | string {
@@ -156,7 +162,8 @@ function parseTokenPairs(pairs: readonly string[], expected: string): ReadonlyMa
     const token = pair.slice(eq + 1).trim();
     if (eq <= 0 || !tenant || !token) return `must be ${expected}`;
     const holder = tokens.get(token);
-    if (holder !== undefined) return `gives one token twice (tenants ${holder} and ${tenant}): every token must be unique`;
+    if (holder !== undefined)
+      return `gives one token twice (tenants ${holder} and ${tenant}): every token must be unique`;
     tokens.set(token, tenant);
   }
   return tokens.size === 0 ? 'must name at least one tenant=token' : tokens;
@@ -166,7 +173,13 @@ const authTokens = z
   .string()
   .trim()
   .transform((value, ctx) => {
-    const parsed = parseTokenPairs(value.split(',').map((p) => p.trim()).filter(Boolean), 'tenant=token[,tenant=token…]');
+    const parsed = parseTokenPairs(
+      value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+      'tenant=token[,tenant=token…]',
+    );
     if (typeof parsed === 'string') {
       ctx.addIssue({ code: 'custom', message: parsed });
       return z.NEVER;
@@ -182,7 +195,10 @@ function readTokenFile(file: string): ReadonlyMap<string, string> {
   } catch (error) {
     throw new ConfigError('AUTH_TOKENS_FILE', `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   const parsed = parseTokenPairs(lines, 'one tenant=token a line');
   if (typeof parsed === 'string') throw new ConfigError('AUTH_TOKENS_FILE', parsed);
   return parsed;
@@ -190,17 +206,27 @@ function readTokenFile(file: string): ReadonlyMap<string, string> {
 
 /** Client tokens from AUTH_TOKENS or AUTH_TOKENS_FILE; production refuses to run open unless told so. */
 function clientTokens(v: Variables, production: boolean): ReadonlyMap<string, string> | null {
-  if (v.AUTH_TOKENS && v.AUTH_TOKENS_FILE) throw new ConfigError('AUTH_TOKENS', 'and AUTH_TOKENS_FILE are two sources of tokens: set one');
+  if (v.AUTH_TOKENS && v.AUTH_TOKENS_FILE)
+    throw new ConfigError('AUTH_TOKENS', 'and AUTH_TOKENS_FILE are two sources of tokens: set one');
   const tokens = v.AUTH_TOKENS ?? (v.AUTH_TOKENS_FILE ? readTokenFile(v.AUTH_TOKENS_FILE) : null);
   if (!tokens && production && v.ALLOW_ANONYMOUS !== 'true') {
-    throw new ConfigError('AUTH_TOKENS', 'or AUTH_TOKENS_FILE must be set in production (or ALLOW_ANONYMOUS=true to serve without client tokens)');
+    throw new ConfigError(
+      'AUTH_TOKENS',
+      'or AUTH_TOKENS_FILE must be set in production (or ALLOW_ANONYMOUS=true to serve without client tokens)',
+    );
   }
   return tokens;
 }
 
 /** One schema per variable, so an error always names the variable it came from. */
 const variables = {
-  PORT: z.string().trim().regex(/^\d+$/, "must be a port number (0–65535)").transform(Number).refine((n) => n <= 65535, "must be a port number (0–65535)").default(4000),
+  PORT: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a port number (0–65535)')
+    .transform(Number)
+    .refine((n) => n <= 65535, 'must be a port number (0–65535)')
+    .default(4000),
   HOST: nonEmpty.default('0.0.0.0'),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -244,8 +270,15 @@ const variables = {
   ALLOW_HTTP_MEDIA_URLS: z.enum(['true', 'false']).default('false'),
   ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   SUBMIT_GRACE_MS: positiveInt().default(300_000),
-  POLL_LEASE_TTL_MS: positiveInt().refine((n) => n >= 1_000, 'must be at least 1000').default(10_000),
-  OTEL_SDK_DISABLED: z.string().trim().toLowerCase().pipe(z.enum(['true', 'false'])).optional(),
+  POLL_LEASE_TTL_MS: positiveInt()
+    .refine((n) => n >= 1_000, 'must be at least 1000')
+    .default(10_000),
+  OTEL_SDK_DISABLED: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false']))
+    .optional(),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], 'must be otlp or none').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
@@ -277,14 +310,17 @@ function parseVariables(env: NodeJS.ProcessEnv): Variables {
 }
 
 function upstreamAuth(v: Variables): KlingAuth | null {
-  if (v.KLING_ACCESS_KEY && !v.KLING_SECRET_KEY) throw new ConfigError('KLING_SECRET_KEY', 'must be set with KLING_ACCESS_KEY');
-  if (v.KLING_SECRET_KEY && !v.KLING_ACCESS_KEY) throw new ConfigError('KLING_ACCESS_KEY', 'must be set with KLING_SECRET_KEY');
+  if (v.KLING_ACCESS_KEY && !v.KLING_SECRET_KEY)
+    throw new ConfigError('KLING_SECRET_KEY', 'must be set with KLING_ACCESS_KEY');
+  if (v.KLING_SECRET_KEY && !v.KLING_ACCESS_KEY)
+    throw new ConfigError('KLING_ACCESS_KEY', 'must be set with KLING_SECRET_KEY');
   const hasKeyPair = Boolean(v.KLING_ACCESS_KEY && v.KLING_SECRET_KEY);
   if (hasKeyPair && v.KLING_API_KEY) {
     throw new ConfigError('KLING_API_KEY', 'and KLING_ACCESS_KEY/KLING_SECRET_KEY are two auth styles: set one');
   }
   const hasCredentials = hasKeyPair || Boolean(v.KLING_API_KEY);
-  if (hasCredentials && !v.KLING_BASE_URL) throw new ConfigError('KLING_BASE_URL', 'must be set when Kling credentials are set');
+  if (hasCredentials && !v.KLING_BASE_URL)
+    throw new ConfigError('KLING_BASE_URL', 'must be set when Kling credentials are set');
   if (v.KLING_BASE_URL && !hasCredentials) {
     throw new ConfigError('KLING_API_KEY', 'or KLING_ACCESS_KEY + KLING_SECRET_KEY must be set with KLING_BASE_URL');
   }
@@ -309,7 +345,10 @@ function corsOrigins(v: Variables, production: boolean): '*' | string[] {
   if (v.CORS_ORIGINS === undefined) return production ? [] : '*';
   const trimmed = v.CORS_ORIGINS.trim();
   if (trimmed === '*') return '*';
-  return trimmed.split(',').map((o) => o.trim()).filter(Boolean);
+  return trimmed
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
 }
 
 /** Reads and validates the environment once; the result is frozen and is the only way code sees configuration. */
@@ -356,12 +395,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxConnections: v.WS_MAX_CONNECTIONS,
     wsMaxOperationsPerSocket: v.WS_MAX_OPERATIONS_PER_SOCKET,
     createsPerMinute: v.RATE_LIMIT_CREATES_PER_MINUTE,
-    outboundUrls: Object.freeze({ allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true', allowPrivate: v.ALLOW_PRIVATE_URLS === 'true' }),
+    outboundUrls: Object.freeze({
+      allowHttp: v.ALLOW_HTTP_MEDIA_URLS === 'true',
+      allowPrivate: v.ALLOW_PRIVATE_URLS === 'true',
+    }),
     submitGraceMs: v.SUBMIT_GRACE_MS,
     pollLeaseTtlMs: v.POLL_LEASE_TTL_MS,
     tracing: tracing(v),
     demo: v.DEMO ? v.DEMO === 'true' : !production,
-    queue: Object.freeze({ maxConcurrent: v.KLING_MAX_CONCURRENT_TASKS ?? null, maxWaitMs: Math.round(v.QUEUE_MAX_WAIT_MINUTES * 60_000) }),
+    queue: Object.freeze({
+      maxConcurrent: v.KLING_MAX_CONCURRENT_TASKS ?? null,
+      maxWaitMs: Math.round(v.QUEUE_MAX_WAIT_MINUTES * 60_000),
+    }),
     callbackSafetyPollMs: Math.max(v.CALLBACK_SAFETY_POLL_MS, v.POLL_MAX_MS),
     callbackDebounceMs: v.CALLBACK_DEBOUNCE_MS,
   });

@@ -24,7 +24,10 @@ export interface FieldError {
 
 /** Invalid input: always names every failing field. */
 export class BadUserInputError extends GraphQLError {
-  constructor(readonly validationErrors: FieldError[], message?: string) {
+  constructor(
+    readonly validationErrors: FieldError[],
+    message?: string,
+  ) {
     super(message ?? `Invalid input: ${validationErrors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, {
       extensions: { code: ErrorCode.BAD_USER_INPUT, validationErrors },
     });
@@ -47,7 +50,13 @@ export class NotFoundError extends GraphQLError {
 export class RateLimitedError extends GraphQLError {
   /** `retryAfterSeconds`: when the caller's budget has room again, if known */
   constructor(message: string, retryAfterSeconds?: number) {
-    super(message, { extensions: { code: ErrorCode.RATE_LIMITED, retryable: true, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) } });
+    super(message, {
+      extensions: {
+        code: ErrorCode.RATE_LIMITED,
+        retryable: true,
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      },
+    });
   }
 }
 

@@ -97,7 +97,7 @@ export class Metrics {
   /** which path answered: the fast lane's share of graphql_operations_total (src/graphql/FastLane.ts) */
   readonly fastLaneAnswers = new Counter({
     name: 'graphql_fast_lane_answers_total',
-    help: 'GraphQL operations answered by the fast lane rather than Apollo Server\'s pipeline',
+    help: "GraphQL operations answered by the fast lane rather than Apollo Server's pipeline",
     registers: [this.registry],
   });
 

@@ -53,15 +53,15 @@ async function build(): Promise<GraphQLSchema> {
   const resolvers = createResolversMap(typeSchema) as Record<string, object>;
   return buildSubgraphSchema([
     {
-    typeDefs: gql(FEDERATION_LINK + CACHE_CONTROL + printSchemaWithDirectives(typeSchema)),
-    resolvers: {
-      ...resolvers,
-      LipSyncTask: {
-        ...resolvers.LipSyncTask,
-        __resolveReference: (reference: { id: string }, context: RequestContext) =>
-          resolveLipSyncTaskReference(reference, context),
-      },
-    } as never,
+      typeDefs: gql(FEDERATION_LINK + CACHE_CONTROL + printSchemaWithDirectives(typeSchema)),
+      resolvers: {
+        ...resolvers,
+        LipSyncTask: {
+          ...resolvers.LipSyncTask,
+          __resolveReference: (reference: { id: string }, context: RequestContext) =>
+            resolveLipSyncTaskReference(reference, context),
+        },
+      } as never,
     },
   ]);
 }

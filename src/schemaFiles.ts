@@ -1,7 +1,8 @@
 import { graphql, printSchema, type GraphQLSchema } from 'graphql';
 import { buildLipSyncSchema } from './schema';
 
-const HEADER = '# Generated from the code by `npm run schema`; a test fails when it differs from what the server serves.\n\n';
+const HEADER =
+  '# Generated from the code by `npm run schema`; a test fails when it differs from what the server serves.\n\n';
 
 /**
  * The committed schema files: `schema.graphql` is the whole served API (what introspection shows, federation

@@ -1,6 +1,9 @@
 import { ApolloServer } from '@apollo/server';
 import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -88,7 +91,11 @@ export interface RunningServer {
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const now = overrides.now ?? Date.now;
-  const log = createLogger({ level: config.logLevel, pretty: !config.production, destination: overrides.logDestination });
+  const log = createLogger({
+    level: config.logLevel,
+    pretty: !config.production,
+    destination: overrides.logDestination,
+  });
   const metrics = new Metrics();
   // null when OTEL_* is unset: no SDK, no span, no wrapper below
   const tracing = await startTracing(config.tracing, log);
@@ -132,14 +139,31 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   // A submitter owns its row for every try it may make, each bounded by the timeout, plus backoff.
   const submitLeaseMs = config.upstream.timeoutMs * 3 + 30_000;
-  const reconciler = new SubmissionReconciler({ store, kling, watcher, log, now, leaseMs: submitLeaseMs, graceMs: config.submitGraceMs });
+  const reconciler = new SubmissionReconciler({
+    store,
+    kling,
+    watcher,
+    log,
+    now,
+    leaseMs: submitLeaseMs,
+    graceMs: config.submitGraceMs,
+  });
   const voices = VoiceCatalog.bundled();
   const { submitter, dispatcher } = buildQueue(config.queue, {
     submitter: { store, kling, watcher, hub: coordination.hub, log, now, callbackUrls },
     metrics,
     submitLeaseMs,
   });
-  const tasks = new TaskReads({ store, watcher, hub: coordination.hub, dispatcher, log, metrics, now, freshnessMs: config.freshnessMs });
+  const tasks = new TaskReads({
+    store,
+    watcher,
+    hub: coordination.hub,
+    dispatcher,
+    log,
+    metrics,
+    now,
+    freshnessMs: config.freshnessMs,
+  });
   const callbacks = new TaskCallbacks({
     store,
     watcher,
@@ -191,7 +215,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // Suggestions are removed on every path (fast lane and WebSocket too) by the shared formatter (src/graphql/formatError.ts).
     blockFieldSuggestion: { enabled: false },
   }).protect();
-  const validationRules = config.production && !config.authTokens ? [...armor.validationRules, AnonymousServiceSdlRule] : armor.validationRules;
+  const validationRules =
+    config.production && !config.authTokens
+      ? [...armor.validationRules, AnonymousServiceSdlRule]
+      : armor.validationRules;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     logger: log,
@@ -209,12 +236,17 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       ...(config.federationTraces ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
+        : ApolloServerPluginLandingPageLocalDefault({
+            embed: true,
+            document: EXAMPLE_OPERATION,
+            includeCookies: false,
+          }),
     ],
   });
   await apollo.start();
 
-  const httpContext = (req: IncomingMessage) => contextFor(authenticator.tenantOf(req.headers.authorization, 'http'), headerValue(req, 'idempotency-key'));
+  const httpContext = (req: IncomingMessage) =>
+    contextFor(authenticator.tenantOf(req.headers.authorization, 'http'), headerValue(req, 'idempotency-key'));
   // One parse/validation cache for the fast lane and WebSockets. Introspection is refused here when it is off;
   // the fast lane leaves introspection operations to Apollo either way.
   const documents = new PreparedDocuments({
@@ -245,7 +277,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       headersTimeout: config.httpHeadersTimeoutMs,
       requestTimeout: config.httpRequestTimeoutMs,
       // Node checks both timeouts on this interval (30 s by default, which would stretch them by up to 30 s).
-      connectionsCheckingInterval: Math.max(100, Math.min(config.httpHeadersTimeoutMs, config.httpRequestTimeoutMs) / 4),
+      connectionsCheckingInterval: Math.max(
+        100,
+        Math.min(config.httpHeadersTimeoutMs, config.httpRequestTimeoutMs) / 4,
+      ),
     },
     createRouter({
       graphqlPath: GRAPHQL_PATH,
@@ -283,8 +318,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   dispatcher.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
-  log.info({ url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) }, 'lipsync-graph ready');
-  if (config.demo) log.info({ url: `${origin}${DEMO_PATH}` }, demoAppBuilt() ? 'demo web app' : 'demo web app: not built (npm run build:web)');
+  log.info(
+    { url: `${origin}${GRAPHQL_PATH}`, store: store.kind, redis: Boolean(config.redisUrl) },
+    'lipsync-graph ready',
+  );
+  if (config.demo)
+    log.info(
+      { url: `${origin}${DEMO_PATH}` },
+      demoAppBuilt() ? 'demo web app' : 'demo web app: not built (npm run build:web)',
+    );
 
   /**
    * Shutdown, in order: background work that starts new upstream calls first, then the doors (HTTP drains within

@@ -26,24 +26,65 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
   let bare: Child | undefined;
   let infoServer: ServerChild | undefined;
   try {
-    server = await startServer(ctx, 'B1', fake, {}, ctx.options.cpuProf ? `B1-server-${Date.now()}.cpuprofile` : undefined);
-    bare = await startBare(ctx, 'B1', { mode: 'proxy', upstreamUrl: fake.extra('url'), apiKey: fake.extra('apiKey'), maxSockets: 64 });
+    server = await startServer(
+      ctx,
+      'B1',
+      fake,
+      {},
+      ctx.options.cpuProf ? `B1-server-${Date.now()}.cpuprofile` : undefined,
+    );
+    bare = await startBare(ctx, 'B1', {
+      mode: 'proxy',
+      upstreamUrl: fake.extra('url'),
+      apiKey: fake.extra('apiKey'),
+      maxSockets: 64,
+    });
     await createTask(server.origin);
     await createTask(bare.origin);
 
-    const load = { connections: CONNECTIONS, seconds, warmupSeconds, body: () => createBody('b1', CLIENT), headers: CLIENT.headers };
+    const load = {
+      connections: CONNECTIONS,
+      seconds,
+      warmupSeconds,
+      body: () => createBody('b1', CLIENT),
+      headers: CLIENT.headers,
+    };
     ctx.progress(`B1: server, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
-    const serverRun = await measuredCannon('B1 server createLipSync', server.child, { ...load, origin: server.origin, countCreatesAt: fake });
+    const serverRun = await measuredCannon('B1 server createLipSync', server.child, {
+      ...load,
+      origin: server.origin,
+      countCreatesAt: fake,
+    });
     const forwarded = serverRun.upstreamCreates ?? 0;
     ctx.progress(`B1: bare proxy, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
     const bareRun = await measuredCannon('B1 bare proxy', bare, { ...load, origin: bare.origin });
 
     const rate = Math.max(1, Math.floor(bareRun.rps / 2));
-    ctx.progress(`B1: p99 at ${rate} req/s (half the bare proxy), autocannon overallRate and paced, ${latencySeconds} s each`);
-    const half = { connections: CONNECTIONS, seconds: latencySeconds, warmupSeconds, body: () => createBody('b1', CLIENT), headers: CLIENT.headers };
-    const serverHalf = await measuredCannon('B1 server @½ bare (overallRate)', server.child, { ...half, origin: server.origin, overallRate: rate });
-    const bareHalf = await measuredCannon('B1 bare @½ bare (overallRate)', bare, { ...half, origin: bare.origin, overallRate: rate });
-    const serverPaced = await paced('B1 server @½ bare (paced)', server.child, { ...half, origin: server.origin, rate });
+    ctx.progress(
+      `B1: p99 at ${rate} req/s (half the bare proxy), autocannon overallRate and paced, ${latencySeconds} s each`,
+    );
+    const half = {
+      connections: CONNECTIONS,
+      seconds: latencySeconds,
+      warmupSeconds,
+      body: () => createBody('b1', CLIENT),
+      headers: CLIENT.headers,
+    };
+    const serverHalf = await measuredCannon('B1 server @½ bare (overallRate)', server.child, {
+      ...half,
+      origin: server.origin,
+      overallRate: rate,
+    });
+    const bareHalf = await measuredCannon('B1 bare @½ bare (overallRate)', bare, {
+      ...half,
+      origin: bare.origin,
+      overallRate: rate,
+    });
+    const serverPaced = await paced('B1 server @½ bare (paced)', server.child, {
+      ...half,
+      origin: server.origin,
+      rate,
+    });
     const barePaced = await paced('B1 bare @½ bare (paced)', bare, { ...half, origin: bare.origin, rate });
     await stopAll(server, bare);
     server = bare = undefined;
@@ -70,7 +111,11 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
             `${fixed(serverRun.cpuPerRequestUs ?? NaN, 0)} vs ${fixed(bareRun.cpuPerRequestUs ?? NaN, 0)} µs/req`,
           target: '≥ 0.5× bare (stretch 0.75×)',
           // every answered create must have reached the upstream once (GraphQL errors come back as HTTP 200)
-          pass: throughput >= 0.5 && clean(serverRun) && clean(bareRun) && Math.abs(forwarded - serverRun.requests) <= 2 * CONNECTIONS,
+          pass:
+            throughput >= 0.5 &&
+            clean(serverRun) &&
+            clean(bareRun) &&
+            Math.abs(forwarded - serverRun.requests) <= 2 * CONNECTIONS,
         },
         {
           scenario: 'B1 server CPU per create (docs/performance.md, Anchors)',
@@ -112,7 +157,18 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
           pass: null,
         },
       ],
-      data: { rate, serverRun, bareRun, serverHalf, bareHalf, serverPaced, barePaced, infoRun, throughputRatio: throughput, upstreamCreatesDuringServerRun: forwarded },
+      data: {
+        rate,
+        serverRun,
+        bareRun,
+        serverHalf,
+        bareHalf,
+        serverPaced,
+        barePaced,
+        infoRun,
+        throughputRatio: throughput,
+        upstreamCreatesDuringServerRun: forwarded,
+      },
       notes: [
         `B1: the fake upstream received ${forwarded} creates while the server answered ${serverRun.requests} in the measured window (≤ ${CONNECTIONS} in flight at each edge).`,
         `B1: requests as Apollo Client 4 sends them; tasks stay live (fake: processing at 10 s, done after 3–7 min) and watchers poll at their defaults; ` +

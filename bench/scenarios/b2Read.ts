@@ -52,7 +52,13 @@ export async function runB2(ctx: RunContext): Promise<ScenarioResult> {
     }
     const serverRun = clientRuns.find(([name]) => name === 'curl')![1];
     ctx.progress(`B2: bare reader, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
-    const bareRun = await measuredCannon('B2 bare reader (SQLite)', bare, { origin: bare.origin, connections: CONNECTIONS, seconds, warmupSeconds, body });
+    const bareRun = await measuredCannon('B2 bare reader (SQLite)', bare, {
+      origin: bare.origin,
+      connections: CONNECTIONS,
+      seconds,
+      warmupSeconds,
+      body,
+    });
     const after = await post(server.origin, body);
     const stillRight = JSON.stringify(after.body) === JSON.stringify(serverAnswer);
     const throughput = ratio(serverRun.rps, bareRun.rps);
@@ -76,11 +82,27 @@ export async function runB2(ctx: RunContext): Promise<ScenarioResult> {
             `(CPU ratio ${fixed(ratio(bareRun.cpuPerRequestUs ?? NaN, serverRun.cpuPerRequestUs ?? NaN), 2)}); ` +
             `p99 ${fixed(serverRun.p99, 0)} vs ${fixed(bareRun.p99, 0)} ms; same JSON: ${sameJson ? 'yes' : 'NO'}`,
           target: '≥ 0.5× bare',
-          pass: throughput >= 0.5 && sameJson && stillRight && serverRun.errors + serverRun.non2xx + bareRun.errors + bareRun.non2xx === 0,
+          pass:
+            throughput >= 0.5 &&
+            sameJson &&
+            stillRight &&
+            serverRun.errors + serverRun.non2xx + bareRun.errors + bareRun.non2xx === 0,
         },
       ],
-      data: { taskId: id, clientRuns: Object.fromEntries(clientRuns), bareRun, throughputRatio: throughput, sameJson, answer: serverAnswer, bareAnswer: bareAnswer.body },
-      notes: sameJson ? [] : [`B2: bare and server answers differ:\n  server ${JSON.stringify(serverAnswer)}\n  bare   ${bareAnswer.text}`],
+      data: {
+        taskId: id,
+        clientRuns: Object.fromEntries(clientRuns),
+        bareRun,
+        throughputRatio: throughput,
+        sameJson,
+        answer: serverAnswer,
+        bareAnswer: bareAnswer.body,
+      },
+      notes: sameJson
+        ? []
+        : [
+            `B2: bare and server answers differ:\n  server ${JSON.stringify(serverAnswer)}\n  bare   ${bareAnswer.text}`,
+          ],
     };
   } finally {
     await stopAll(server, bare, fake);

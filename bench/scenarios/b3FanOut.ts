@@ -85,12 +85,25 @@ async function fanOut(server: ServerChild, fake: Child, perTask: number): Promis
     } else {
       for (const [i, seen] of results.entries()) {
         if (seen.completed && seen.statuses.join() === EXPECTED.join()) complete += 1;
-        else if (problems.length < 5) problems.push(`${perTask}/task, subscriber ${i}: saw ${seen.statuses.join('→') || 'nothing'}${seen.error ? ` (${seen.error})` : ''}`);
+        else if (problems.length < 5)
+          problems.push(
+            `${perTask}/task, subscriber ${i}: saw ${seen.statuses.join('→') || 'nothing'}${seen.error ? ` (${seen.error})` : ''}`,
+          );
       }
     }
     let maxDeliverySpreadMs = 0;
-    for (const times of arrivals.values()) maxDeliverySpreadMs = Math.max(maxDeliverySpreadMs, Math.max(...times) - Math.min(...times));
-    return { subscribersPerTask: perTask, subscribers, polls, pollsPerTask: polls / TASKS, complete, problems, maxDeliverySpreadMs, seconds };
+    for (const times of arrivals.values())
+      maxDeliverySpreadMs = Math.max(maxDeliverySpreadMs, Math.max(...times) - Math.min(...times));
+    return {
+      subscribersPerTask: perTask,
+      subscribers,
+      polls,
+      pollsPerTask: polls / TASKS,
+      complete,
+      problems,
+      maxDeliverySpreadMs,
+      seconds,
+    };
   } finally {
     await disposeClients(clients);
   }

@@ -36,8 +36,10 @@ export async function runB4(ctx: RunContext): Promise<ScenarioResult> {
   const fdLimit = openFileLimit();
   const notes: string[] = [];
   if (ctx.options.quick) notes.push('B4: --quick measures the multiplexed layout only.');
-  else if (fdLimit >= SUBSCRIPTIONS + 1_000) layouts.push({ name: '10,000 sockets × 1', sockets: SUBSCRIPTIONS, perSocket: 1 });
-  else notes.push(`B4: ulimit -n is ${fdLimit}; one socket per subscription needs ≥ ${SUBSCRIPTIONS + 1_000}, skipped.`);
+  else if (fdLimit >= SUBSCRIPTIONS + 1_000)
+    layouts.push({ name: '10,000 sockets × 1', sockets: SUBSCRIPTIONS, perSocket: 1 });
+  else
+    notes.push(`B4: ulimit -n is ${fdLimit}; one socket per subscription needs ≥ ${SUBSCRIPTIONS + 1_000}, skipped.`);
 
   const runs: MemoryRun[] = [];
   for (const layout of layouts) {

@@ -43,13 +43,19 @@ export async function runB5(ctx: RunContext): Promise<ScenarioResult> {
     verdicts: [
       {
         scenario: 'B5 start-up: spawn → /readyz 200',
-        measured: `${fixed(ready, 0)} ms median (${all(starts.map((s) => s.readyMs), (v) => fixed(v, 0))})`,
+        measured: `${fixed(ready, 0)} ms median (${all(
+          starts.map((s) => s.readyMs),
+          (v) => fixed(v, 0),
+        )})`,
         target: '≤ 1.5 s',
         pass: ready <= READY_LIMIT_MS,
       },
       {
         scenario: 'B5 idle RSS after start',
-        measured: `${mb(rss)} median (${all(starts.map((s) => s.idleRss), mb)})`,
+        measured: `${mb(rss)} median (${all(
+          starts.map((s) => s.idleRss),
+          mb,
+        )})`,
         target: '≤ 120 MB',
         pass: rss <= IDLE_RSS_LIMIT,
       },

@@ -25,11 +25,17 @@ interface PassthroughRun {
  * fake should see that many requests at once: anything slower is serialisation somewhere in the path.
  */
 export async function runB6(ctx: RunContext): Promise<ScenarioResult> {
-  const fake = await startFake(ctx, 'B6', { latencyMs: LATENCY_MS, processingAfterMs: NEVER_MS, succeedAfterMs: NEVER_MS });
+  const fake = await startFake(ctx, 'B6', {
+    latencyMs: LATENCY_MS,
+    processingAfterMs: NEVER_MS,
+    succeedAfterMs: NEVER_MS,
+  });
   const runs: PassthroughRun[] = [];
   try {
     for (const maxSockets of [64, 256]) {
-      ctx.progress(`B6: ${CREATES} concurrent creates, upstream latency ${LATENCY_MS} ms, KLING_MAX_SOCKETS=${maxSockets}`);
+      ctx.progress(
+        `B6: ${CREATES} concurrent creates, upstream latency ${LATENCY_MS} ms, KLING_MAX_SOCKETS=${maxSockets}`,
+      );
       runs.push(await burst(ctx, fake, maxSockets));
     }
   } finally {
@@ -49,7 +55,11 @@ export async function runB6(ctx: RunContext): Promise<ScenarioResult> {
   return { id: 'B6', runs: [], verdicts, data: { runs }, notes: [] };
 }
 
-async function burst(ctx: RunContext, fake: Awaited<ReturnType<typeof startFake>>, maxSockets: number): Promise<PassthroughRun> {
+async function burst(
+  ctx: RunContext,
+  fake: Awaited<ReturnType<typeof startFake>>,
+  maxSockets: number,
+): Promise<PassthroughRun> {
   let server: ServerChild | undefined;
   try {
     server = await startServer(ctx, `B6-${maxSockets}`, fake, {

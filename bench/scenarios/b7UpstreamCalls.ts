@@ -8,7 +8,11 @@ import { type RunContext, sleep, startFake, startServer, stopAll, type ServerChi
 const COMPRESSION = 60;
 const scaled = (realMs: number) => String(Math.max(1, Math.round(realMs / COMPRESSION)));
 /** Kling (docs/kling.md): seconds in `submitted`, 3–7 minutes in all. */
-const FAKE = { processingAfterMs: Math.round(10_000 / COMPRESSION), succeedAfterMs: 180_000 / COMPRESSION, succeedAfterMsMax: 420_000 / COMPRESSION };
+const FAKE = {
+  processingAfterMs: Math.round(10_000 / COMPRESSION),
+  succeedAfterMs: 180_000 / COMPRESSION,
+  succeedAfterMsMax: 420_000 / COMPRESSION,
+};
 const WARMUP_TASKS = 100;
 const TASKS = 1_000;
 /** creates per second (compressed): 1,000 tasks over 10 s = 100 new tasks a minute for 10 minutes */
@@ -58,7 +62,7 @@ export async function runB7(ctx: RunContext): Promise<ScenarioResult> {
     },
     {
       scenario: `B7 detection lag, ${run.label}`,
-      measured: `median ${fixed(run.medianLagShare * 100, 1)} % of the task's duration (${fixed(run.medianLagMs * COMPRESSION / 1000, 1)} s real), p90 ${fixed(run.p90LagShare * 100, 1)} %`,
+      measured: `median ${fixed(run.medianLagShare * 100, 1)} % of the task's duration (${fixed((run.medianLagMs * COMPRESSION) / 1000, 1)} s real), p90 ${fixed(run.p90LagShare * 100, 1)} %`,
       target: 'median ≤ 5 %',
       pass: run.medianLagShare <= 0.05,
     },
@@ -70,7 +74,9 @@ export async function runB7(ctx: RunContext): Promise<ScenarioResult> {
     data: { compression: COMPRESSION, fake: FAKE, server: SERVER_TIMING, polled, called },
     notes: [
       `B7: time compressed ${COMPRESSION}× (1 min = 1 s): fake tasks leave submitted at ${FAKE.processingAfterMs} ms and finish 3–7 s after creation; ` +
-        `server ${Object.entries(SERVER_TIMING).map(([k, v]) => `${k}=${v}`).join(' ')} (real: POLL_MAX_MS 3 min). ` +
+        `server ${Object.entries(SERVER_TIMING)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} (real: POLL_MAX_MS 3 min). ` +
         `${WARMUP_TASKS} warm-up tasks first, then ${TASKS} at ${CREATE_RATE}/s, each with its own subscription.`,
     ],
   };
@@ -144,7 +150,9 @@ function finished(client: Client, id: string): Promise<Finish | null> {
       unsubscribe();
       resolve(null);
     }, 30_000);
-    const unsubscribe = client.subscribe<{ lipSyncTaskUpdated: { status: string; createdAt: string; updatedAt: string } }>(
+    const unsubscribe = client.subscribe<{
+      lipSyncTaskUpdated: { status: string; createdAt: string; updatedAt: string };
+    }>(
       { query: STATUS_UPDATE, variables: { id } },
       {
         next: ({ data }) => {

@@ -81,10 +81,20 @@ export async function runB8(ctx: RunContext): Promise<ScenarioResult> {
           pass: scrapeTarget <= 10,
         },
       ],
-      data: { fillSeconds, idleScrape, busyScrape, cpuPerTaskMinuteUs, rssPerTask, idleRss, busyRss: busy.memory.rss, polls: gets, windowSeconds },
+      data: {
+        fillSeconds,
+        idleScrape,
+        busyScrape,
+        cpuPerTaskMinuteUs,
+        rssPerTask,
+        idleRss,
+        busyRss: busy.memory.rss,
+        polls: gets,
+        windowSeconds,
+      },
       notes: [
         `B8: ${STORED_ROWS.toLocaleString('en')} finished rows written in ${fixed(fillSeconds, 1)} s; live tasks never finish (fake), watchers at their defaults ` +
-          '(no history of finished tasks in this process, so the backoff up to POLL_MAX_MS); CPU per task excludes the idle server\'s own CPU.',
+          "(no history of finished tasks in this process, so the backoff up to POLL_MAX_MS); CPU per task excludes the idle server's own CPU.",
       ],
     };
   } finally {

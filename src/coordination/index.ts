@@ -7,5 +7,7 @@ import { redisCoordination } from './redis';
 export type { Coordination } from './Coordination';
 
 export async function createCoordination(config: Config, log: Logger): Promise<Coordination> {
-  return config.redisUrl ? redisCoordination(config.redisUrl, config, log, { keyPrefix: config.redisKeyPrefix }) : inProcessCoordination();
+  return config.redisUrl
+    ? redisCoordination(config.redisUrl, config, log, { keyPrefix: config.redisKeyPrefix })
+    : inProcessCoordination();
 }

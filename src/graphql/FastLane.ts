@@ -82,7 +82,10 @@ export class FastLane {
     const mediaType = responseMediaType(req.headers.accept);
     if (mediaType === null || !isPlainOperation(body)) return false;
     const persisted = body.extensions?.persistedQuery;
-    if (persisted !== undefined && !(isPersistedQuery(persisted) && this.options.persistedQueries && persisted.sha256Hash === sha256Hex(body.query))) {
+    if (
+      persisted !== undefined &&
+      !(isPersistedQuery(persisted) && this.options.persistedQueries && persisted.sha256Hash === sha256Hex(body.query))
+    ) {
       return false; // Apollo words every refusal (version, mismatching hash, persisted queries off)
     }
     const operation = this.prepare(body.query, body.operationName ?? null);
@@ -99,13 +102,18 @@ export class FastLane {
     // No `data` means the request never executed: its variables could not be coerced (Apollo: BAD_USER_INPUT, 400).
     const coercionFailed = !('data' in result);
     const errors = result.errors?.map((error) => this.format(error, coercionFailed));
-    const payload: Record<string, unknown> = errors ? { errors, ...('data' in result ? { data: result.data } : {}) } : { data: result.data };
+    const payload: Record<string, unknown> = errors
+      ? { errors, ...('data' in result ? { data: result.data } : {}) }
+      : { data: result.data };
     if (context.warnings.length) payload.extensions = { warnings: context.warnings };
     res.statusCode = coercionFailed ? 400 : 200;
     res.setHeader('content-type', mediaType);
     // Outside production, tells tests (and anyone debugging) which path answered: test/server/fast-lane.test.ts.
     if (!this.options.production) res.setHeader('x-lipsync-path', 'fast');
-    res.setHeader('cache-control', operation.isQuery ? cacheControlHeader(context.cacheHints, operation.rootFields) : 'no-store');
+    res.setHeader(
+      'cache-control',
+      operation.isQuery ? cacheControlHeader(context.cacheHints, operation.rootFields) : 'no-store',
+    );
     res.end(JSON.stringify(payload));
     this.options.recorder.record({
       operationName: operation.operationName,
@@ -121,7 +129,10 @@ export class FastLane {
   /** As Apollo does once the operation is valid: keeps the text under its hash, not waiting, warning on failure. */
   private register(persisted: PersistedQuery, query: string): void {
     Promise.resolve(this.options.persistedQueries?.set(persisted.sha256Hash, query)).catch((error: unknown) =>
-      this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not keep a persisted query'),
+      this.options.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not keep a persisted query',
+      ),
     );
   }
 
@@ -146,7 +157,9 @@ export class FastLane {
     const formatted = badInput ? { ...json, extensions: { ...json.extensions, code: 'BAD_USER_INPUT' } } : json;
     const stack = this.options.production ? undefined : (error.originalError ?? error).stack;
     // Apollo adds the stack outside production; so does this lane, so answers do not depend on the path taken.
-    const withStack = stack ? { ...formatted, extensions: { ...formatted.extensions, stacktrace: stack.split('\n') } } : formatted;
+    const withStack = stack
+      ? { ...formatted, extensions: { ...formatted.extensions, stacktrace: stack.split('\n') } }
+      : formatted;
     return this.options.formatError(withStack, error);
   }
 }
@@ -156,7 +169,9 @@ function isPlainOperation(body: unknown): body is GraphQLBody {
   const { query, variables, operationName, extensions } = body as Record<string, unknown>;
   return (
     typeof query === 'string' &&
-    (extensions === undefined || extensions === null || (typeof extensions === 'object' && !Array.isArray(extensions))) &&
+    (extensions === undefined ||
+      extensions === null ||
+      (typeof extensions === 'object' && !Array.isArray(extensions))) &&
     (variables === undefined || variables === null || (typeof variables === 'object' && !Array.isArray(variables))) &&
     (operationName === undefined || operationName === null || typeof operationName === 'string')
   );

@@ -1,8 +1,18 @@
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type Token, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type Token,
+  type ValidationRule,
+} from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { hash } from 'node:crypto';
 
-export type Prepared = { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: readonly GraphQLError[] };
+export type Prepared =
+  { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: readonly GraphQLError[] };
 
 export interface PreparedDocumentsOptions {
   schema: GraphQLSchema;
@@ -60,7 +70,11 @@ export class PreparedDocuments {
     try {
       document = parse(query, { maxTokens: this.options.maxTokens });
     } catch (error) {
-      return { errors: [coded(error instanceof GraphQLError ? error : new GraphQLError(String(error)), 'GRAPHQL_PARSE_FAILED')] };
+      return {
+        errors: [
+          coded(error instanceof GraphQLError ? error : new GraphQLError(String(error)), 'GRAPHQL_PARSE_FAILED'),
+        ],
+      };
     }
     const errors = validate(this.options.schema, document, this.rules);
     return errors.length > 0 ? { errors: errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };

@@ -8,9 +8,12 @@ export const AnonymousServiceSdlRule: ValidationRule = (context) => ({
   Field(node) {
     if (node.name.value === '_service' && context.getParentType() === context.getSchema().getQueryType()) {
       context.reportError(
-        new GraphQLError('_service is served only to authenticated callers (set AUTH_TOKENS and give the router a token)', {
-          nodes: node,
-        }),
+        new GraphQLError(
+          '_service is served only to authenticated callers (set AUTH_TOKENS and give the router a token)',
+          {
+            nodes: node,
+          },
+        ),
       );
     }
   },

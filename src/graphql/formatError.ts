@@ -39,7 +39,11 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
     const original = unwrapResolverError(error);
     const code = String(formatted.extensions?.code ?? '');
     if (original instanceof GraphQLError && CONTRACT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      return withoutStack(formatted, options.production, code === ErrorCode.BAD_USER_INPUT ? variableFieldErrors(formatted) : undefined);
+      return withoutStack(
+        formatted,
+        options.production,
+        code === ErrorCode.BAD_USER_INPUT ? variableFieldErrors(formatted) : undefined,
+      );
     }
     if (PROTOCOL_CODES.has(code)) return withoutStack(formatted, options.production);
     if (isUncodedRequestError(original, code)) {
@@ -49,12 +53,19 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
     if (REQUEST_CODES.has(code)) {
       return {
         ...formatted,
-        extensions: { ...stripStack(formatted.extensions, options.production), code: ErrorCode.BAD_USER_INPUT, reason: code },
+        extensions: {
+          ...stripStack(formatted.extensions, options.production),
+          code: ErrorCode.BAD_USER_INPUT,
+          reason: code,
+        },
       };
     }
     // Random and unguessable: it ties a caller's report to our log line and tells nothing else.
     const correlationId = randomUUID();
-    options.log.error({ err: original, path: formatted.path, correlationId }, 'internal error while answering a GraphQL request');
+    options.log.error(
+      { err: original, path: formatted.path, correlationId },
+      'internal error while answering a GraphQL request',
+    );
     return {
       message: 'Internal server error',
       locations: formatted.locations,
@@ -79,7 +90,9 @@ function isUncodedRequestError(original: unknown, code: string): boolean {
 }
 
 function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  return formatted.message.includes('Did you mean') ? { ...formatted, message: formatted.message.replace(SUGGESTION, '') } : formatted;
+  return formatted.message.includes('Did you mean')
+    ? { ...formatted, message: formatted.message.replace(SUGGESTION, '') }
+    : formatted;
 }
 
 /**

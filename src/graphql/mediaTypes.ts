@@ -20,7 +20,11 @@ export function responseMediaType(accept: string | undefined): string | null {
   if (!accept) return APPLICATION_JSON;
   let decision = decisions.get(accept);
   if (decision === undefined) {
-    const preferred = new Negotiator({ headers: { accept } }).mediaType([APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, JSON_GRAPHQL_CALLBACK]);
+    const preferred = new Negotiator({ headers: { accept } }).mediaType([
+      APPLICATION_JSON,
+      GRAPHQL_RESPONSE_JSON,
+      JSON_GRAPHQL_CALLBACK,
+    ]);
     decision = preferred === APPLICATION_JSON || preferred === GRAPHQL_RESPONSE_JSON ? preferred : false;
     decisions.set(accept, decision);
   }

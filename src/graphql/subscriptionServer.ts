@@ -1,4 +1,10 @@
-import { getOperationAST, GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
@@ -56,7 +62,12 @@ type SocketExtra = {
 export function startSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
-  const record = (extra: SocketExtra, id: string, operationName: string | null | undefined, errors: readonly GraphQLError[] | undefined) => {
+  const record = (
+    extra: SocketExtra,
+    id: string,
+    operationName: string | null | undefined,
+    errors: readonly GraphQLError[] | undefined,
+  ) => {
     const started = extra.started?.get(id);
     extra.started?.delete(id);
     options.recorder.record({
@@ -83,7 +94,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       // graphql-ws prints every socket error to stderr with its stack; `ws` has already closed the socket with
       // the fitting code (1009 for an oversized message), so one log line without the stack is what remains.
       ws.removeAllListeners('error');
-      ws.on('error', (error: Error & { code?: string }) => options.log.warn({ code: error.code, reason: error.message }, 'websocket closed on a protocol error'));
+      ws.on('error', (error: Error & { code?: string }) =>
+        options.log.warn({ code: error.code, reason: error.message }, 'websocket closed on a protocol error'),
+      );
     });
   });
   const authenticates = (authorization: string, req: IncomingMessage): boolean => {
@@ -101,7 +114,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       ...options.execution,
       onConnect: (ctx) => {
         try {
-          ctx.extra.context = options.context(authorizationOf(ctx.connectionParams, ctx.extra.request), ctx.extra.request);
+          ctx.extra.context = options.context(
+            authorizationOf(ctx.connectionParams, ctx.extra.request),
+            ctx.extra.request,
+          );
           ctx.extra.started = new Map();
           return true;
         } catch {
@@ -129,7 +145,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           document: prepared.document,
           variableValues: payload.variables,
           operationName: payload.operationName,
-          contextValue: { ...(ctx.extra.context as RequestContext), warnings: [], upstreamRequestIds: [], cacheHints: [] },
+          contextValue: {
+            ...(ctx.extra.context as RequestContext),
+            warnings: [],
+            upstreamRequestIds: [],
+            cacheHints: [],
+          },
         };
       },
       onOperation: (ctx, id, _payload, args, result) => {

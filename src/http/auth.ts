@@ -39,7 +39,9 @@ export class Authenticator {
   private readonly table: ReadonlyArray<{ digest: Buffer; tenant: string }> | null;
 
   constructor(private readonly options: AuthenticatorOptions) {
-    this.table = options.tokens ? [...options.tokens].map(([token, tenant]) => ({ digest: tokenDigest(token), tenant })) : null;
+    this.table = options.tokens
+      ? [...options.tokens].map(([token, tenant]) => ({ digest: tokenDigest(token), tenant }))
+      : null;
   }
 
   tenantOf(authorization: string | undefined | null, transport: Transport): string {
@@ -48,7 +50,10 @@ export class Authenticator {
     const tenant = token === null ? undefined : this.lookup(token);
     if (tenant !== undefined) return tenant;
     this.options.metrics.authFailures.inc({ transport });
-    this.options.log.warn({ transport, reason: token === null ? 'no bearer token' : 'unknown token' }, 'authentication failed');
+    this.options.log.warn(
+      { transport, reason: token === null ? 'no bearer token' : 'unknown token' },
+      'authentication failed',
+    );
     throw new UnauthenticatedError();
   }
 

@@ -24,7 +24,12 @@ export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
  */
 export function createGraphQLHttpHandler<TContext extends BaseContext>(options: GraphQLHttpHandlerOptions<TContext>) {
   const { server, context, bodyLimit, fastLane } = options;
-  const answer = async (req: IncomingMessage, res: ServerResponse, body: unknown, context: () => Promise<TContext>): Promise<void> => {
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    context: () => Promise<TContext>,
+  ): Promise<void> => {
     const httpGraphQLRequest: HTTPGraphQLRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       headers: toHeaderMap(req),

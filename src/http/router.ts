@@ -63,5 +63,9 @@ async function readiness(res: ServerResponse, checks: RouterOptions['readinessCh
     }),
   );
   const down = results.filter((name): name is string => name !== null);
-  sendJson(res, down.length === 0 ? 200 : 503, down.length === 0 ? { status: 'ready' } : { status: 'unavailable', down });
+  sendJson(
+    res,
+    down.length === 0 ? 200 : 503,
+    down.length === 0 ? { status: 'ready' } : { status: 'unavailable', down },
+  );
 }

@@ -36,7 +36,11 @@ export function fromKlingTask(data: KlingTaskData): TaskSnapshot {
 
 function fromKlingVideo(video: KlingVideo): VideoInfo {
   const seconds = video.duration === undefined ? NaN : Number(video.duration);
-  return { id: String(video.id ?? ''), url: String(video.url ?? ''), durationSeconds: Number.isFinite(seconds) ? seconds : null };
+  return {
+    id: String(video.id ?? ''),
+    url: String(video.url ?? ''),
+    durationSeconds: Number.isFinite(seconds) ? seconds : null,
+  };
 }
 
 /** The upstream speaks epoch milliseconds; a missing or odd value becomes "now" rather than 1970. */

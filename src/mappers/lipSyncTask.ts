@@ -44,7 +44,8 @@ export function toLipSyncTask(record: TaskRecord, queuePosition: number | null =
     klingTaskId: record.upstreamId,
     status: STATUS_OF[record.state],
     queuePosition: record.state === 'queued' ? queuePosition : null,
-    statusMessage: record.statusMessage ?? (record.state === 'submit_failed' ? (record.submitError?.message ?? null) : null),
+    statusMessage:
+      record.statusMessage ?? (record.state === 'submit_failed' ? (record.submitError?.message ?? null) : null),
     mode: LipSyncMode[record.mode],
     parentVideo: record.parentVideo ? toVideo(record.parentVideo) : null,
     videos: record.videos.map(toVideo),

@@ -1,6 +1,19 @@
 import type { CacheHint } from '@apollo/cache-control-types';
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { RequestContext } from '../context';
 import { hintCache } from '../graphql/cacheHints';
 import type { TaskRecord } from '../domain/task';
@@ -34,7 +47,10 @@ export class LipSyncResolver {
   }
 
   @Query(() => LipSyncTaskConnection, { description: "This caller's tasks, newest first (Relay pagination)." })
-  async lipSyncTasks(@Args() { first, after, status }: LipSyncTasksArgs, @Ctx() ctx: RequestContext): Promise<LipSyncTaskConnection> {
+  async lipSyncTasks(
+    @Args() { first, after, status }: LipSyncTasksArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<LipSyncTaskConnection> {
     const { records, hasNextPage } = await ctx.services.tasks.list(
       ctx.tenant,
       first ?? DEFAULT_PAGE_SIZE, // an explicit null means the default too
@@ -56,7 +72,10 @@ export class LipSyncResolver {
     description:
       'Validates the input and accepts the task: submitted to the upstream at once when a concurrency slot is free (status SUBMITTED), otherwise QUEUED and submitted when its turn comes.',
   })
-  async createLipSync(@Arg('input', () => CreateLipSyncInput) input: CreateLipSyncInput, @Ctx() ctx: RequestContext): Promise<LipSyncTask> {
+  async createLipSync(
+    @Arg('input', () => CreateLipSyncInput) input: CreateLipSyncInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<LipSyncTask> {
     const { record, warnings } = await ctx.services.lipSync.create(ctx.tenant, input, ctx.idempotencyKey);
     ctx.warnings.push(...warnings);
     if (record.upstreamRequestId) ctx.upstreamRequestIds.push(record.upstreamRequestId);
@@ -65,7 +84,7 @@ export class LipSyncResolver {
 
   @Mutation(() => LipSyncTask, {
     description:
-      'Cancels a QUEUED task (it becomes CANCELED and is never sent to Kling). Any other status: BAD_USER_INPUT with extensions.reason NOT_CANCELABLE and extensions.status; an unknown task (or another tenant\'s): NOT_FOUND.',
+      "Cancels a QUEUED task (it becomes CANCELED and is never sent to Kling). Any other status: BAD_USER_INPUT with extensions.reason NOT_CANCELABLE and extensions.status; an unknown task (or another tenant's): NOT_FOUND.",
   })
   async cancelLipSync(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<LipSyncTask> {
     return toLipSyncTask(await ctx.services.lipSync.cancel(ctx.tenant, id));
@@ -79,7 +98,8 @@ export class LipSyncResolver {
   @Subscription(() => LipSyncTask, {
     description:
       'The task now, then on every status change (and, while QUEUED, on position changes at most once a second); completes after SUCCEEDED, FAILED or CANCELED. Accepts our id or the klingTaskId.',
-    subscribe: ({ args, context }) => (context as RequestContext).services.tasks.watch((context as RequestContext).tenant, args.id as string),
+    subscribe: ({ args, context }) =>
+      (context as RequestContext).services.tasks.watch((context as RequestContext).tenant, args.id as string),
   })
   lipSyncTaskUpdated(@Root() record: TaskRecord, @Arg('id', () => ID) _id: string): LipSyncTask {
     return toLipSyncTask(record);

@@ -10,6 +10,8 @@ export class VoiceResolver {
     @Arg('language', () => VoiceLanguage, { nullable: true }) language: VoiceLanguage | null,
     @Ctx() ctx: RequestContext,
   ): Voice[] {
-    return ctx.services.voices.list(language).map((v) => ({ id: v.id, name: v.name, language: VoiceLanguage[v.language] }));
+    return ctx.services.voices
+      .list(language)
+      .map((v) => ({ id: v.id, name: v.name, language: VoiceLanguage[v.language] }));
   }
 }

@@ -89,7 +89,10 @@ export class LipSyncService {
       await dispatcher.dispatch();
       // Claimed by this process (for this create or another's round): answer with its submission; else QUEUED.
       const submission = submitter.running(intent.id);
-      return { record: submission ? await submission : ((await store.getById(intent.id)) ?? inserted.record), warnings };
+      return {
+        record: submission ? await submission : ((await store.getById(intent.id)) ?? inserted.record),
+        warnings,
+      };
     } finally {
       answered();
     }
@@ -141,7 +144,10 @@ export class LipSyncService {
             answered();
           }
         }
-      } else if (record.leaseUntil < now() && (await store.claimSubmission(record.id, 'submitting', now() + submitLeaseMs, now()))) {
+      } else if (
+        record.leaseUntil < now() &&
+        (await store.claimSubmission(record.id, 'submitting', now() + submitLeaseMs, now()))
+      ) {
         const resolution = await reconciler.resolve(record).catch(async (error: unknown) => {
           await store.releaseLease(record.id);
           throw error;
@@ -179,12 +185,20 @@ export class LipSyncService {
 /** The Idempotency-Key header obeys the input field's rule (CreateLipSyncInput.idempotencyKey). */
 function checkHeaderKey(headerKey: string): void {
   const problem = charLengthProblem(headerKey, 1, MAX_IDEMPOTENCY_KEY_LENGTH);
-  if (problem) throw new BadUserInputError([{ field: 'idempotencyKey', message: `idempotencyKey (Idempotency-Key header) ${problem}` }]);
+  if (problem)
+    throw new BadUserInputError([
+      { field: 'idempotencyKey', message: `idempotencyKey (Idempotency-Key header) ${problem}` },
+    ]);
 }
 
 /** Retryable: a later retry with the same key gets the task once the first attempt is settled. */
 function firstAttemptPending(message: string, upstreamMessage: string): UpstreamError {
-  return new UpstreamError(ErrorCode.UPSTREAM_TIMEOUT, message, { httpStatus: null, code: null, message: upstreamMessage, requestId: null }, true);
+  return new UpstreamError(
+    ErrorCode.UPSTREAM_TIMEOUT,
+    message,
+    { httpStatus: null, code: null, message: upstreamMessage, requestId: null },
+    true,
+  );
 }
 
 function sleep(ms: number): Promise<void> {

@@ -67,7 +67,9 @@ export class SubmissionReconciler {
   /** Checks orphans every `intervalMs` until stopped. */
   start(intervalMs: number): void {
     this.timer = setInterval(() => {
-      this.reconcileOrphans().catch((error) => this.options.log.warn({ err: String(error) }, 'reconciliation round failed'));
+      this.reconcileOrphans().catch((error) =>
+        this.options.log.warn({ err: String(error) }, 'reconciliation round failed'),
+      );
     }, intervalMs);
     this.timer.unref();
   }

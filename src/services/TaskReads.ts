@@ -81,7 +81,12 @@ export class TaskReads {
     }
   }
 
-  async list(tenant: string, first: number, after: PageCursor | undefined, state: TaskState | undefined): Promise<ListResult> {
+  async list(
+    tenant: string,
+    first: number,
+    after: PageCursor | undefined,
+    state: TaskState | undefined,
+  ): Promise<ListResult> {
     const rows = await this.options.store.list({ tenant, limit: first + 1, after, state });
     return { records: rows.slice(0, first), hasNextPage: rows.length > first };
   }
@@ -101,11 +106,14 @@ export class TaskReads {
       // A queued task's place changes without any event of its own: looked at once a second, emitted when it moved.
       if (!last || last.state !== 'queued') return;
       const queued = last;
-      dispatcher.positionOf(queued.id).then((position) => {
-        if (last !== queued || position === lastPosition) return;
-        lastPosition = position;
-        stream.push(queued);
-      }, () => undefined);
+      dispatcher.positionOf(queued.id).then(
+        (position) => {
+          if (last !== queued || position === lastPosition) return;
+          lastPosition = position;
+          stream.push(queued);
+        },
+        () => undefined,
+      );
     }, POSITION_EVENT_MS);
     positions.unref();
     const stream = new UpdateStream<TaskRecord>(() => {

@@ -88,7 +88,10 @@ export class TaskSubmitter {
     const accepted = await store.markAccepted(record.id, fromKlingTask(answer.data), answer.requestId, now());
     this.feedback?.accepted();
     // debug: the operation's own log line already carries the upstream request id
-    log.debug({ taskId: accepted.upstreamId, recordId: record.id, upstreamRequestId: answer.requestId }, 'task submitted');
+    log.debug(
+      { taskId: accepted.upstreamId, recordId: record.id, upstreamRequestId: answer.requestId },
+      'task submitted',
+    );
     hub.publish(accepted);
     watcher.track(accepted);
     return accepted;

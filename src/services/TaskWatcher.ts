@@ -106,7 +106,14 @@ export class TaskWatcher {
   track(record: TaskRecord): void {
     const id = record.upstreamId;
     if (this.closed || id === null || isTerminal(record.state) || this.watches.has(id)) return;
-    const watch: Watch = { delay: this.options.pollMinMs, timer: null, lastState: record.state, mode: record.mode, createdAt: record.createdAt, polls: 0 };
+    const watch: Watch = {
+      delay: this.options.pollMinMs,
+      timer: null,
+      lastState: record.state,
+      mode: record.mode,
+      createdAt: record.createdAt,
+      polls: 0,
+    };
     this.watches.set(id, watch);
     this.options.metrics?.watchersActive.set(this.watches.size);
     watch.delay = this.adaptiveDelay(watch) ?? watch.delay;
@@ -192,12 +199,15 @@ export class TaskWatcher {
     const age = now() - watch.createdAt;
     if (callbackSafetyPollMs !== undefined) {
       const longest = durations.longestDurationMs(watch.mode);
-      const until = longest !== null && age < longest * SAFETY_MARGIN ? longest * SAFETY_MARGIN - age : callbackSafetyPollMs;
+      const until =
+        longest !== null && age < longest * SAFETY_MARGIN ? longest * SAFETY_MARGIN - age : callbackSafetyPollMs;
       return Math.max(until, pollMinMs);
     }
     const shortest = durations.shortestLeaveSubmittedMs(watch.mode);
     const first = watch.polls === 0 && watch.lastState === 'submitted';
-    const target = first ? shortest && Math.ceil(shortest * FIRST_POLL_MARGIN) + 1 : durations.nextQuantileAgeMs(watch.mode, age);
+    const target = first
+      ? shortest && Math.ceil(shortest * FIRST_POLL_MARGIN) + 1
+      : durations.nextQuantileAgeMs(watch.mode, age);
     if (target === null) return null;
     return Math.min(Math.max(target - age, pollMinMs), pollMaxMs);
   }
@@ -239,7 +249,11 @@ export class TaskWatcher {
     const ids = [...this.held];
     this.held.clear();
     if (!pollLease || ids.length === 0) return;
-    await pollLease.release(ids).catch((error) => log.warn({ err: describe(error) }, 'could not release poll leases; they run out by themselves'));
+    await pollLease
+      .release(ids)
+      .catch((error) =>
+        log.warn({ err: describe(error) }, 'could not release poll leases; they run out by themselves'),
+      );
   }
 
   private async fetchAndStore(upstreamId: string): Promise<TaskRecord | null> {

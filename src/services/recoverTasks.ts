@@ -16,6 +16,9 @@ export async function recoverTasks({ store, watcher, reconciler, log }: Recovery
   for (const record of active) watcher.track(record);
   log.info({ tasks: active.length }, 'following live tasks');
   await reconciler.reconcileOrphans(store.singleProcess).catch((error) => {
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not reconcile lost submissions now; will retry');
+    log.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'could not reconcile lost submissions now; will retry',
+    );
   });
 }

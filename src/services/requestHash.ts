@@ -22,7 +22,11 @@ export function requestHash(request: LipSyncRequest, mode: TaskMode): string {
   const hash = createHash('sha256').update(mode);
   for (const field of HASHED_FIELDS) {
     const value = request[field];
-    hash.update('\u0000').update(field).update('=').update(value === undefined || value === null ? '' : String(value));
+    hash
+      .update('\u0000')
+      .update(field)
+      .update('=')
+      .update(value === undefined || value === null ? '' : String(value));
   }
   return hash.digest('base64url');
 }

@@ -2,7 +2,15 @@ import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResul
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import { positionalValues, toPositional, type PositionalSql } from './namedParameters';
-import { answeredRecord, answerToParams, jsonParam, recordToParams, rowToRecord, type IntentRow, type TaskRow } from './rowMapping';
+import {
+  answeredRecord,
+  answerToParams,
+  jsonParam,
+  recordToParams,
+  rowToRecord,
+  type IntentRow,
+  type TaskRow,
+} from './rowMapping';
 import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
@@ -72,13 +80,21 @@ export class PostgresTaskStore implements TaskStore {
     return this.transaction(async (client) => {
       if (intent.idempotencyKey !== null) await this.run(client, 'releaseExpiredKey', key);
       // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields to it.
-      const inserted = await this.run(client, 'insertIntent', { ...recordToParams(record), request: intent.request ?? null });
+      const inserted = await this.run(client, 'insertIntent', {
+        ...recordToParams(record),
+        request: intent.request ?? null,
+      });
       if (inserted.rowCount === 1) return { created: true, record };
       return { created: false, record: await this.existing(client, 'byIdempotencyKey', key) };
     });
   }
 
-  async markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
+  async markAccepted(
+    id: string,
+    snapshot: TaskSnapshot,
+    upstreamRequestId: string | null,
+    now: number,
+  ): Promise<TaskRecord> {
     // The usual case in one statement (no transaction): a row no answer has reached yet takes the acceptance as
     // it is. A concurrent acceptance makes the row lock re-check `upstream_id IS NULL` and this one falls through.
     const fields = acceptance(snapshot, upstreamRequestId, now);
@@ -102,7 +118,12 @@ export class PostgresTaskStore implements TaskStore {
     );
   }
 
-  async claimSubmission(id: string, from: 'submit_failed' | 'submitting', leaseUntil: number, now: number): Promise<boolean> {
+  async claimSubmission(
+    id: string,
+    from: 'submit_failed' | 'submitting',
+    leaseUntil: number,
+    now: number,
+  ): Promise<boolean> {
     const claim = from === 'submit_failed' ? 'claimFailed' : 'claimExpiredLease';
     return (await this.run(this.pool, claim, { id, leaseUntil, now })).rowCount === 1;
   }
@@ -111,7 +132,11 @@ export class PostgresTaskStore implements TaskStore {
     await this.run(this.pool, 'releaseLease', { id });
   }
 
-  async applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null> {
+  async applySnapshot(
+    snapshot: TaskSnapshot,
+    upstreamRequestId: string | null,
+    now: number,
+  ): Promise<SnapshotResult | null> {
     return this.transaction(async (client) => {
       const stored = await this.one(client, 'byUpstreamIdForUpdate', { upstreamId: snapshot.upstreamId });
       if (!stored) return null;
@@ -134,7 +159,12 @@ export class PostgresTaskStore implements TaskStore {
       const claimed: ClaimedTask[] = [];
       for (const [i, { id }] of order.entries()) {
         // `state = 'queued'` is re-checked under the row lock: a cancel that committed first wins.
-        const { rows } = await this.run<TaskRow & { request: string }>(client, 'claimQueued', { id, leaseUntil, dispatchedAt: now + i, now });
+        const { rows } = await this.run<TaskRow & { request: string }>(client, 'claimQueued', {
+          id,
+          leaseUntil,
+          dispatchedAt: now + i,
+          now,
+        });
         if (rows.length > 0) claimed.push({ record: rowToRecord(rows[0]), request: rows[0].request });
       }
       return claimed;
@@ -164,11 +194,17 @@ export class PostgresTaskStore implements TaskStore {
   async queueStats(): Promise<QueueStats> {
     const stats = (await this.run<{ depth: string; oldest: string | null }>(this.pool, 'queueStats', {})).rows[0];
     const live = (await this.run<{ count: string }>(this.pool, 'countLive', {})).rows[0];
-    return { depth: Number(stats.depth), oldestQueuedAt: stats.oldest === null ? null : Number(stats.oldest), live: Number(live.count) };
+    return {
+      depth: Number(stats.depth),
+      oldestQueuedAt: stats.oldest === null ? null : Number(stats.oldest),
+      live: Number(live.count),
+    };
   }
 
   async getById(id: string, tenant?: string): Promise<TaskRecord | null> {
-    return tenant === undefined ? this.one(this.pool, 'byId', { id }) : this.one(this.pool, 'byIdForTenant', { id, tenant });
+    return tenant === undefined
+      ? this.one(this.pool, 'byId', { id })
+      : this.one(this.pool, 'byIdForTenant', { id, tenant });
   }
 
   async getByUpstreamId(upstreamId: string, tenant?: string): Promise<TaskRecord | null> {
@@ -230,7 +266,11 @@ export class PostgresTaskStore implements TaskStore {
     }
   }
 
-  private run<R extends QueryResultRow = TaskRow>(db: Queryable, name: StatementName, params: Params): Promise<QueryResult<R>> {
+  private run<R extends QueryResultRow = TaskRow>(
+    db: Queryable,
+    name: StatementName,
+    params: Params,
+  ): Promise<QueryResult<R>> {
     const statement = STATEMENTS[name];
     return db.query<R>({ name: statement.name, text: statement.text, values: positionalValues(statement, params) });
   }

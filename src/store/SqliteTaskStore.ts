@@ -99,7 +99,11 @@ export class SqliteTaskStore implements TaskStore {
     this.counter =
       filePath === IN_MEMORY
         ? null
-        : new SqliteBackgroundReader(filePath, TASK_SQL.countByState, () => this.statement('countByState').all({}) as { state: TaskState; count: number }[]);
+        : new SqliteBackgroundReader(
+            filePath,
+            TASK_SQL.countByState,
+            () => this.statement('countByState').all({}) as { state: TaskState; count: number }[],
+          );
     // Unref'd: an idle store never keeps the process alive, and close() does the last checkpoint.
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointIntervalMs ?? 1_000).unref();
   }
@@ -129,7 +133,9 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
-    return this.writes.write(() => this.one('markSubmitFailed', { id, submitError: jsonParam(error), now }) ?? this.one('byId', { id }));
+    return this.writes.write(
+      () => this.one('markSubmitFailed', { id, submitError: jsonParam(error), now }) ?? this.one('byId', { id }),
+    );
   }
 
   claimSubmission(id: string, from: 'submit_failed' | 'submitting', leaseUntil: number, now: number): Promise<boolean> {
@@ -157,7 +163,8 @@ export class SqliteTaskStore implements TaskStore {
       const claimed: ClaimedTask[] = [];
       order.forEach(({ id }, i) => {
         // dispatchedAt + i: the tenants served in one claim keep their order for the next round-robin turn
-        const row = this.statement('claimQueued').get({ id, leaseUntil, dispatchedAt: now + i, now }) as (TaskRow & { request: string }) | undefined;
+        const row = this.statement('claimQueued').get({ id, leaseUntil, dispatchedAt: now + i, now }) as
+          (TaskRow & { request: string }) | undefined;
         if (row) claimed.push({ record: rowToRecord(row), request: row.request });
       });
       return claimed;
@@ -173,7 +180,9 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
-    return this.writes.write(() => this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }));
+    return this.writes.write(() =>
+      this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }),
+    );
   }
 
   expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]> {
@@ -213,7 +222,9 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async countByState(): Promise<Partial<Record<TaskState, number>>> {
-    const rows = this.counter ? await this.counter.read() : (this.statement('countByState').all({}) as { state: TaskState; count: number }[]);
+    const rows = this.counter
+      ? await this.counter.read()
+      : (this.statement('countByState').all({}) as { state: TaskState; count: number }[]);
     return Object.fromEntries(rows.map((row) => [row.state, row.count]));
   }
 
@@ -285,11 +296,17 @@ export class SqliteTaskStore implements TaskStore {
     const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
     if (intent.idempotencyKey !== null) this.statement('releaseExpiredKey').run(key);
     const record = intentRecord(intent);
-    if (this.statement('insertIntent').get({ ...recordToParams(record), request: intent.request ?? null })) return { created: true, record };
+    if (this.statement('insertIntent').get({ ...recordToParams(record), request: intent.request ?? null }))
+      return { created: true, record };
     return { created: false, record: this.existing('byIdempotencyKey', key) };
   }
 
-  private markAcceptedNow(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): TaskRecord {
+  private markAcceptedNow(
+    id: string,
+    snapshot: TaskSnapshot,
+    upstreamRequestId: string | null,
+    now: number,
+  ): TaskRecord {
     // The usual case in one statement: a row no answer has reached yet takes the acceptance as it is.
     const fields = acceptance(snapshot, upstreamRequestId, now);
     const row = this.upstreamIdUnique(id, snapshot.upstreamId, () =>
@@ -303,7 +320,11 @@ export class SqliteTaskStore implements TaskStore {
     return record;
   }
 
-  private applySnapshotNow(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): SnapshotResult | null {
+  private applySnapshotNow(
+    snapshot: TaskSnapshot,
+    upstreamRequestId: string | null,
+    now: number,
+  ): SnapshotResult | null {
     const stored = this.one('byUpstreamId', { upstreamId: snapshot.upstreamId });
     if (!stored) return null;
     const result = mergeSnapshot(stored, snapshot, upstreamRequestId, now);
@@ -398,7 +419,8 @@ function openFile(filePath: string): Database.Database {
   try {
     return new Database(filePath);
   } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_CANTOPEN') fs.closeSync(fs.openSync(filePath, fs.constants.O_RDWR | fs.constants.O_CREAT));
+    if ((error as { code?: string }).code === 'SQLITE_CANTOPEN')
+      fs.closeSync(fs.openSync(filePath, fs.constants.O_RDWR | fs.constants.O_CREAT));
     throw error;
   }
 }

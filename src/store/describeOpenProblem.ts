@@ -18,7 +18,8 @@ export function describeOpenProblem(error: unknown): string {
   const { code, syscall, message } = error;
   // Node tries every address of a host name (::1, then 127.0.0.1) and reports the failures together.
   if (Array.isArray(error.errors) && error.errors.length > 0) return describeOpenProblem(error.errors[0]);
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return `not a SQLite database (file is corrupt or not a database: ${message})`;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+    return `not a SQLite database (file is corrupt or not a database: ${message})`;
   if (code?.startsWith('SQLITE_')) return `cannot open the SQLite database (${code}: ${message})`;
   if (syscall === 'mkdir') return `cannot create the database directory (${message})`;
   if (syscall === 'open') return `cannot create the database file (${message})`;

@@ -9,7 +9,10 @@ export class TaskNotFoundError extends Error {
 
 /** One upstream task can belong to one local task only; seeing it twice means two records were submitted as one. */
 export class UpstreamIdConflictError extends Error {
-  constructor(readonly taskId: string, readonly upstreamId: string) {
+  constructor(
+    readonly taskId: string,
+    readonly upstreamId: string,
+  ) {
     super(`upstream task ${upstreamId} is already recorded on another task than ${taskId}`);
     this.name = 'UpstreamIdConflictError';
   }

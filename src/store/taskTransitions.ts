@@ -1,4 +1,11 @@
-import { STATE_RANK, isTerminal, type TaskIntent, type TaskRecord, type TaskSnapshot, type TaskState } from '../domain/task';
+import {
+  STATE_RANK,
+  isTerminal,
+  type TaskIntent,
+  type TaskRecord,
+  type TaskSnapshot,
+  type TaskState,
+} from '../domain/task';
 import type { AnswerFields } from './rowMapping';
 import type { SnapshotResult } from './TaskStore';
 

@@ -11,22 +11,27 @@ type Execute = (args: ExecutionArgs) => ReturnType<typeof execute> | ReturnType<
  * operation log. A WebSocket operation starts a trace: browsers cannot send traceparent on the upgrade.
  */
 export function tracedExecution(tracer: Tracer): { execute: Execute; subscribe: Execute } {
-  const traced = (run: Execute): Execute => async (args) => {
-    const operation = getOperationAST(args.document, args.operationName);
-    const span = tracer.startSpan('GraphQL operation', { kind: SpanKind.SERVER, attributes: { 'network.protocol.name': 'websocket' } });
-    try {
-      const result = await context.with(trace.setSpan(context.active(), span), () => run(args));
-      const errors = isExecutionResult(result) ? (result.errors ?? []) : [];
-      annotateOperation(span, {
-        operationName: operation?.name?.value,
-        operationType: operation?.operation,
-        errorCodes: errors.map((e) => String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)),
+  const traced =
+    (run: Execute): Execute =>
+    async (args) => {
+      const operation = getOperationAST(args.document, args.operationName);
+      const span = tracer.startSpan('GraphQL operation', {
+        kind: SpanKind.SERVER,
+        attributes: { 'network.protocol.name': 'websocket' },
       });
-      return result;
-    } finally {
-      span.end();
-    }
-  };
+      try {
+        const result = await context.with(trace.setSpan(context.active(), span), () => run(args));
+        const errors = isExecutionResult(result) ? (result.errors ?? []) : [];
+        annotateOperation(span, {
+          operationName: operation?.name?.value,
+          operationType: operation?.operation,
+          errorCodes: errors.map((e) => String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)),
+        });
+        return result;
+      } finally {
+        span.end();
+      }
+    };
   return { execute: traced(execute), subscribe: traced(subscribe) };
 }
 

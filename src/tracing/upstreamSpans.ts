@@ -40,7 +40,11 @@ export class UpstreamSpans implements UpstreamAttemptObserver {
       },
       context.active(),
     );
-    if (code !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: Number.isInteger(code) ? `Kling code ${code}` : attempt.outcome });
+    if (code !== 0)
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: Number.isInteger(code) ? `Kling code ${code}` : attempt.outcome,
+      });
     span.end(startTime + attempt.seconds * 1000);
   }
 }

@@ -25,13 +25,17 @@ const isAudioMode = (input: Record<string, unknown>) => modeOf(input) === LipSyn
 export class CreateLipSyncInput {
   @ExactlyOneOf(['videoId', 'videoUrl'])
   @CharLength(1, 128, { notBlank: true })
-  @Field(() => ID, { nullable: true, description: 'A video made by Kling on the same account. Exactly one of videoId / videoUrl.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'A video made by Kling on the same account. Exactly one of videoId / videoUrl.',
+  })
   videoId?: string | null;
 
   @IsOutboundUrl()
   @Field(() => String, {
     nullable: true,
-    description: 'https URL (http only when the server allows it) on a public host of an mp4/mov (≤100 MB, 720p or 1080p), ' +
+    description:
+      'https URL (http only when the server allows it) on a public host of an mp4/mov (≤100 MB, 720p or 1080p), ' +
       'at most 2,048 characters. Exactly one of videoId / videoUrl.',
   })
   videoUrl?: string | null;
@@ -67,7 +71,8 @@ export class CreateLipSyncInput {
   @IsOutboundUrl()
   @Field(() => String, {
     nullable: true,
-    description: 'AUDIO_TO_VIDEO: https URL on a public host of mp3/wav/m4a/aac (≤5 MB). Exactly one of audioUrl / audioFile.',
+    description:
+      'AUDIO_TO_VIDEO: https URL on a public host of mp3/wav/m4a/aac (≤5 MB). Exactly one of audioUrl / audioFile.',
   })
   audioUrl?: string | null;
 
@@ -82,7 +87,8 @@ export class CreateLipSyncInput {
   @IsOutboundUrl()
   @Field(() => String, {
     nullable: true,
-    description: 'Where this server will send webhooks for the task (same URL rules as videoUrl). Never forwarded to the upstream.',
+    description:
+      'Where this server will send webhooks for the task (same URL rules as videoUrl). Never forwarded to the upstream.',
   })
   callbackUrl?: string | null;
 

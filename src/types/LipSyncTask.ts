@@ -7,11 +7,15 @@ import { LipSyncVideo } from './LipSyncVideo';
 @ObjectType({ description: 'One lip-sync job: queued here, then at the upstream, followed until its video is ready.' })
 export class LipSyncTask {
   @Field(() => ID, {
-    description: "This server's task id: assigned when the task is accepted, never changes; sent to Kling as `external_task_id`.",
+    description:
+      "This server's task id: assigned when the task is accepted, never changes; sent to Kling as `external_task_id`.",
   })
   id: string;
 
-  @Field(() => ID, { nullable: true, description: "Kling's `task_id`, once the task is submitted; null while QUEUED or CANCELED." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "Kling's `task_id`, once the task is submitted; null while QUEUED or CANCELED.",
+  })
   klingTaskId: string | null;
 
   @Field(() => LipSyncTaskStatus, { description: 'Current status; SUCCEEDED, FAILED and CANCELED are final.' })
@@ -19,7 +23,8 @@ export class LipSyncTask {
 
   @Field(() => Int, {
     nullable: true,
-    description: "The task's place in the order queued tasks are submitted (1 = next, fair across tenants); null unless QUEUED.",
+    description:
+      "The task's place in the order queued tasks are submitted (1 = next, fair across tenants); null unless QUEUED.",
   })
   queuePosition: number | null;
 
@@ -36,7 +41,8 @@ export class LipSyncTask {
   videos: LipSyncVideo[];
 
   @Field({
-    description: 'When this server accepted the task (tasks from before the queue: when the upstream created it). Lists are ordered by it.',
+    description:
+      'When this server accepted the task (tasks from before the queue: when the upstream created it). Lists are ordered by it.',
   })
   createdAt: Date;
 

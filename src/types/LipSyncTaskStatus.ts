@@ -24,7 +24,9 @@ registerEnumType(LipSyncTaskStatus, {
     },
     PROCESSING: { description: 'The video is being made (typically 3–7 minutes).' },
     SUCCEEDED: { description: 'Done: `videos` holds the result.' },
-    FAILED: { description: 'Ended without a video: `statusMessage` says why (Kling\'s reason, or ours, e.g. queued too long).' },
+    FAILED: {
+      description: "Ended without a video: `statusMessage` says why (Kling's reason, or ours, e.g. queued too long).",
+    },
     CANCELED: { description: 'Canceled while QUEUED: never sent to Kling, nothing charged.' },
   },
 });

@@ -10,7 +10,9 @@ export class LipSyncVideo {
   @Field(() => ID, { description: 'The upstream video id (a result can be used as `videoId` of a new task).' })
   id: string;
 
-  @Field({ description: 'Where to download it. Result URLs are temporary upstream links: copy the file if you keep it.' })
+  @Field({
+    description: 'Where to download it. Result URLs are temporary upstream links: copy the file if you keep it.',
+  })
   url: string;
 
   @Field(() => Float, { nullable: true, description: 'Length in seconds, when the upstream says.' })

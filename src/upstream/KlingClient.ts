@@ -89,12 +89,20 @@ export class KlingClient implements KlingApi {
       const page = readKlingTaskList(data);
       if (!page) throw untrustedAnswer('list', 'data is not a list of tasks', requestId);
       if (page.problems.length > 0) {
-        this.options.log?.warn({ requestId, problems: page.problems.slice(0, 5) }, 'left untrustworthy tasks out of a Kling task list');
+        this.options.log?.warn(
+          { requestId, problems: page.problems.slice(0, 5) },
+          'left untrustworthy tasks out of a Kling task list',
+        );
       }
       for (const task of page.tasks) this.warnOnUnknownStatus(task, requestId);
       return { data: page.tasks, requestId, unreadable: page.problems.length };
     };
-    return this.call({ endpoint: 'list', method: 'GET', path: `${LIP_SYNC_PATH}?pageNum=${pageNum}&pageSize=${pageSize}`, read });
+    return this.call({
+      endpoint: 'list',
+      method: 'GET',
+      path: `${LIP_SYNC_PATH}?pageNum=${pageNum}&pageSize=${pageSize}`,
+      read,
+    });
   }
 
   async close(): Promise<void> {
@@ -124,7 +132,8 @@ export class KlingClient implements KlingApi {
       try {
         return await this.breaker.run(() => this.send<T>(request, attempt));
       } catch (error) {
-        if (!(error instanceof UpstreamError) || error instanceof UpstreamCircuitOpenError || attempt >= MAX_ATTEMPTS) throw error;
+        if (!(error instanceof UpstreamError) || error instanceof UpstreamCircuitOpenError || attempt >= MAX_ATTEMPTS)
+          throw error;
         // Kling rejected the token before doing anything, so even a create may go again with a fresh one.
         if (this.signer && error.upstream.code === EXPIRED_TOKEN && !resigned) {
           resigned = true;
@@ -136,7 +145,13 @@ export class KlingClient implements KlingApi {
         // Not awaited: this try waits out its own backoff below; a shared limiter's pause never rejects.
         if (error.code === ErrorCode.RATE_LIMITED) void this.options.limiter?.slowDown?.(delayMs);
         this.options.log?.warn(
-          { endpoint: request.endpoint, attempt, delayMs, code: error.upstream.code, requestId: error.upstream.requestId },
+          {
+            endpoint: request.endpoint,
+            attempt,
+            delayMs,
+            code: error.upstream.code,
+            requestId: error.upstream.requestId,
+          },
           'retrying Kling request',
         );
         await sleep(delayMs);
@@ -176,7 +191,10 @@ export class KlingClient implements KlingApi {
       outcome = String(envelope.code);
       requestId = typeof envelope.request_id === 'string' ? envelope.request_id : null;
       if (envelope.code !== 0) {
-        throw rejectedByKling({ code: envelope.code, message: envelope.message, requestId, httpStatus }, this.secrets());
+        throw rejectedByKling(
+          { code: envelope.code, message: envelope.message, requestId, httpStatus },
+          this.secrets(),
+        );
       }
       outcome = 'untrusted';
       const answer = request.read(envelope.data, requestId);
@@ -185,7 +203,16 @@ export class KlingClient implements KlingApi {
     } finally {
       const seconds = (performance.now() - started) / 1000;
       this.options.metrics?.observeUpstream(request.endpoint, outcome, seconds);
-      this.options.observer?.observe({ endpoint: request.endpoint, method: request.method, attempt, startedAt: started, seconds, httpStatus, outcome, requestId });
+      this.options.observer?.observe({
+        endpoint: request.endpoint,
+        method: request.method,
+        attempt,
+        startedAt: started,
+        seconds,
+        httpStatus,
+        outcome,
+        requestId,
+      });
       this.options.log?.debug(
         { endpoint: request.endpoint, attempt, requestId, code: outcome, ms: Math.round(seconds * 1000) },
         'Kling request',
@@ -217,7 +244,8 @@ export class KlingClient implements KlingApi {
 }
 
 function classifyTransportFailure(error: unknown, timeoutMs: number): TransportFailure {
-  if (!(error instanceof TransportError)) return { kind: 'reset', cause: error instanceof Error ? error.message : 'connection error' };
+  if (!(error instanceof TransportError))
+    return { kind: 'reset', cause: error instanceof Error ? error.message : 'connection error' };
   switch (error.kind) {
     case 'timeout':
       return { kind: 'timeout', timeoutMs };

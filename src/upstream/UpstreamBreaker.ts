@@ -1,4 +1,11 @@
-import { BrokenCircuitError, CircuitState, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+} from 'cockatiel';
 import { ErrorCode, UpstreamError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -17,7 +24,13 @@ export const DEFAULT_BREAKER: BreakerSettings = { failures: 10, windowMs: 30_000
 export class UpstreamCircuitOpenError extends UpstreamError {
   constructor(retryInSeconds: number) {
     const message = `Kling is failing; requests are paused for up to ${retryInSeconds} s before trying again`;
-    super(ErrorCode.UPSTREAM_UNAVAILABLE, message, { httpStatus: null, code: null, message, requestId: null }, true, false);
+    super(
+      ErrorCode.UPSTREAM_UNAVAILABLE,
+      message,
+      { httpStatus: null, code: null, message, requestId: null },
+      true,
+      false,
+    );
   }
 }
 
@@ -40,7 +53,10 @@ export class UpstreamBreaker {
       breaker: new ConsecutiveWithinWindow(settings.failures, settings.windowMs),
     });
     this.policy.onBreak(() =>
-      log?.warn({ failures: settings.failures, pauseMs: settings.halfOpenAfterMs }, 'Kling keeps failing: circuit open, upstream calls fail fast'),
+      log?.warn(
+        { failures: settings.failures, pauseMs: settings.halfOpenAfterMs },
+        'Kling keeps failing: circuit open, upstream calls fail fast',
+      ),
     );
     this.policy.onReset(() => log?.info('Kling answers again: circuit closed'));
   }
@@ -74,7 +90,9 @@ export class UpstreamBreaker {
 
 function isOutage(error: unknown): boolean {
   if (!(error instanceof UpstreamError) || error instanceof UpstreamCircuitOpenError) return false;
-  return error.code === ErrorCode.UPSTREAM_TIMEOUT || (error.code === ErrorCode.UPSTREAM_UNAVAILABLE && error.retryable);
+  return (
+    error.code === ErrorCode.UPSTREAM_TIMEOUT || (error.code === ErrorCode.UPSTREAM_UNAVAILABLE && error.retryable)
+  );
 }
 
 /** Opens after `threshold` outages in a row, the last within `windowMs` of the first; any answer starts over. */

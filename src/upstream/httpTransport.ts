@@ -74,7 +74,8 @@ export class HttpTransport {
 
   constructor(options: TransportOptions) {
     const url = new URL(options.baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported upstream protocol ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`unsupported upstream protocol ${url.protocol}`);
     const secure = url.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
@@ -90,11 +91,19 @@ export class HttpTransport {
       let settled = false;
       let current: http.ClientRequest;
       let staleRetries = request.method === 'GET' ? 1 : 0;
-      const timer = setTimeout(() => fail(new TransportError('timeout', `no complete answer within ${request.timeoutMs} ms`)), request.timeoutMs);
+      const timer = setTimeout(
+        () => fail(new TransportError('timeout', `no complete answer within ${request.timeoutMs} ms`)),
+        request.timeoutMs,
+      );
 
       const headers = { ...request.headers };
       if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
-      const options: http.RequestOptions = { ...this.base, method: request.method, path: this.prefix + request.path, headers };
+      const options: http.RequestOptions = {
+        ...this.base,
+        method: request.method,
+        path: this.prefix + request.path,
+        headers,
+      };
 
       const fail = (error: TransportError) => {
         if (settled) return;
@@ -109,12 +118,17 @@ export class HttpTransport {
         let answered = false;
         const req = this.request(options, (res) => {
           answered = true;
-          this.read(req, res, (status, text) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            resolve({ status, text });
-          }, fail);
+          this.read(
+            req,
+            res,
+            (status, text) => {
+              if (settled) return;
+              settled = true;
+              clearTimeout(timer);
+              resolve({ status, text });
+            },
+            fail,
+          );
         });
         current = req;
         req.on('error', (error: NodeJS.ErrnoException) => {
@@ -124,7 +138,12 @@ export class HttpTransport {
             staleRetries -= 1;
             return start();
           }
-          fail(new TransportError(NEVER_CONNECTED.has(code) ? 'refused' : 'reset', code || error.message || 'connection error'));
+          fail(
+            new TransportError(
+              NEVER_CONNECTED.has(code) ? 'refused' : 'reset',
+              code || error.message || 'connection error',
+            ),
+          );
         });
         req.end(request.body);
       };
@@ -145,12 +164,14 @@ export class HttpTransport {
   ): void {
     const status = res.statusCode ?? 0;
     const declared = Number(res.headers['content-length']);
-    if (declared > this.maxBodyBytes) return fail(new TransportError('unreadable', `a body of ${declared} bytes`, status));
+    if (declared > this.maxBodyBytes)
+      return fail(new TransportError('unreadable', `a body of ${declared} bytes`, status));
     const chunks: Buffer[] = [];
     let bytes = 0;
     res.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > this.maxBodyBytes) return fail(new TransportError('unreadable', `a body over ${this.maxBodyBytes} bytes`, status));
+      if (bytes > this.maxBodyBytes)
+        return fail(new TransportError('unreadable', `a body over ${this.maxBodyBytes} bytes`, status));
       chunks.push(chunk);
     });
     res.on('end', () => {
@@ -160,7 +181,10 @@ export class HttpTransport {
       if (encoding === undefined || encoding === 'identity') return done(status, raw.toString('utf8'));
       // We never ask for compression, but a gateway may compress anyway.
       const decoded = this.decode(raw, encoding);
-      if (decoded === null) return fail(new TransportError('unreadable', `a ${encoding} body that does not decode within the limit`, status));
+      if (decoded === null)
+        return fail(
+          new TransportError('unreadable', `a ${encoding} body that does not decode within the limit`, status),
+        );
       done(status, decoded);
     });
     // The socket broke mid-body: 'error' (ECONNRESET 'aborted'), then 'close' without 'end'.

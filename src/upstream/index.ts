@@ -21,7 +21,8 @@ export interface KlingApiDeps {
 /** The real Kling when a base URL is configured, the built-in simulation otherwise. */
 export function createKlingApi(config: UpstreamConfig, deps: KlingApiDeps = {}): KlingApi {
   if (config.baseUrl) {
-    const limiter = deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps, maxWaitMs: config.timeoutMs });
+    const limiter =
+      deps.limiter ?? new TokenBucketLimiter({ ratePerSecond: config.rateLimitRps, maxWaitMs: config.timeoutMs });
     return new KlingClient({ config, metrics: deps.metrics, log: deps.log, limiter, observer: deps.observer });
   }
   return new SimulatedKling({

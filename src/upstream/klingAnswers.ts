@@ -8,7 +8,12 @@ import type { KlingTaskData, KlingTaskStatus } from './kling.types';
  */
 export type TaskReading = { task: KlingTaskData } | { problem: string };
 
-const DOCUMENTED_STATUSES: ReadonlySet<string> = new Set<KlingTaskStatus>(['submitted', 'processing', 'succeed', 'failed']);
+const DOCUMENTED_STATUSES: ReadonlySet<string> = new Set<KlingTaskStatus>([
+  'submitted',
+  'processing',
+  'succeed',
+  'failed',
+]);
 
 export function isKnownTaskStatus(status: string): status is KlingTaskStatus {
   return DOCUMENTED_STATUSES.has(status);
@@ -20,12 +25,14 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function readKlingTask(value: unknown): TaskReading {
   if (!isObject(value)) return { problem: 'the task is not an object' };
   // A number here has already lost precision in JSON.parse: it would name another task.
-  if (typeof value.task_id !== 'string' || !TASK_ID.test(value.task_id)) return { problem: 'task_id is not an id string' };
+  if (typeof value.task_id !== 'string' || !TASK_ID.test(value.task_id))
+    return { problem: 'task_id is not an id string' };
   if (typeof value.task_status !== 'string') return { problem: 'task_status is not a string' };
   if (value.task_info !== undefined && value.task_info !== null) {
     if (!isObject(value.task_info)) return { problem: 'task_info is not an object' };
     const external = value.task_info.external_task_id;
-    if (external !== undefined && external !== null && typeof external !== 'string') return { problem: 'external_task_id is not a string' };
+    if (external !== undefined && external !== null && typeof external !== 'string')
+      return { problem: 'external_task_id is not a string' };
     if (!isOptionalObject(value.task_info.parent_video)) return { problem: 'parent_video is not an object' };
   }
   if (value.task_result !== undefined && value.task_result !== null) {
@@ -68,7 +75,8 @@ export function readKlingTaskList(value: unknown): TaskListReading | null {
   }
   if (contradicted.size === 0) return { tasks, problems };
   const kept = tasks.filter((task) => !contradicted.has(task.task_id));
-  for (const task of tasks) if (contradicted.has(task.task_id)) problems.push(`task_id ${task.task_id} is named by two different tasks`);
+  for (const task of tasks)
+    if (contradicted.has(task.task_id)) problems.push(`task_id ${task.task_id} is named by two different tasks`);
   return { tasks: kept, problems };
 }
 

@@ -20,7 +20,12 @@ export function shouldRetry(endpoint: UpstreamEndpoint, error: UpstreamError): b
  * Exponential backoff with ±50 % jitter, so instances that failed together do not retry together.
  * A rate-limited answer waits at least the base delay (Kling asks for ≥ 1 s).
  */
-export function backoffMs(attempt: number, baseMs: number, error: UpstreamError, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  baseMs: number,
+  error: UpstreamError,
+  random: () => number = Math.random,
+): number {
   const delay = baseMs * 2 ** (attempt - 1) * (0.5 + random());
   return Math.round(error.code === ErrorCode.RATE_LIMITED ? Math.max(baseMs, delay) : delay);
 }

@@ -72,7 +72,13 @@ export function transportError(failure: TransportFailure): UpstreamError {
       // A 4xx page comes from a gateway that refused to forward; anything else may have reached Kling.
       const rejectedByGateway = status >= 400 && status < 500;
       const retryable = !rejectedByGateway || status === 429;
-      return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, message, info(status, message), retryable, !rejectedByGateway);
+      return new UpstreamError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        message,
+        info(status, message),
+        retryable,
+        !rejectedByGateway,
+      );
     }
   }
 }

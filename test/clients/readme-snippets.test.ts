@@ -17,11 +17,18 @@ it('names a test for each client the README shows', () => {
   ]);
 });
 
-it.each(snippets.filter((s) => s.language === 'ts'))('$testFile runs the README snippet line for line', ({ testFile, code }) => {
-  const testLines = new Set(readRepoFile(testFile).split('\n').map((line) => line.trim()));
-  const missing = code
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !testLines.has(line));
-  expect(missing).toEqual([]);
-});
+it.each(snippets.filter((s) => s.language === 'ts'))(
+  '$testFile runs the README snippet line for line',
+  ({ testFile, code }) => {
+    const testLines = new Set(
+      readRepoFile(testFile)
+        .split('\n')
+        .map((line) => line.trim()),
+    );
+    const missing = code
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !testLines.has(line));
+    expect(missing).toEqual([]);
+  },
+);

@@ -30,9 +30,12 @@ it('the README client: creates a task and reads it back, queries sent as POST', 
     fetchOptions: { headers: { authorization: `Bearer ${TOKEN}` } },
   });
 
+  // The README shows the next two statements as written here (test/clients/readme-snippets.test.ts), so prettier leaves them.
+  // prettier-ignore
   const created = await urql
     .mutation(gql`mutation Create($input: CreateLipSyncInput!) { createLipSync(input: $input) { id status } }`, { input })
     .toPromise();
+  // prettier-ignore
   const task = await urql
     .query(gql`query Task($id: ID!) { lipSyncTask(id: $id) { id status videos { url } } }`, { id: created.data.createLipSync.id })
     .toPromise();

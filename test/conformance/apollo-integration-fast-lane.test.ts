@@ -28,11 +28,14 @@ const LANE_DIFFERS: Record<string, string> = {
     "a custom scalar's coercion error gets a stack trace from the lane, none from Apollo (our inputs have no custom scalar yet)",
   'catches custom scalar parseValue and preserves code':
     "the lane answers BAD_USER_INPUT where Apollo keeps the scalar's own code (our inputs have no custom scalar yet)",
-  'cache-control set with dynamic hint': "the lane's cache hints come from the context (src/graphql/cacheHints.ts), not info.cacheControl",
-  'applies cacheControl Headers': "the lane's cache hints come from the context (src/graphql/cacheHints.ts), not @cacheControl",
-  'contains private cacheControl Headers when scoped': "the lane's cache hints come from the context, not @cacheControl",
+  'cache-control set with dynamic hint':
+    "the lane's cache hints come from the context (src/graphql/cacheHints.ts), not info.cacheControl",
+  'applies cacheControl Headers':
+    "the lane's cache hints come from the context (src/graphql/cacheHints.ts), not @cacheControl",
+  'contains private cacheControl Headers when scoped':
+    "the lane's cache hints come from the context, not @cacheControl",
   'GraphQLError HTTP extensions are respected and stripped':
-    "the lane ignores extensions.http; ours (UNAUTHENTICATED) is raised while building the context, which the lane leaves to Apollo",
+    'the lane ignores extensions.http; ours (UNAUTHENTICATED) is raised while building the context, which the lane leaves to Apollo',
 };
 
 const silent = pino({ level: 'silent' });
@@ -52,7 +55,8 @@ function servedLikeOurs(config: ApolloServerOptions<BaseContext>, hasContext: bo
 
 function fastLaneFor(config: ApolloServerOptions<BaseContext>) {
   const schema: GraphQLSchema =
-    (config as { schema?: GraphQLSchema }).schema ?? makeExecutableSchema(config as IExecutableSchemaDefinition<BaseContext>);
+    (config as { schema?: GraphQLSchema }).schema ??
+    makeExecutableSchema(config as IExecutableSchemaDefinition<BaseContext>);
   const metrics = new Metrics();
   // The lane registers persisted queries where Apollo looks them up; with Apollo's default (a cache of its own)
   // or with them off, the lane leaves every persisted query to Apollo.

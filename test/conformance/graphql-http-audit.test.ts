@@ -39,7 +39,8 @@ describe('GraphQL over HTTP audits (graphql-http serverAudits)', () => {
 describe('the list of unmet recommendations', () => {
   it('names only SHOULD/MAY audits that exist', () => {
     const known = new Map(audits.map((a) => [a.id, a.name]));
-    for (const id of UNMET_BY_DESIGN) expect({ id, name: known.get(id) }).toEqual({ id, name: expect.stringMatching(/^(SHOULD|MAY) /) });
+    for (const id of UNMET_BY_DESIGN)
+      expect({ id, name: known.get(id) }).toEqual({ id, name: expect.stringMatching(/^(SHOULD|MAY) /) });
   });
 
   it("is docs/conformance.md's list, no more and no less (and it counts the MUSTs right)", () => {

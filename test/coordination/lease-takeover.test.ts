@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { childEnv, freePort, makeTempDir, requireBuild, startChildServer, waitFor, type ChildServer } from '../support/childServer';
+import {
+  childEnv,
+  freePort,
+  makeTempDir,
+  requireBuild,
+  startChildServer,
+  waitFor,
+  type ChildServer,
+} from '../support/childServer';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { GraphQLTestClient } from '../support/graphqlClient';
 import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
@@ -47,7 +55,11 @@ describe('poll lease takeover between instances', () => {
   });
 
   async function start(): Promise<ChildServer> {
-    const env = childEnv(fake, path.join(dir, 'unused.db'), { DATABASE_URL: schema.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    const env = childEnv(fake, path.join(dir, 'unused.db'), {
+      DATABASE_URL: schema.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+    });
     const child = await startChildServer({ env, port: await freePort(), cwd: dir });
     children.push(child);
     return child;
@@ -75,7 +87,9 @@ describe('poll lease takeover between instances', () => {
 
   it('kill -9 of the polling instance: another instance polls the task within 20 s; a graceful stop releases the lease', async () => {
     const instances = [await start(), await start()];
-    const created = await new GraphQLTestClient(instances[0].url, instances[0].wsUrl).request(CREATE_MUTATION, { input: TEXT_INPUT });
+    const created = await new GraphQLTestClient(instances[0].url, instances[0].wsUrl).request(CREATE_MUTATION, {
+      input: TEXT_INPUT,
+    });
     const { id, klingTaskId } = created.body.data!.createLipSync as { id: string; klingTaskId: string };
     // Poll leases and upstream reads go by Kling's task id.
     const taskId = klingTaskId;
@@ -103,7 +117,9 @@ describe('poll lease takeover between instances', () => {
     expect(leaseAfterStop === null || !leaseAfterStop.includes(`:${survivor.pid}:`)).toBe(true);
     const afterStopMs = await nextPoll(taskId, fromStop, stoppedAt, TAKEOVER_BOUND_MS + 10_000);
 
-    console.log(`poll lease takeover at default settings: after kill -9 ${takeoverMs} ms, after SIGTERM ${afterStopMs} ms`);
+    console.log(
+      `poll lease takeover at default settings: after kill -9 ${takeoverMs} ms, after SIGTERM ${afterStopMs} ms`,
+    );
     expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
   }, 120_000);
 });

@@ -13,7 +13,11 @@ describe('starting against a Redis that does not answer', () => {
   it('fails within a few seconds with one line naming REDIS_URL, password masked', async () => {
     const url = 'redis://:s3cret@127.0.0.1:1';
     const lines: string[] = [];
-    const log = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => lines.push(line) } });
+    const log = createLogger({
+      level: 'info',
+      pretty: false,
+      destination: { write: (line: string) => lines.push(line) },
+    });
     const started = Date.now();
     const error = await redisCoordination(url, loadConfig({ REDIS_URL: url }), log).catch((e: unknown) => e);
 
@@ -63,7 +67,11 @@ describe('readiness and outages', () => {
 
     await proxy.restore();
     await waitUntil(
-      () => coordination.readinessChecks.redis().then(() => true, () => false),
+      () =>
+        coordination.readinessChecks.redis().then(
+          () => true,
+          () => false,
+        ),
       'ready again after Redis came back',
       5_000,
     );

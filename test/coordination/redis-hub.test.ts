@@ -98,7 +98,12 @@ describe('RedisTaskUpdateHub across two instances', () => {
     instance.coordination.hub.subscribe('task-4', heard.listener);
     await redis.admin().publish(`${redis.prefix}task-updates`, 'not json');
     await redis.admin().publish(`${redis.prefix}task-updates`, JSON.stringify({ origin: 'elsewhere' }));
-    await redis.admin().publish(`${redis.prefix}task-updates`, JSON.stringify({ origin: 'elsewhere', record: taskRecord('task-4', 'failed') }));
+    await redis
+      .admin()
+      .publish(
+        `${redis.prefix}task-updates`,
+        JSON.stringify({ origin: 'elsewhere', record: taskRecord('task-4', 'failed') }),
+      );
     await waitUntil(() => heard.heard.length === 1, 'the valid update arrived');
     expect(heard.heard).toEqual(['task-4:failed']);
     expect(instance.logs()).toContain('ignored a message that is not a task update');

@@ -32,10 +32,15 @@ describe('poll leases across instances', () => {
     const [a, b] = await leases();
     const key = `${redis.prefix}poll-lease:task-2`;
     expect(await a.tryAcquire('task-2', 5_000)).toBe(true);
-    const aged = await waitFor('a second of the lease to run out', async () => {
-      const left = await redis.admin().pttl(key);
-      return left > 0 && left < 4_000 && left;
-    }, 10_000, 50);
+    const aged = await waitFor(
+      'a second of the lease to run out',
+      async () => {
+        const left = await redis.admin().pttl(key);
+        return left > 0 && left < 4_000 && left;
+      },
+      10_000,
+      50,
+    );
     expect(await a.tryAcquire('task-2', 5_000)).toBe(true);
     // Extended back towards the full 5 s: more left than before asking (unless a whole second passed since).
     expect(await redis.admin().pttl(key)).toBeGreaterThan(aged);

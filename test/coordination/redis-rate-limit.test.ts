@@ -7,7 +7,11 @@ const redis = useRedis();
 /** ms since `started`, with real timers: the limit is about real time. */
 const since = (started: number) => performance.now() - started;
 
-async function startLimiters(count: number, rateLimitRps: number, env: Record<string, string> = {}): Promise<RateLimiter[]> {
+async function startLimiters(
+  count: number,
+  rateLimitRps: number,
+  env: Record<string, string> = {},
+): Promise<RateLimiter[]> {
   const instances = await Promise.all(
     Array.from({ length: count }, () => redis.start({ env: { KLING_RATE_LIMIT_RPS: String(rateLimitRps), ...env } })),
   );
@@ -18,7 +22,11 @@ async function startLimiters(count: number, rateLimitRps: number, env: Record<st
  * How many of `callers` acquire() calls on each limiter got through in about `ms`, and in exactly how long
  * (measured: on a loaded machine the sleep overruns, and the bucket keeps filling meanwhile).
  */
-async function admittedWithin(limiters: RateLimiter[], callers: number, ms: number): Promise<{ admitted: number; elapsedMs: number }> {
+async function admittedWithin(
+  limiters: RateLimiter[],
+  callers: number,
+  ms: number,
+): Promise<{ admitted: number; elapsedMs: number }> {
   const started = performance.now();
   let admitted = 0;
   for (const limiter of limiters) {
@@ -45,7 +53,7 @@ describe('the Redis rate limiter', () => {
     expect(admitted).toBeLessThanOrEqual(20 + (20 * elapsedMs) / 1_000 + 5);
   });
 
-  it('serves one instance\'s callers first come, first served', async () => {
+  it("serves one instance's callers first come, first served", async () => {
     const [limiter] = await startLimiters(1, 50);
     const order: number[] = [];
     await Promise.all(Array.from({ length: 60 }, (_, n) => limiter.acquire().then(() => order.push(n))));

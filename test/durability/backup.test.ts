@@ -26,7 +26,7 @@ describe('online backup of the SQLite store (scripts/backup-sqlite.js)', () => {
     expect(stdout).toMatch(/backup: .* pages\)/);
     const copy = new Database(target, { readonly: true });
     try {
-      expect((copy.prepare('PRAGMA integrity_check').pluck().get() as string)).toBe('ok');
+      expect(copy.prepare('PRAGMA integrity_check').pluck().get() as string).toBe('ok');
       expect(copy.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(ids.length);
     } finally {
       copy.close();

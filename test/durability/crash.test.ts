@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { childEnv, freePort, makeTempDir, requireBuild, startChildServer, waitFor, type ChildServer } from '../support/childServer';
+import {
+  childEnv,
+  freePort,
+  makeTempDir,
+  requireBuild,
+  startChildServer,
+  waitFor,
+  type ChildServer,
+} from '../support/childServer';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { GraphQLTestClient } from '../support/graphqlClient';
 import { readTaskRows, type StoredTaskRow } from '../support/storeFile';
@@ -129,15 +137,22 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
     );
     // Recovery never creates what may have been sent (it looks those rows up); only never-sent queued rows go, once each.
     expect(fake.count('create')).toBe(acceptedBeforeRestart + queuedAtCrash.length);
-    const sentIds = fake.requests.filter((r) => r.endpoint === 'create').map((r) => (r.body as CreateBody).external_task_id);
-    for (const row of queuedAtCrash) expect({ id: row.id, sent: sentIds.filter((id) => id === row.id).length }).toEqual({ id: row.id, sent: 1 });
+    const sentIds = fake.requests
+      .filter((r) => r.endpoint === 'create')
+      .map((r) => (r.body as CreateBody).external_task_id);
+    for (const row of queuedAtCrash)
+      expect({ id: row.id, sent: sentIds.filter((id) => id === row.id).length }).toEqual({ id: row.id, sent: 1 });
 
     const fakeTasks = fake.tasks.allTasks();
     const byId = new Map(rowsAfter.map((r) => [r.id, r]));
     const byUpstreamId = new Map(rowsAfter.filter((r) => r.upstream_id).map((r) => [r.upstream_id as string, r]));
 
     // 1. Every create the client saw succeed is in the store under the id it was given, with its upstream id.
-    for (const shot of acked) expect({ shot: shot.n, stored: Boolean(byId.get(shot.taskId!)?.upstream_id) }).toEqual({ shot: shot.n, stored: true });
+    for (const shot of acked)
+      expect({ shot: shot.n, stored: Boolean(byId.get(shot.taskId!)?.upstream_id) }).toEqual({
+        shot: shot.n,
+        stored: true,
+      });
 
     // 2. Every task the upstream accepted is in the store exactly once, under its external_task_id and its id.
     const found = fakeTasks.filter((task) => {
@@ -145,18 +160,26 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       return row !== undefined && row.upstream_id === task.task_id && byUpstreamId.get(task.task_id) === row;
     });
     expect(found).toHaveLength(fakeTasks.length);
-    expect(new Set(rowsAfter.map((r) => r.upstream_id).filter(Boolean)).size).toBe(rowsAfter.filter((r) => r.upstream_id).length);
+    expect(new Set(rowsAfter.map((r) => r.upstream_id).filter(Boolean)).size).toBe(
+      rowsAfter.filter((r) => r.upstream_id).length,
+    );
     // Rows without an upstream id are exactly the ones the upstream never saw.
     const externalIds = new Set(fakeTasks.map((t) => t.task_info?.external_task_id));
     for (const row of rowsAfter.filter((r) => !r.upstream_id)) {
-      expect({ id: row.id, state: row.state, upstream: externalIds.has(row.id) }).toEqual({ id: row.id, state: 'submit_failed', upstream: false });
+      expect({ id: row.id, state: row.state, upstream: externalIds.has(row.id) }).toEqual({
+        id: row.id,
+        state: 'submit_failed',
+        upstream: false,
+      });
     }
     const reconciled = submittingAtCrash.filter((r) => byId.get(r.id)?.upstream_id);
 
     // 3. No key created two upstream tasks: by our own bookkeeping of which body carried which key ...
     const keyOfText = new Map(shots.map((s) => [s.text, s.key]));
     const keyOfExternalId = (externalId: string): string | null => {
-      const body = fake.requests.find((r) => r.endpoint === 'create' && (r.body as CreateBody).external_task_id === externalId);
+      const body = fake.requests.find(
+        (r) => r.endpoint === 'create' && (r.body as CreateBody).external_task_id === externalId,
+      );
       return keyOfText.get((body!.body as CreateBody).input.text) ?? null;
     };
     const tasksByKey = (tasks: typeof fakeTasks, keyOf: (externalId: string) => string | null | undefined) => {
@@ -183,7 +206,9 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
     const secondClient = new GraphQLTestClient(second.url, second.wsUrl);
     const retried = fired.filter((s) => s.key && s.outcome === 'no answer');
     for (const shot of retried) {
-      const res = await secondClient.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: shot.text, idempotencyKey: shot.key } });
+      const res = await secondClient.request(CREATE_MUTATION, {
+        input: { ...TEXT_INPUT, text: shot.text, idempotencyKey: shot.key },
+      });
       expect(res.body.errors).toBeUndefined();
       const id = res.body.data!.createLipSync.id as string;
       const before = tasksPerKey.get(shot.key!);
@@ -205,7 +230,11 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       'retried with key after restart': retried.length,
       duplicates: duplicates.length,
     };
-    console.log(`crash test: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    console.log(
+      `crash test: ${Object.entries(counts)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
     // The counts hold together on every run, whatever the moment of the kill:
     // no key made two tasks, and every task the upstream accepted was found after the restart;
     expect(counts.duplicates).toBe(0);

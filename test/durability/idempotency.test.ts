@@ -12,7 +12,11 @@ function createsFor(t: TestServer, text: string): CreateBody[] {
     .map((r) => r.body as CreateBody);
 }
 
-async function create(client: GraphQLTestClient, input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Task> {
+async function create(
+  client: GraphQLTestClient,
+  input: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Task> {
   const res = await client.request(CREATE_MUTATION, { input }, headers);
   expect(res.body.errors).toBeUndefined();
   return res.body.data!.createLipSync as Task;
@@ -26,7 +30,12 @@ describe('idempotency keys', () => {
     t = await startTestServer({
       // Tasks stay SUBMITTED and nobody polls them, so every answer about a task is the same answer.
       fake: { processingAfterMs: 600_000, succeedAfterMs: 1_200_000 },
-      env: { AUTH_TOKENS: 'alpha=tok-alpha,beta=tok-beta', KLING_TIMEOUT_MS: '1000', POLL_MIN_MS: '60000', POLL_MAX_MS: '60000' },
+      env: {
+        AUTH_TOKENS: 'alpha=tok-alpha,beta=tok-beta',
+        KLING_TIMEOUT_MS: '1000',
+        POLL_MIN_MS: '60000',
+        POLL_MAX_MS: '60000',
+      },
     });
     alpha = t.client.withHeaders({ authorization: 'Bearer tok-alpha' });
     beta = t.client.withHeaders({ authorization: 'Bearer tok-beta' });

@@ -71,20 +71,34 @@ describe('no second paid task for one idempotency key after a lost answer', () =
     }
     expect(retries.length).toBeGreaterThan(0);
     for (const retry of retries) {
-      expect(retry).toMatchObject({ code: 'UPSTREAM_TIMEOUT', retryable: true, message: expect.stringMatching(/still being confirmed/) });
+      expect(retry).toMatchObject({
+        code: 'UPSTREAM_TIMEOUT',
+        retryable: true,
+        message: expect.stringMatching(/still being confirmed/),
+      });
     }
     expect(t.fake.count('list')).toBeGreaterThan(listsBefore);
     expect(createsFor(t, text)).toHaveLength(1);
 
     // Once listed, the row is settled (by the reconciler or a retry) with Kling's task, and retries answer it.
-    const settled = await waitFor('the row to be settled from the list', async () => {
-      const row = await t.server.store.getById(sent.external_task_id!);
-      return row?.state === 'submitted' && row;
-    }, 15_000, 100);
+    const settled = await waitFor(
+      'the row to be settled from the list',
+      async () => {
+        const row = await t.server.store.getById(sent.external_task_id!);
+        return row?.state === 'submitted' && row;
+      },
+      15_000,
+      100,
+    );
     expect(settled.upstreamId).toBe(accepted!.task_id);
     expect(await create(t.client, input)).toEqual({ id: sent.external_task_id, klingTaskId: accepted!.task_id });
 
-    const counts = { retriesInWindow: retries.length, createsForKey: createsFor(t, text).length, tasksAtKling: t.fake.tasks.allTasks().filter((task) => task.task_info?.external_task_id === sent.external_task_id).length };
+    const counts = {
+      retriesInWindow: retries.length,
+      createsForKey: createsFor(t, text).length,
+      tasksAtKling: t.fake.tasks.allTasks().filter((task) => task.task_info?.external_task_id === sent.external_task_id)
+        .length,
+    };
     console.log(`no-double-charge (accepted, listed late): ${JSON.stringify(counts)}`);
     expect(counts.createsForKey).toBe(1);
     expect(counts.tasksAtKling).toBe(1);
@@ -107,17 +121,26 @@ describe('no second paid task for one idempotency key after a lost answer', () =
     expect(createsFor(t, text)).toHaveLength(1);
 
     // After it, and after several searches that all missed it, the row is `submit_failed` (safe to submit again).
-    await waitFor('the row to be declared never accepted', async () => {
-      const row = await t.server.store.getById(sent.external_task_id!);
-      return row?.state === 'submit_failed';
-    }, GRACE_MS + 15_000, 100);
+    await waitFor(
+      'the row to be declared never accepted',
+      async () => {
+        const row = await t.server.store.getById(sent.external_task_id!);
+        return row?.state === 'submit_failed';
+      },
+      GRACE_MS + 15_000,
+      100,
+    );
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(GRACE_MS - 1_500); // the submission began just before startedAt
     const retry = await create(t.client, input);
     expect(retry.id).toEqual(expect.any(String));
 
     const creates = createsFor(t, text);
-    const tasks = t.fake.tasks.allTasks().filter((task) => creates.some((c) => c.external_task_id === task.task_info?.external_task_id));
-    console.log(`no-double-charge (never accepted): ${JSON.stringify({ createsForKey: creates.length, tasksAtKling: tasks.length })}`);
+    const tasks = t.fake.tasks
+      .allTasks()
+      .filter((task) => creates.some((c) => c.external_task_id === task.task_info?.external_task_id));
+    console.log(
+      `no-double-charge (never accepted): ${JSON.stringify({ createsForKey: creates.length, tasksAtKling: tasks.length })}`,
+    );
     expect(creates).toHaveLength(2); // the one that hung, and the one after the grace period
     expect(tasks.map((task) => task.task_id)).toEqual([retry.klingTaskId]);
     expect(retry.id).toBe(sent.external_task_id); // the same task, under the same id of ours

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'graphql-ws';
-import { acceptsConnections, childEnv, freePort, makeTempDir, requireBuild, startChildServer, withDeadline, type ChildServer } from '../support/childServer';
+import {
+  acceptsConnections,
+  childEnv,
+  freePort,
+  makeTempDir,
+  requireBuild,
+  startChildServer,
+  withDeadline,
+  type ChildServer,
+} from '../support/childServer';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { GraphQLTestClient } from '../support/graphqlClient';
 import { startHoldingProxy, type HoldingProxy } from '../support/holdingProxy';
@@ -40,8 +49,18 @@ describe('restart and graceful shutdown of the real process', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function start(fake: FakeKling, databaseFile: string, port: number, extra: Record<string, string> = {}): Promise<ChildServer> {
-    const env = childEnv(fake, databaseFile, { POLL_MIN_MS: '100', POLL_MAX_MS: '400', RECONCILE_INTERVAL_MS: '500', ...extra });
+  async function start(
+    fake: FakeKling,
+    databaseFile: string,
+    port: number,
+    extra: Record<string, string> = {},
+  ): Promise<ChildServer> {
+    const env = childEnv(fake, databaseFile, {
+      POLL_MIN_MS: '100',
+      POLL_MAX_MS: '400',
+      RECONCILE_INTERVAL_MS: '500',
+      ...extra,
+    });
     const child = await startChildServer({ env, port, cwd: dir });
     children.push(child);
     return child;
@@ -57,7 +76,11 @@ describe('restart and graceful shutdown of the real process', () => {
 
     const first = await start(fake, databaseFile, port);
     const client = new GraphQLTestClient(first.url, first.wsUrl);
-    const ids = [await createTask(client, 'restart 1'), await createTask(client, 'restart 2'), await createTask(client, 'restart 3')];
+    const ids = [
+      await createTask(client, 'restart 1'),
+      await createTask(client, 'restart 2'),
+      await createTask(client, 'restart 3'),
+    ];
     expect(await first.crash()).toEqual({ code: null, signal: 'SIGKILL' });
     const atCrash = readTaskRows(databaseFile);
     expect(atCrash.map((r) => r.id).sort()).toEqual([...ids].sort()); // our ids; each row holds its upstream id
@@ -108,10 +131,15 @@ describe('restart and graceful shutdown of the real process', () => {
 
       // A subscriber following a live task.
       const ws = client.ws();
-      const closeCode = new Promise<number>((resolve) => ws.on('closed', (event) => resolve((event as { code: number }).code)));
+      const closeCode = new Promise<number>((resolve) =>
+        ws.on('closed', (event) => resolve((event as { code: number }).code)),
+      );
       const events: Event[] = [];
       const subscription = new Promise<void>((resolve) => {
-        ws.subscribe({ query: SUBSCRIPTION, variables: { id } }, { next: (e) => void events.push(e as Event), error: () => resolve(), complete: () => resolve() });
+        ws.subscribe(
+          { query: SUBSCRIPTION, variables: { id } },
+          { next: (e) => void events.push(e as Event), error: () => resolve(), complete: () => resolve() },
+        );
       });
       await waitFor('the first subscription event', () => events.length > 0);
       expect(events[0].data!.lipSyncTaskUpdated).toEqual({ id, status: 'SUBMITTED' });
@@ -119,9 +147,11 @@ describe('restart and graceful shutdown of the real process', () => {
       // A create in flight: the upstream has booked it, and its answer is kept back until the listener is closed.
       proxy.hold((method) => method === 'POST');
       let inFlightDone = false;
-      const inFlight = client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `shutdown ${signal} in flight` } }).finally(() => {
-        inFlightDone = true;
-      });
+      const inFlight = client
+        .request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `shutdown ${signal} in flight` } })
+        .finally(() => {
+          inFlightDone = true;
+        });
       await waitFor('the create to reach the upstream', () => proxy.held() === 1);
 
       child.send(signal);
@@ -133,7 +163,10 @@ describe('restart and graceful shutdown of the real process', () => {
       const res = await inFlight;
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data!.createLipSync).toMatchObject({ klingTaskId: expect.stringMatching(/^\d+$/), status: 'SUBMITTED' });
+      expect(res.body.data!.createLipSync).toMatchObject({
+        klingTaskId: expect.stringMatching(/^\d+$/),
+        status: 'SUBMITTED',
+      });
       expect(await closeCode).toBe(1001);
       await subscription;
       // Nothing is left in flight now; the client's keep-alive connection is idle and must not hold the exit.

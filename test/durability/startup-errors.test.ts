@@ -17,7 +17,10 @@ describe('start-up errors: exit 1 with one line naming the variable', () => {
   const SECRET = 'sk-never-print-this-9f2c';
 
   async function expectOneLineFailure(env: Record<string, string>, variable: string, detail?: RegExp): Promise<string> {
-    const result = await runToCompletion({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: `file:${path.join(dir, 'ok.db')}`, ...env }, { cwd: dir });
+    const result = await runToCompletion(
+      { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: `file:${path.join(dir, 'ok.db')}`, ...env },
+      { cwd: dir },
+    );
     const context = `stderr was:\n${result.stderr}\nstdout was:\n${result.stdout}`;
     expect({ code: result.code, signal: result.signal, context }).toEqual({ code: 1, signal: null, context });
     const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
@@ -36,7 +39,10 @@ describe('start-up errors: exit 1 with one line naming the variable', () => {
   });
 
   it('only KLING_ACCESS_KEY (no secret key)', async () => {
-    await expectOneLineFailure({ KLING_BASE_URL: 'https://api-singapore.klingai.com', KLING_ACCESS_KEY: SECRET }, 'KLING_SECRET_KEY');
+    await expectOneLineFailure(
+      { KLING_BASE_URL: 'https://api-singapore.klingai.com', KLING_ACCESS_KEY: SECRET },
+      'KLING_SECRET_KEY',
+    );
   });
 
   it('PORT=abc', async () => {

@@ -11,7 +11,10 @@ describe('a store that cannot be written', () => {
     await t.server.store.close(); // as good as a full disk: every write fails
     const res = await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, idempotencyKey: 'disk-full' } });
     expect(res.body.errors).toEqual([
-      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId: expect.any(String) } }),
+      expect.objectContaining({
+        message: 'Internal server error',
+        extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId: expect.any(String) },
+      }),
     ]);
     expect(t.fake.count('create')).toBe(0);
     // The details are for the operator, in the log.

@@ -35,7 +35,9 @@ let sdl: string;
 beforeAll(async () => {
   // Slow upstream progression: the task stays SUBMITTED for the whole file, so answers are exact.
   lipSync = await startTestServer({ fake: { processingAfterMs: 60_000, succeedAfterMs: 120_000 } });
-  const created = await lipSync.client.request<{ createLipSync: { id: string } }>(CREATE_MUTATION, { input: TEXT_INPUT });
+  const created = await lipSync.client.request<{ createLipSync: { id: string } }>(CREATE_MUTATION, {
+    input: TEXT_INPUT,
+  });
   if (!created.body.data) throw new Error(`createLipSync failed: ${JSON.stringify(created.body.errors)}`);
   taskId = created.body.data.createLipSync.id;
   videos = await startVideosSubgraph((videoId) => (videoId === 'v1' ? [taskId] : []));
@@ -208,7 +210,12 @@ describe('composed with a Relay-shaped subgraph that has its own PageInfo and ex
     const ours = direct.body.data!.lipSyncTasks;
     const [{ cursor, node }] = ours.edges;
     const taskId = node.id;
-    expect(ours.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: cursor, endCursor: cursor });
+    expect(ours.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: cursor,
+      endCursor: cursor,
+    });
 
     const { status, body } = await relayGateway.client.request(ACROSS_BOTH);
     expect(status).toBe(200);
@@ -252,7 +259,9 @@ describe('composed with a Relay-shaped subgraph that has its own PageInfo and ex
   });
 
   it('an empty page has no cursors and no next page', async () => {
-    const { body } = await relayGateway.client.request(`{ lipSyncTasks(status: FAILED) { ${PAGE_INFO} edges { cursor } } }`);
+    const { body } = await relayGateway.client.request(
+      `{ lipSyncTasks(status: FAILED) { ${PAGE_INFO} edges { cursor } } }`,
+    );
     const pageInfo = { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
     expect(body).toEqual({ data: { lipSyncTasks: { pageInfo, edges: [] } } });
   });

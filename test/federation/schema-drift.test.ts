@@ -65,7 +65,11 @@ describe('the running server serves the committed schema', () => {
 
   it('_service { sdl } is subgraph.graphql', async () => {
     const sdl = await fetchSubgraphSdl(testServer.client);
-    expectSameText(`${sdl}\n`, bodyOf('subgraph.graphql'), 'the subgraph SDL served to routers differs from subgraph.graphql.');
+    expectSameText(
+      `${sdl}\n`,
+      bodyOf('subgraph.graphql'),
+      'the subgraph SDL served to routers differs from subgraph.graphql.',
+    );
   });
 
   it('introspection describes schema.graphql', async () => {

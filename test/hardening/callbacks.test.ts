@@ -34,9 +34,17 @@ describe('upstream callbacks with PUBLIC_URL', () => {
     const res = await t.client.request(CREATE_MUTATION, { input });
     expect(res.body.errors).toBeUndefined();
     const id = res.body.data!.createLipSync.id as string;
-    const body = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as { callback_url: string; external_task_id: string };
+    const body = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as {
+      callback_url: string;
+      external_task_id: string;
+    };
     const callbackUrl = body.callback_url;
-    return { id, recordId: body.external_task_id, callbackUrl, local: callbackUrl.replace(PUBLIC_URL, t.server.origin) };
+    return {
+      id,
+      recordId: body.external_task_id,
+      callbackUrl,
+      local: callbackUrl.replace(PUBLIC_URL, t.server.origin),
+    };
   }
 
   /** The upstream answers processing after 100 ms and the stored answer is fresh for 100 ms: wait past both. */
@@ -75,10 +83,12 @@ describe('upstream callbacks with PUBLIC_URL', () => {
       `${base}/${a.recordId}/${tokenOf(a)}/extra`,
       `${base}/%E0%A4%A/${tokenOf(a)}`, // malformed percent-encoding
     ];
-    const answers = await Promise.all(forged.map(async (url) => {
-      const res = await post(url, { task_id: a.id, task_status: 'succeed' });
-      return `${res.status} ${await res.text()}`;
-    }));
+    const answers = await Promise.all(
+      forged.map(async (url) => {
+        const res = await post(url, { task_id: a.id, task_status: 'succeed' });
+        return `${res.status} ${await res.text()}`;
+      }),
+    );
     const unknownRoute = await post(`${t.server.origin}/no-such-route`);
     expect(new Set(answers)).toEqual(new Set([`404 ${await unknownRoute.text()}`]));
     // A valid URL with the wrong method is refused the same way.
@@ -96,11 +106,17 @@ describe('upstream callbacks with PUBLIC_URL', () => {
     // debounce keeps later waves from reading the upstream again.
     const answers: number[] = [];
     for (let wave = 0; wave < 12; wave++) {
-      answers.push(...(await Promise.all(Array.from({ length: 10 }, () => post(task.local).then((res) => res.status)))));
+      answers.push(
+        ...(await Promise.all(Array.from({ length: 10 }, () => post(task.local).then((res) => res.status)))),
+      );
       await new Promise((resolve) => setTimeout(resolve, 80));
     }
     expect(answers).toEqual(Array(120).fill(202));
-    await waitUntil(async () => (await t.server.store.getById(task.recordId))!.state === 'processing', 'the callback refreshed the task', 10_000);
+    await waitUntil(
+      async () => (await t.server.store.getById(task.recordId))!.state === 'processing',
+      'the callback refreshed the task',
+      10_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     const reads = t.fake.count('get') - gets;
     expect(reads).toBeGreaterThanOrEqual(1);
@@ -110,9 +126,17 @@ describe('upstream callbacks with PUBLIC_URL', () => {
   it('treats a callback as a hint: a forged "succeed" body changes nothing the upstream does not confirm', async () => {
     const task = await create();
     await settle();
-    const res = await post(task.local, { task_id: task.id, task_status: 'succeed', task_result: { videos: [{ id: 'x', url: 'https://evil.example/x.mp4' }] } });
+    const res = await post(task.local, {
+      task_id: task.id,
+      task_status: 'succeed',
+      task_result: { videos: [{ id: 'x', url: 'https://evil.example/x.mp4' }] },
+    });
     expect(res.status).toBe(202);
-    await waitUntil(async () => (await t.server.store.getById(task.recordId))!.state === 'processing', 'the callback refreshed the task', 10_000);
+    await waitUntil(
+      async () => (await t.server.store.getById(task.recordId))!.state === 'processing',
+      'the callback refreshed the task',
+      10_000,
+    );
     expect((await t.server.store.getById(task.recordId))!.videos).toEqual([]);
   });
 
@@ -125,7 +149,11 @@ describe('upstream callbacks with PUBLIC_URL', () => {
     const res = await post(task.local);
     expect(res.status).toBe(202);
     expect((await t.server.store.getById(task.recordId))!.checkedAt).toBe(before.checkedAt);
-    await waitUntil(async () => (await t.server.store.getById(task.recordId))!.checkedAt > before.checkedAt, 'the background refresh landed', 15_000);
+    await waitUntil(
+      async () => (await t.server.store.getById(task.recordId))!.checkedAt > before.checkedAt,
+      'the background refresh landed',
+      15_000,
+    );
   });
 
   it('never writes a callback token to the log', () => {
@@ -145,7 +173,9 @@ describe('upstream callbacks without PUBLIC_URL', () => {
   afterAll(() => t.close());
 
   it('sends Kling no callback URL and answers 404 on the callback routes', async () => {
-    const res = await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, callbackUrl: 'https://client.example/hooks' } });
+    const res = await t.client.request(CREATE_MUTATION, {
+      input: { ...TEXT_INPUT, callbackUrl: 'https://client.example/hooks' },
+    });
     expect(res.body.errors).toBeUndefined();
     const body = t.fake.requests.find((r) => r.endpoint === 'create')!.body as Record<string, unknown>;
     expect(body.callback_url).toBeUndefined();
@@ -164,7 +194,8 @@ describe('the callback key', () => {
     let callbackUrl: string;
     try {
       await first.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
-      callbackUrl = (first.fake.requests.find((r) => r.endpoint === 'create')!.body as { callback_url: string }).callback_url;
+      callbackUrl = (first.fake.requests.find((r) => r.endpoint === 'create')!.body as { callback_url: string })
+        .callback_url;
     } finally {
       await first.server.stop(); // the fake and the database file stay for the second life
     }

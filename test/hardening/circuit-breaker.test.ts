@@ -20,7 +20,10 @@ describe('circuit breaker around Kling', () => {
     t.fake.inject({ html: 502 }, { times: Infinity });
     for (let i = 0; i < 10; i++) {
       const body = await create();
-      expect(body.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { httpStatus: 502 } });
+      expect(body.errors?.[0].extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        upstream: { httpStatus: 502 },
+      });
     }
     const sent = t.fake.count('create');
     expect(sent).toBe(10);
@@ -34,7 +37,10 @@ describe('circuit breaker around Kling', () => {
     expect(t.fake.count('create')).toBe(sent);
     const after = await t.server.store.countByState();
     // refused before sending: a definite (retryable) failure, not a row for the reconciler to chase
-    expect([after.submitting, (after.submit_failed ?? 0) - (before.submit_failed ?? 0)]).toEqual([before.submitting, 1]);
+    expect([after.submitting, (after.submit_failed ?? 0) - (before.submit_failed ?? 0)]).toEqual([
+      before.submitting,
+      1,
+    ]);
     expect(t.logs()).toContain('circuit open');
   });
 
@@ -58,8 +64,12 @@ describe('circuit breaker around Kling', () => {
 describe('breaker configuration', () => {
   it('defaults to 10 outages and a 30 s pause, and refuses a pause over 30 s naming the variable', () => {
     expect(loadConfig({}).upstream.breaker).toEqual({ failures: 10, halfOpenAfterMs: 30_000 });
-    expect(() => loadConfig({ KLING_BREAKER_OPEN_MS: '60000' })).toThrow(/KLING_BREAKER_OPEN_MS must be between 1 and 30000/);
-    expect(() => loadConfig({ KLING_BREAKER_FAILURES: 'many' })).toThrow(/KLING_BREAKER_FAILURES must be a whole number/);
+    expect(() => loadConfig({ KLING_BREAKER_OPEN_MS: '60000' })).toThrow(
+      /KLING_BREAKER_OPEN_MS must be between 1 and 30000/,
+    );
+    expect(() => loadConfig({ KLING_BREAKER_FAILURES: 'many' })).toThrow(
+      /KLING_BREAKER_FAILURES must be a whole number/,
+    );
   });
 });
 
@@ -74,7 +84,10 @@ describe('a read of a live task while Kling hangs', () => {
   });
 
   it('answers the stored state after at most about 2 s instead of waiting out the upstream', async () => {
-    const created = (await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT })).body.data?.createLipSync as { id: string; status: string };
+    const created = (await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT })).body.data?.createLipSync as {
+      id: string;
+      status: string;
+    };
     t.fake.inject({ hang: true }, { endpoint: 'get', times: Infinity });
     await waitFor('a GET to hang', () => t.fake.count('get') > 0, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300)); // past TASK_FRESHNESS_MS: the read must ask Kling

@@ -47,7 +47,11 @@ describe('per-tenant create limit, one instance', () => {
     expectLimited(await create(t, 'tok-acme', { ...TEXT_INPUT, idempotencyKey: 'limited-key' }));
     expect(t.fake.count('create')).toBe(creates);
     expect(await rowCount(t)).toBe(rows);
-    const list = await t.client.request('{ lipSyncTasks(first: 50) { edges { node { id } } } }', undefined, as('tok-acme'));
+    const list = await t.client.request(
+      '{ lipSyncTasks(first: 50) { edges { node { id } } } }',
+      undefined,
+      as('tok-acme'),
+    );
     expect(list.body.data!.lipSyncTasks.edges).toHaveLength(3);
     expect(await create(t, 'tok-globex')).toBeNull();
   });
@@ -92,13 +96,17 @@ describe('a create refused by the local upstream limiter', () => {
   let t: TestServer;
   beforeAll(async () => {
     // One upstream request per 2 s, and no caller waits more than 300 ms for one: the second create is refused.
-    t = await startTestServer({ env: { KLING_RATE_LIMIT_RPS: '0.5', KLING_TIMEOUT_MS: '300', POLL_MIN_MS: '60000', POLL_MAX_MS: '60000' } });
+    t = await startTestServer({
+      env: { KLING_RATE_LIMIT_RPS: '0.5', KLING_TIMEOUT_MS: '300', POLL_MIN_MS: '60000', POLL_MAX_MS: '60000' },
+    });
   });
   afterAll(() => t.close());
 
   it('queues what it refused (nothing was sent), leaves no submitting row, and submits each task once later', async () => {
     const results = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, idempotencyKey: `local-limit-${i}` } })),
+      Array.from({ length: 4 }, (_, i) =>
+        t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, idempotencyKey: `local-limit-${i}` } }),
+      ),
     );
     expect(results.map((r) => r.body.errors)).toEqual([undefined, undefined, undefined, undefined]);
     const tasks = results.map((r) => r.body.data!.createLipSync as { id: string; status: string });

@@ -48,19 +48,43 @@ interface Expected {
 
 const codeCases: Array<[string, FakeFault, Expected]> = KLING_ERROR_CODES.map((code) => {
   const [httpStatus, contractCode, retryable] = CODE_TABLE[code];
-  return [`code ${code}`, { code }, { code: contractCode, retryable, upstream: { httpStatus, code, requestId: expect.any(String) } }];
+  return [
+    `code ${code}`,
+    { code },
+    { code: contractCode, retryable, upstream: { httpStatus, code, requestId: expect.any(String) } },
+  ];
 });
 
 /** Faults with no Kling code: the same answer on every endpoint. */
 const brokenRoad: Array<[string, FakeFault, Expected]> = [
-  ['an HTML 502 page', { html: 502 }, { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: 502, code: null } }],
-  ['a connection reset', { reset: true }, { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: null, code: null } }],
+  [
+    'an HTML 502 page',
+    { html: 502 },
+    { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: 502, code: null } },
+  ],
+  [
+    'a connection reset',
+    { reset: true },
+    { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: null, code: null } },
+  ],
   ['a hang', { hang: true }, { code: 'UPSTREAM_TIMEOUT', retryable: true, upstream: { httpStatus: null, code: null } }],
-  ['malformed JSON', { malformedJson: true }, { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: 200, code: null } }],
-  ['data missing', { dataMissing: true }, { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: 200, code: null } }],
+  [
+    'malformed JSON',
+    { malformedJson: true },
+    { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: 200, code: null } },
+  ],
+  [
+    'data missing',
+    { dataMissing: true },
+    { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: 200, code: null } },
+  ],
 ];
 
-const mismatched: Expected = { code: 'UPSTREAM_UNAVAILABLE', retryable: true, upstream: { httpStatus: 200, code: null, requestId: expect.any(String) } };
+const mismatched: Expected = {
+  code: 'UPSTREAM_UNAVAILABLE',
+  retryable: true,
+  upstream: { httpStatus: 200, code: null, requestId: expect.any(String) },
+};
 
 it('the matrix covers every error code of docs/kling.md', () => {
   expect(Object.keys(CODE_TABLE).map(Number).sort()).toEqual([...KLING_ERROR_CODES].sort());
@@ -118,31 +142,39 @@ describe('fault matrix through the server', () => {
     const task = body.data?.createLipSync as { id: string; klingTaskId: string | null; status: string };
     const klingTaskId =
       task.klingTaskId ??
-      (await waitFor('the queued create to be submitted after the backoff', async () => {
-        const res = await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { klingTaskId } }', { id: task.id });
-        return (res.body.data?.lipSyncTask?.klingTaskId as string | null) ?? undefined;
-      }, 20_000, 200));
+      (await waitFor(
+        'the queued create to be submitted after the backoff',
+        async () => {
+          const res = await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { klingTaskId } }', {
+            id: task.id,
+          });
+          return (res.body.data?.lipSyncTask?.klingTaskId as string | null) ?? undefined;
+        },
+        20_000,
+        200,
+      ));
     expect(klingTaskId).toMatch(/^\d+$/);
     return { id: task.id, klingTaskId };
   }
 
   describe('on create', () => {
-    it.each<[string, FakeFault, Expected]>([...codeCases, ...brokenRoad, ['a mismatched task', { mismatchedTaskId: true }, mismatched]])(
-      '%s answers the contract error',
-      async (_name, fault, expected) => {
-        t.fake.inject(fault, { endpoint: 'create', times: 3 });
-        const body = await create();
-        if ('code' in fault && (fault.code === 1302 || fault.code === 1303)) {
-          // Kling's rate or concurrency limit: the task is kept and QUEUED, not failed (the queue backs off).
-          expect(body.errors).toBeUndefined();
-          expect(body.data?.createLipSync).toMatchObject({ status: 'QUEUED', klingTaskId: null });
-        } else {
-          expect(body.data ?? null).toBeNull();
-          expect(body.errors?.[0].extensions).toMatchObject({ ...expected });
-        }
-        await expectStillServing();
-      },
-    );
+    it.each<[string, FakeFault, Expected]>([
+      ...codeCases,
+      ...brokenRoad,
+      ['a mismatched task', { mismatchedTaskId: true }, mismatched],
+    ])('%s answers the contract error', async (_name, fault, expected) => {
+      t.fake.inject(fault, { endpoint: 'create', times: 3 });
+      const body = await create();
+      if ('code' in fault && (fault.code === 1302 || fault.code === 1303)) {
+        // Kling's rate or concurrency limit: the task is kept and QUEUED, not failed (the queue backs off).
+        expect(body.errors).toBeUndefined();
+        expect(body.data?.createLipSync).toMatchObject({ status: 'QUEUED', klingTaskId: null });
+      } else {
+        expect(body.data ?? null).toBeNull();
+        expect(body.errors?.[0].extensions).toMatchObject({ ...expected });
+      }
+      await expectStillServing();
+    });
 
     it('an unknown task_status still answers SUBMITTED with the task Kling accepted (and bills)', async () => {
       t.fake.inject({ unknownStatus: true }, { endpoint: 'create' });
@@ -180,7 +212,9 @@ describe('fault matrix through the server', () => {
         expect(res.body.data?.lipSyncTask).toMatchObject({ id: created.id });
       }
       const after = await t.server.store.getById(created.id);
-      expect(after && [after.upstreamId, after.state, after.tenant]).toEqual(stored && [stored.upstreamId, stored.state, stored.tenant]);
+      expect(after && [after.upstreamId, after.state, after.tenant]).toEqual(
+        stored && [stored.upstreamId, stored.state, stored.tenant],
+      );
       expect(await rowCount()).toBe(rowsBefore);
       if ('unknownStatus' in fault) expect(t.logs()).toContain('unknown task_status');
       await expectStillServing();
@@ -189,7 +223,11 @@ describe('fault matrix through the server', () => {
 
   it('an unknown task_status on GET leaves a PROCESSING task PROCESSING (never moved back), with a warning', async () => {
     const created = await createTask();
-    await waitFor('the task to be PROCESSING in the store', async () => (await t.server.store.getById(created.id))?.state === 'processing', 10_000);
+    await waitFor(
+      'the task to be PROCESSING in the store',
+      async () => (await t.server.store.getById(created.id))?.state === 'processing',
+      10_000,
+    );
     t.fake.inject({ unknownStatus: true }, { endpoint: 'get', times: Infinity });
     const seen = t.fake.count('get');
     await waitFor('two more GETs', () => t.fake.count('get') >= seen + 2, 10_000);
@@ -211,10 +249,14 @@ describe('fault matrix through the server', () => {
     }
 
     async function expectFoundOnce(rowId: string, creates = 1): Promise<void> {
-      const row = await waitFor('the reconciler to find the lost create', async () => {
-        const current = await t.server.store.getById(rowId);
-        return current && current.state !== 'submitting' ? current : undefined;
-      }, 20_000);
+      const row = await waitFor(
+        'the reconciler to find the lost create',
+        async () => {
+          const current = await t.server.store.getById(rowId);
+          return current && current.state !== 'submitting' ? current : undefined;
+        },
+        20_000,
+      );
       expect(row.state).not.toBe('submit_failed');
       expect(row.upstreamId).toBe(t.fake.tasks.taskByExternalId(rowId)?.task_id);
       expect(t.fake.count('create')).toBe(creates);
@@ -257,7 +299,10 @@ describe('fault matrix at the client boundary (what GET and list failures carry)
   let client: KlingClient;
   beforeAll(async () => {
     fake = await startFakeKling({ apiKey: SECRET });
-    client = new KlingClient({ config: { ...fake.upstreamConfig({ timeoutMs: TIMEOUT_MS }), breaker: { failures: 1000, halfOpenAfterMs: 1000 } }, retryDelayMs: 5 });
+    client = new KlingClient({
+      config: { ...fake.upstreamConfig({ timeoutMs: TIMEOUT_MS }), breaker: { failures: 1000, halfOpenAfterMs: 1000 } },
+      retryDelayMs: 5,
+    });
   });
   afterEach(() => fake.reset());
   afterAll(async () => {
@@ -266,21 +311,33 @@ describe('fault matrix at the client boundary (what GET and list failures carry)
   });
 
   async function failure(call: Promise<unknown>): Promise<UpstreamError> {
-    const error = await call.then(() => undefined, (e: unknown) => e);
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UpstreamError);
     expectNoLeak({ message: (error as UpstreamError).message, extensions: (error as UpstreamError).extensions });
     return error as UpstreamError;
   }
 
-  it.each<[string, FakeFault, Expected]>([...codeCases, ...brokenRoad, ['a mismatched task', { mismatchedTaskId: true }, mismatched]])(
-    'GET with %s',
-    async (_name, fault, expected) => {
-      const { data } = await client.createLipSync({ input: { video_url: 'https://cdn.example.com/a.mp4', mode: 'text2video', text: 'Hi', voice_id: 'genshin_vindi2', voice_language: 'en' } });
-      fake.inject(fault, { endpoint: 'get', times: Infinity });
-      const error = await failure(client.getLipSync(data.task_id));
-      expect(error.extensions).toMatchObject({ ...expected });
-    },
-  );
+  it.each<[string, FakeFault, Expected]>([
+    ...codeCases,
+    ...brokenRoad,
+    ['a mismatched task', { mismatchedTaskId: true }, mismatched],
+  ])('GET with %s', async (_name, fault, expected) => {
+    const { data } = await client.createLipSync({
+      input: {
+        video_url: 'https://cdn.example.com/a.mp4',
+        mode: 'text2video',
+        text: 'Hi',
+        voice_id: 'genshin_vindi2',
+        voice_language: 'en',
+      },
+    });
+    fake.inject(fault, { endpoint: 'get', times: Infinity });
+    const error = await failure(client.getLipSync(data.task_id));
+    expect(error.extensions).toMatchObject({ ...expected });
+  });
 
   it.each([...codeCases, ...brokenRoad])('list with %s', async (_name, fault, expected) => {
     fake.inject(fault, { endpoint: 'list', times: Infinity });
@@ -290,23 +347,46 @@ describe('fault matrix at the client boundary (what GET and list failures carry)
 
   it('a create answered about another task is an unknown outcome: not re-sent, left for reconciliation', async () => {
     fake.inject({ mismatchedTaskId: true }, { endpoint: 'create' });
-    const body = { input: { video_id: '817067112967086149', mode: 'audio2video', audio_type: 'url', audio_url: 'https://cdn.example.com/a.mp3' }, external_task_id: 'rec-mine' } as const;
+    const body = {
+      input: {
+        video_id: '817067112967086149',
+        mode: 'audio2video',
+        audio_type: 'url',
+        audio_url: 'https://cdn.example.com/a.mp3',
+      },
+      external_task_id: 'rec-mine',
+    } as const;
     const error = await failure(client.createLipSync(body));
     expect([error.code, error.retryable, error.outcomeUnknown]).toEqual(['UPSTREAM_UNAVAILABLE', true, true]);
     expect([fake.count('create'), fake.tasks.taskByExternalId('rec-mine')?.task_status]).toEqual([1, 'submitted']);
   });
 
   it('a GET with an unknown task_status is passed on as it is (the mapper keeps the last known state)', async () => {
-    const { data } = await client.createLipSync({ input: { video_id: '817067112967086149', mode: 'audio2video', audio_type: 'url', audio_url: 'https://cdn.example.com/a.mp3' } });
+    const { data } = await client.createLipSync({
+      input: {
+        video_id: '817067112967086149',
+        mode: 'audio2video',
+        audio_type: 'url',
+        audio_url: 'https://cdn.example.com/a.mp3',
+      },
+    });
     fake.inject({ unknownStatus: 'queueing' }, { endpoint: 'get' });
     const answer = await client.getLipSync(data.task_id);
     expect([answer.data.task_id, answer.data.task_status]).toEqual([data.task_id, 'queueing']);
   });
 
   it('one untrustworthy task in a list is left out, the others kept, and counted', async () => {
-    const body = { input: { video_id: '817067112967086149', mode: 'audio2video', audio_type: 'url', audio_url: 'https://cdn.example.com/a.mp3' } } as const;
+    const body = {
+      input: {
+        video_id: '817067112967086149',
+        mode: 'audio2video',
+        audio_type: 'url',
+        audio_url: 'https://cdn.example.com/a.mp3',
+      },
+    } as const;
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push((await client.createLipSync({ ...body, external_task_id: `rec-${i}` })).data.task_id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await client.createLipSync({ ...body, external_task_id: `rec-${i}` })).data.task_id);
     fake.inject({ mismatchedTaskId: true }, { endpoint: 'list' });
     const answer = await client.listLipSync(1, 30);
     // the newest task took the second one's id: neither can be trusted, the oldest is kept

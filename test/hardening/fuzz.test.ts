@@ -69,7 +69,10 @@ const text = fc.oneof(
 const url = fc.oneof(
   fc.constantFrom(...HOSTILE_URLS),
   fc.webUrl({ validSchemes: ['https', 'http', 'ftp'], withQueryParameters: true, withFragments: true }),
-  fc.webUrl({ validSchemes: ['https'], authoritySettings: { withIPv4: true, withIPv6: true, withIPv4Extended: true, withUserInfo: true, withPort: true } }),
+  fc.webUrl({
+    validSchemes: ['https'],
+    authoritySettings: { withIPv4: true, withIPv6: true, withIPv4Extended: true, withUserInfo: true, withPort: true },
+  }),
   text,
 );
 /** values of the wrong kind for any field */
@@ -94,7 +97,9 @@ function field(plausible: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   );
 }
 
-const base64Audio = fc.uint8Array({ minLength: 1, maxLength: 48 }).map((bytes) => Buffer.from(bytes).toString('base64'));
+const base64Audio = fc
+  .uint8Array({ minLength: 1, maxLength: 48 })
+  .map((bytes) => Buffer.from(bytes).toString('base64'));
 const speed = fc.oneof(fc.double({ min: 0.8, max: 2, noNaN: true }), fc.double(), fc.integer());
 
 const anyFields = fc.record(
@@ -122,7 +127,9 @@ const nearlyValid = fc
       { videoUrl: 'https://example.com/v.mp4', audioUrl: 'https://example.com/a.mp3' },
       { videoId: '827964097668337738', audioFile: 'AAAA' },
     ),
-    fc.subarray(['videoId', 'videoUrl', 'text', 'voiceSpeed', 'audioUrl', 'callbackUrl', 'idempotencyKey'], { maxLength: 2 }),
+    fc.subarray(['videoId', 'videoUrl', 'text', 'voiceSpeed', 'audioUrl', 'callbackUrl', 'idempotencyKey'], {
+      maxLength: 2,
+    }),
     fc.array(fc.oneof(url, text, speed, garbage), { minLength: 2, maxLength: 2 }),
   )
   .map(([input, keys, values]) => ({ ...input, ...Object.fromEntries(keys.map((k, i) => [k, values[i]])) }));
@@ -131,7 +138,12 @@ const nearlyValid = fc
 const inputs: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: nearlyValid, weight: 2 },
   { arbitrary: anyFields, weight: 4 },
-  { arbitrary: fc.tuple(anyFields, fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), garbage, { minKeys: 1, maxKeys: 2 })).map(([a, b]) => ({ ...b, ...a })), weight: 1 },
+  {
+    arbitrary: fc
+      .tuple(anyFields, fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), garbage, { minKeys: 1, maxKeys: 2 }))
+      .map(([a, b]) => ({ ...b, ...a })),
+    weight: 1,
+  },
   { arbitrary: garbage, weight: 1 },
 );
 
@@ -149,7 +161,13 @@ describe('createLipSync under generated hostile input', () => {
   beforeAll(async () => {
     // Production settings: what the open internet meets (and no stack traces to build for every refusal).
     t = await startTestServer({
-      env: { NODE_ENV: 'production', AUTH_TOKENS: `fuzz=${TOKEN}`, LOG_LEVEL: 'error', POLL_MIN_MS: '60000', POLL_MAX_MS: '60000' },
+      env: {
+        NODE_ENV: 'production',
+        AUTH_TOKENS: `fuzz=${TOKEN}`,
+        LOG_LEVEL: 'error',
+        POLL_MIN_MS: '60000',
+        POLL_MAX_MS: '60000',
+      },
     });
   });
   afterAll(() => t.close());
@@ -180,11 +198,17 @@ describe('createLipSync under generated hostile input', () => {
   async function send(input: unknown, index: number): Promise<Outcome> {
     // A valid key must be unique per request: a repeat would rightly be replayed (or refused) without a create.
     const variables =
-      input !== null && typeof input === 'object' && !Array.isArray(input) && typeof (input as { idempotencyKey?: unknown }).idempotencyKey === 'string'
+      input !== null &&
+      typeof input === 'object' &&
+      !Array.isArray(input) &&
+      typeof (input as { idempotencyKey?: unknown }).idempotencyKey === 'string'
         ? { input: { ...input, idempotencyKey: `${index}:${(input as { idempotencyKey: string }).idempotencyKey}` } }
         : { input };
     const res = await post(JSON.stringify({ query: CREATE_MUTATION, variables }));
-    const body = JSON.parse(res.text) as { data?: { createLipSync?: unknown } | null; errors?: Array<{ extensions?: Record<string, unknown> }> };
+    const body = JSON.parse(res.text) as {
+      data?: { createLipSync?: unknown } | null;
+      errors?: Array<{ extensions?: Record<string, unknown> }>;
+    };
     const errors = body.errors ?? [];
     return {
       status: res.status,
@@ -213,7 +237,10 @@ describe('createLipSync under generated hostile input', () => {
                 : outcome.upstreamAnswered && outcome.codes.includes(ErrorCode.BAD_USER_INPUT)
                   ? 'past validation, then refused by the upstream as invalid'
                   : null;
-          if (problem) throw new Error(`input #${index} (seed ${SEED}) got ${problem}: ${JSON.stringify(outcome)} for ${JSON.stringify(samples[index])}`);
+          if (problem)
+            throw new Error(
+              `input #${index} (seed ${SEED}) got ${problem}: ${JSON.stringify(outcome)} for ${JSON.stringify(samples[index])}`,
+            );
         }
       }),
     );

@@ -11,10 +11,20 @@ describe('authentication before the body (AUTH_TOKENS)', () => {
   afterAll(() => t.close());
 
   const post = async (body: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(t.server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    return { status: res.status, body: (await res.json()) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
+    const res = await fetch(t.server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> },
+    };
   };
-  const refusal = { message: 'A valid access token is required: send Authorization: Bearer <token>', extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) };
+  const refusal = {
+    message: 'A valid access token is required: send Authorization: Bearer <token>',
+    extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+  };
 
   it('answers 401 UNAUTHENTICATED in GraphQL shape, whatever the body', async () => {
     const bodies = [
@@ -35,6 +45,8 @@ describe('authentication before the body (AUTH_TOKENS)', () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
     expect((await post(JSON.stringify({ query: '{ voices { id } }' }), auth)).status).toBe(200);
     expect((await post('{{{ not json', auth)).status).toBe(400);
-    expect((await post(JSON.stringify({ query: `{ voices { id } } #${'x'.repeat(9 * 1024 * 1024)}` }), auth)).status).toBe(413);
+    expect(
+      (await post(JSON.stringify({ query: `{ voices { id } } #${'x'.repeat(9 * 1024 * 1024)}` }), auth)).status,
+    ).toBe(413);
   });
 });

@@ -118,14 +118,19 @@ describe('memory under hostile clients (issue 11, item 1)', () => {
     await wire.init({ authorization: `Bearer ${TOKEN}` });
     wire.subscribe('1', '{ voices { id } }');
     wire.subscribe('2', '{ unknownField }');
-    await wire.until(() => wire.received.filter((m) => m.type === 'complete' || m.type === 'error').length === 2, 'two answers');
+    await wire.until(
+      () => wire.received.filter((m) => m.type === 'complete' || m.type === 'error').length === 2,
+      'two answers',
+    );
     wire.close();
     baseline = await heapUsed();
     figures.push(`  baseline: ${(baseline / 1024 / 1024).toFixed(1)} MB`);
   });
 
   it('HTTP without a valid token: all refused 401, nothing kept', async () => {
-    const statuses = await flood(COUNT, (i) => post(i % 2 ? invalid(i) : unparsable(i), i % 3 ? `Bearer wrong-${i}` : undefined));
+    const statuses = await flood(COUNT, (i) =>
+      post(i % 2 ? invalid(i) : unparsable(i), i % 3 ? `Bearer wrong-${i}` : undefined),
+    );
     const huge = await flood(HUGE_COUNT, (i) => post(invalid(i, HUGE)));
     expect(statuses).toEqual({ 401: COUNT });
     expect(huge).toEqual({ 401: HUGE_COUNT });

@@ -7,7 +7,8 @@ const scrape = async (t: TestServer, headers: Record<string, string> = {}) => {
 };
 
 /** Distinct values of the `operation` label in graphql_operations_total. */
-const operationLabels = (text: string) => new Set([...text.matchAll(/^graphql_operations_total\{operation="([^"]*)"/gm)].map((m) => m[1]));
+const operationLabels = (text: string) =>
+  new Set([...text.matchAll(/^graphql_operations_total\{operation="([^"]*)"/gm)].map((m) => m[1]));
 
 describe('metrics stay bounded whatever clients name their operations', () => {
   let t: TestServer;
@@ -45,7 +46,8 @@ describe('lipsync_tasks_total is counted on its own timer, never by a scrape', (
   it('a scrape reads the last sample: tasks created after it do not show until the timer counts again', async () => {
     const t = await startTestServer({ env: { TASK_COUNT_INTERVAL_MS: '3600000' } }); // one count at start, the next in an hour
     try {
-      for (let i = 0; i < 3; i++) expect((await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT })).body.errors).toBeUndefined();
+      for (let i = 0; i < 3; i++)
+        expect((await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT })).body.errors).toBeUndefined();
       expect(Object.values(await t.server.store.countByState()).reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(3);
       for (let i = 0; i < 3; i++) expect((await scrape(t)).text).not.toMatch(/^lipsync_tasks_total\{/m);
     } finally {
@@ -59,7 +61,9 @@ describe('lipsync_tasks_total is counted on its own timer, never by a scrape', (
       await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
       await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
       await waitFor('two tasks counted', async () => {
-        const counted = [...(await scrape(t)).text.matchAll(/^lipsync_tasks_total\{status="[^"]+"\} (\d+)/gm)].map((m) => Number(m[1]));
+        const counted = [...(await scrape(t)).text.matchAll(/^lipsync_tasks_total\{status="[^"]+"\} (\d+)/gm)].map(
+          (m) => Number(m[1]),
+        );
         return counted.reduce((a, b) => a + b, 0) === 2;
       });
     } finally {

@@ -72,21 +72,35 @@ describe('outbound URL rules (default: https, public hosts)', () => {
   });
   afterAll(() => t.close());
 
-  it.each(FIELDS)('refuses every hostile %s with BAD_USER_INPUT naming it, and calls nobody', async (field, inputWith) => {
-    const creates = t.fake.count('create');
-    for (const url of HOSTILE_URLS) {
-      const { error } = await createWith(t, inputWith(url));
-      expect({ url, code: error?.extensions?.code, fields: fieldsNamed(error) }).toEqual({ url, code: 'BAD_USER_INPUT', fields: [field] });
-    }
-    expect(t.fake.count('create')).toBe(creates);
-  });
+  it.each(FIELDS)(
+    'refuses every hostile %s with BAD_USER_INPUT naming it, and calls nobody',
+    async (field, inputWith) => {
+      const creates = t.fake.count('create');
+      for (const url of HOSTILE_URLS) {
+        const { error } = await createWith(t, inputWith(url));
+        expect({ url, code: error?.extensions?.code, fields: fieldsNamed(error) }).toEqual({
+          url,
+          code: 'BAD_USER_INPUT',
+          fields: [field],
+        });
+      }
+      expect(t.fake.count('create')).toBe(creates);
+    },
+  );
 
   it('accepts https URLs on public names and public literal addresses, and sends the form it checked', async () => {
-    for (const url of ['https://example.com/a.mp4', 'https://8.8.8.8/a.mp4', 'https://[2606:4700::1111]/a.mp4', 'HTTPS://Example.COM/b.mp4']) {
+    for (const url of [
+      'https://example.com/a.mp4',
+      'https://8.8.8.8/a.mp4',
+      'https://[2606:4700::1111]/a.mp4',
+      'HTTPS://Example.COM/b.mp4',
+    ]) {
       const { error } = await createWith(t, { ...TEXT_INPUT, videoUrl: url });
       expect(error).toBeUndefined();
     }
-    const sent = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as { input: { video_url: string } };
+    const sent = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as {
+      input: { video_url: string };
+    };
     expect(sent.input.video_url).toBe('https://example.com/b.mp4');
   });
 

@@ -12,7 +12,11 @@ const VIA_APOLLO = { accept: 'application/graphql-response+json, application/jso
 type Answer = { status?: number; body: unknown };
 
 /** One operation over graphql-ws, whatever it is (query, mutation): its first result, or the errors it ended with. */
-async function overWebSocket(client: GraphQLTestClient, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
+async function overWebSocket(
+  client: GraphQLTestClient,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Answer> {
   const ws = client.ws();
   try {
     const body = await new Promise<unknown>((resolve) => {
@@ -21,7 +25,8 @@ async function overWebSocket(client: GraphQLTestClient, query: string, variables
         {
           next: resolve,
           // graphql-ws ends with the operation's errors, or with the socket's close event (4403: refused)
-          error: (ended) => resolve(Array.isArray(ended) ? { errors: ended } : { closed: (ended as { code?: number }).code }),
+          error: (ended) =>
+            resolve(Array.isArray(ended) ? { errors: ended } : { closed: (ended as { code?: number }).code }),
           complete: () => resolve('complete'),
         },
       );
@@ -32,7 +37,12 @@ async function overWebSocket(client: GraphQLTestClient, query: string, variables
   }
 }
 
-async function overGet(client: GraphQLTestClient, query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
+async function overGet(
+  client: GraphQLTestClient,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const search = new URLSearchParams({ query, variables: JSON.stringify(variables) });
   const res = await fetch(`${client.url}?${search}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
   return { status: res.status, body: await res.json() };
@@ -46,7 +56,11 @@ async function scrape(t: TestServer): Promise<string> {
 const MISSPELLINGS: Array<[string, string, Record<string, unknown>]> = [
   ['a misspelled field', 'query Misspelled { voices { idd } }', {}],
   ['a misspelled enum value (literal)', 'query Misspelled { voices(language: ENN) { id } }', {}],
-  ['a misspelled enum value (variable)', 'query Misspelled($l: VoiceLanguage) { voices(language: $l) { id } }', { l: 'ENN' }],
+  [
+    'a misspelled enum value (variable)',
+    'query Misspelled($l: VoiceLanguage) { voices(language: $l) { id } }',
+    { l: 'ENN' },
+  ],
   ['a misspelled input field (variable)', CREATE_MUTATION, { input: { ...TEXT_INPUT, voiceSped: 1.2 } }],
 ];
 
@@ -80,29 +94,40 @@ describe('production is closed by default', () => {
       expect(JSON.stringify(answer.body)).toMatch(/Did you mean/);
     });
 
-    it.each(MISSPELLINGS)('%s: POST (fast lane first), no suggestion, still BAD_USER_INPUT naming the problem', async (_what, query, variables) => {
-      const answer = await router().request(query, variables);
-      expect(answer.status).toBe(400);
-      expect(answer.body.errors![0].extensions?.code).toBe('BAD_USER_INPUT');
-      expect(answer.body.errors![0].message).toMatch(/idd|ENN|voiceSped/);
-      expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean/);
-    });
+    it.each(MISSPELLINGS)(
+      '%s: POST (fast lane first), no suggestion, still BAD_USER_INPUT naming the problem',
+      async (_what, query, variables) => {
+        const answer = await router().request(query, variables);
+        expect(answer.status).toBe(400);
+        expect(answer.body.errors![0].extensions?.code).toBe('BAD_USER_INPUT');
+        expect(answer.body.errors![0].message).toMatch(/idd|ENN|voiceSped/);
+        expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean/);
+      },
+    );
 
-    it.each(MISSPELLINGS)("%s: Apollo's pipeline (graphql-response+json), no suggestion", async (_what, query, variables) => {
-      const answer = await router().request(query, variables, VIA_APOLLO);
-      expect(answer.body.errors![0].extensions?.code).toBe('BAD_USER_INPUT');
-      expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean/);
-    });
+    it.each(MISSPELLINGS)(
+      "%s: Apollo's pipeline (graphql-response+json), no suggestion",
+      async (_what, query, variables) => {
+        const answer = await router().request(query, variables, VIA_APOLLO);
+        expect(answer.body.errors![0].extensions?.code).toBe('BAD_USER_INPUT');
+        expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean/);
+      },
+    );
 
-    it.each(MISSPELLINGS.filter(([, query]) => query.startsWith('query')))('%s: GET, no suggestion', async (_what, query, variables) => {
-      const answer = await overGet(prod.client, query, variables, { authorization: `Bearer ${TOKEN}` });
-      expect(JSON.stringify(answer.body)).toMatch(/errors/);
-      expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean/);
-    });
+    it.each(MISSPELLINGS.filter(([, query]) => query.startsWith('query')))(
+      '%s: GET, no suggestion',
+      async (_what, query, variables) => {
+        const answer = await overGet(prod.client, query, variables, { authorization: `Bearer ${TOKEN}` });
+        expect(JSON.stringify(answer.body)).toMatch(/errors/);
+        expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean/);
+      },
+    );
 
     it.each(MISSPELLINGS)('%s: WebSocket, no suggestion, still BAD_USER_INPUT', async (_what, query, variables) => {
       const answer = await overWebSocket(router(), query, variables);
-      expect((answer.body as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect((answer.body as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe(
+        'BAD_USER_INPUT',
+      );
       expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean/);
     });
   });
@@ -126,10 +151,18 @@ describe('production is closed by default', () => {
     });
 
     it('sends no inline ftv1 trace in production (FEDERATION_TRACES unset), even to the router', async () => {
-      const answer = await router().request('{ voices(language: EN) { id } }', {}, { 'apollo-federation-include-trace': 'ftv1' });
+      const answer = await router().request(
+        '{ voices(language: EN) { id } }',
+        {},
+        { 'apollo-federation-include-trace': 'ftv1' },
+      );
       expect(answer.body.data).toBeTruthy();
       expect(answer.body.extensions?.ftv1).toBeUndefined();
-      const inDevelopment = await dev.client.request('{ voices(language: EN) { id } }', {}, { 'apollo-federation-include-trace': 'ftv1' });
+      const inDevelopment = await dev.client.request(
+        '{ voices(language: EN) { id } }',
+        {},
+        { 'apollo-federation-include-trace': 'ftv1' },
+      );
       expect(typeof inDevelopment.body.extensions?.ftv1).toBe('string');
     });
   });
@@ -137,15 +170,30 @@ describe('production is closed by default', () => {
   describe('authentication failures', () => {
     it('are refused, logged without the token and counted once per request by transport', async () => {
       const failures = async (transport: string) =>
-        Number(new RegExp(`auth_failures_total\\{transport="${transport}"\\} (\\d+)`).exec(await scrape(prod))?.[1] ?? 0);
-      const [http, ws0, logged] = [await failures('http'), await failures('ws'), prod.logs().match(/authentication failed/g)?.length ?? 0];
+        Number(
+          new RegExp(`auth_failures_total\\{transport="${transport}"\\} (\\d+)`).exec(await scrape(prod))?.[1] ?? 0,
+        );
+      const [http, ws0, logged] = [
+        await failures('http'),
+        await failures('ws'),
+        prod.logs().match(/authentication failed/g)?.length ?? 0,
+      ];
       const wrong = 'tok-wrong-d00d';
-      expect((await prod.client.request('{ voices { id } }', {}, { authorization: `Bearer ${wrong}` })).status).toBe(401);
+      expect((await prod.client.request('{ voices { id } }', {}, { authorization: `Bearer ${wrong}` })).status).toBe(
+        401,
+      );
       expect((await prod.client.request('{ voices { id } }')).status).toBe(401);
       // A token of another length and a near miss: still a plain 401 (digests are compared, never raw strings).
-      expect((await prod.client.request('{ voices { id } }', {}, { authorization: `Bearer ${'x'.repeat(10_000)}` })).status).toBe(401);
-      expect((await prod.client.request('{ voices { id } }', {}, { authorization: `Bearer ${TOKEN.slice(0, -1)}X` })).status).toBe(401);
-      const ws = await overWebSocket(prod.client.withHeaders({ authorization: `Bearer ${wrong}` }), '{ voices { id } }');
+      expect(
+        (await prod.client.request('{ voices { id } }', {}, { authorization: `Bearer ${'x'.repeat(10_000)}` })).status,
+      ).toBe(401);
+      expect(
+        (await prod.client.request('{ voices { id } }', {}, { authorization: `Bearer ${TOKEN.slice(0, -1)}X` })).status,
+      ).toBe(401);
+      const ws = await overWebSocket(
+        prod.client.withHeaders({ authorization: `Bearer ${wrong}` }),
+        '{ voices { id } }',
+      );
       expect(ws.body).toEqual({ closed: 4403 });
       expect(await failures('http')).toBe(http + 4);
       expect(await failures('ws')).toBe(ws0 + 1);
@@ -156,7 +204,11 @@ describe('production is closed by default', () => {
     });
 
     it('lets each tenant from AUTH_TOKENS_FILE in', async () => {
-      const acme = await prod.client.request('{ voices(language: EN) { id } }', {}, { authorization: 'Bearer tok-acme-41b2' });
+      const acme = await prod.client.request(
+        '{ voices(language: EN) { id } }',
+        {},
+        { authorization: 'Bearer tok-acme-41b2' },
+      );
       expect(acme.status).toBe(200);
       expect(acme.body.errors).toBeUndefined();
     });
@@ -202,9 +254,15 @@ describe('production without client tokens', () => {
 
 describe('federation traces on request (FEDERATION_TRACES=true)', () => {
   it('sends the inline ftv1 trace the router asks for', async () => {
-    const t = await startTestServer({ env: { NODE_ENV: 'production', AUTH_TOKENS: 'router=tok-r', FEDERATION_TRACES: 'true' } });
+    const t = await startTestServer({
+      env: { NODE_ENV: 'production', AUTH_TOKENS: 'router=tok-r', FEDERATION_TRACES: 'true' },
+    });
     try {
-      const answer = await t.client.request('{ voices(language: EN) { id } }', {}, { authorization: 'Bearer tok-r', 'apollo-federation-include-trace': 'ftv1' });
+      const answer = await t.client.request(
+        '{ voices(language: EN) { id } }',
+        {},
+        { authorization: 'Bearer tok-r', 'apollo-federation-include-trace': 'ftv1' },
+      );
       expect(typeof answer.body.extensions?.ftv1).toBe('string');
     } finally {
       await t.close();
@@ -231,12 +289,16 @@ describe('masked errors carry a correlation id, in the answer and in the log', (
     ['WebSocket', () => overWebSocket(t.client, READ, { id: taskId })],
   ])('%s', async (_path, send) => {
     const answer = (await send()) as Answer;
-    const error = (answer.body as { errors: Array<{ message: string; extensions: Record<string, unknown> }> }).errors[0];
+    const error = (answer.body as { errors: Array<{ message: string; extensions: Record<string, unknown> }> })
+      .errors[0];
     expect(error.extensions.code).toBe('INTERNAL_SERVER_ERROR');
     expect(error.message).toBe('Internal server error');
     const correlationId = String(error.extensions.correlationId);
     expect(correlationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const line = t.logs().split('\n').find((l) => l.includes(correlationId));
+    const line = t
+      .logs()
+      .split('\n')
+      .find((l) => l.includes(correlationId));
     expect(line).toContain('internal error while answering a GraphQL request');
   });
 });
@@ -249,7 +311,11 @@ describe('secrets inside configured URLs stay out of the log', () => {
     base.password = 'kling-url-pass-5e1';
     const t = await startTestServer({
       sharedFake: fake,
-      env: { KLING_BASE_URL: base.toString(), PUBLIC_URL: 'https://hook:public-url-pass-77c@lipsync.example.com', LOG_LEVEL: 'trace' },
+      env: {
+        KLING_BASE_URL: base.toString(),
+        PUBLIC_URL: 'https://hook:public-url-pass-77c@lipsync.example.com',
+        LOG_LEVEL: 'trace',
+      },
     });
     try {
       const created = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });

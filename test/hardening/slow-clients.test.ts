@@ -96,7 +96,9 @@ describe('timeouts and caps by default', () => {
   });
 
   it('refuses a headers timeout longer than the request timeout, naming the variable', () => {
-    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS/,
+    );
   });
 });
 
@@ -121,7 +123,10 @@ describe('connection cap (MAX_CONNECTIONS)', () => {
     // the open connections are still served
     const before = open[0].text().length;
     open[0].socket.write(KEEP_ALIVE_GET);
-    await waitUntil(() => open[0].text().length > before && open[0].text().slice(before).startsWith('HTTP/1.1 200'), 'a second answer');
+    await waitUntil(
+      () => open[0].text().length > before && open[0].text().slice(before).startsWith('HTTP/1.1 200'),
+      'a second answer',
+    );
 
     open[1].socket.destroy();
     await open[1].closed;

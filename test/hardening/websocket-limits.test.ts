@@ -30,7 +30,10 @@ describe('WebSocket limits (issue 11, item 1)', () => {
     for (let i = 0; i < 2001; i++) wire.subscribe(String(i), SUBSCRIPTION, { id: liveTask });
     const nextIds = () => new Set(wire.received.filter((m) => m.type === 'next').map((m) => m.id));
     const errors = () => wire.received.filter((m) => m.type === 'error');
-    await wire.until(() => nextIds().size === 100 && errors().length === 1901, '100 live subscriptions and 1,901 refusals');
+    await wire.until(
+      () => nextIds().size === 100 && errors().length === 1901,
+      '100 live subscriptions and 1,901 refusals',
+    );
     expect([...nextIds()].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     const refusal = (errors()[0].payload as ErrorPayload)[0];
     expect(refusal.extensions?.code).toBe('BAD_USER_INPUT');
@@ -39,7 +42,10 @@ describe('WebSocket limits (issue 11, item 1)', () => {
     // Completing one frees its place for another.
     wire.send({ id: '0', type: 'complete' });
     wire.subscribe('again', SUBSCRIPTION, { id: liveTask });
-    await wire.until(() => wire.received.some((m) => m.type === 'next' && m.id === 'again'), 'the next subscription to start');
+    await wire.until(
+      () => wire.received.some((m) => m.type === 'next' && m.id === 'again'),
+      'the next subscription to start',
+    );
     wire.close();
   });
 
@@ -51,7 +57,12 @@ describe('WebSocket limits (issue 11, item 1)', () => {
 
     // The limit holds before authentication too: an oversized connection_init is never read.
     const anonymous = await WireSocket.open(t.server.wsUrl);
-    anonymous.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${TOKEN}`, pad: 'x'.repeat(MAX_PAYLOAD) } }));
+    anonymous.send(
+      JSON.stringify({
+        type: 'connection_init',
+        payload: { authorization: `Bearer ${TOKEN}`, pad: 'x'.repeat(MAX_PAYLOAD) },
+      }),
+    );
     expect((await anonymous.closed).code).toBe(1009);
     expect(anonymous.received).toEqual([]);
     // one log line each, not a stack trace on stderr
@@ -84,8 +95,13 @@ describe('WebSocket limits (issue 11, item 1)', () => {
     const wire = await WireSocket.open(t.server.wsUrl);
     await wire.init(AUTH);
     wire.send({ id: 'm', type: 'subscribe', payload: { query: CREATE_MUTATION, variables: { input: TEXT_INPUT } } });
-    await wire.until(() => wire.received.some((m) => m.type === 'complete' && m.id === 'm'), 'the mutation to complete');
-    const result = wire.received.find((m) => m.type === 'next' && m.id === 'm')!.payload as { data: { createLipSync: { id: string } } };
+    await wire.until(
+      () => wire.received.some((m) => m.type === 'complete' && m.id === 'm'),
+      'the mutation to complete',
+    );
+    const result = wire.received.find((m) => m.type === 'next' && m.id === 'm')!.payload as {
+      data: { createLipSync: { id: string } };
+    };
     const id = result.data.createLipSync.id;
     wire.close();
 
@@ -112,7 +128,10 @@ describe('WebSocket limits (issue 11, item 1)', () => {
 describe('WebSocket socket cap (WS_MAX_CONNECTIONS)', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { WS_MAX_CONNECTIONS: '2' }, fake: { processingAfterMs: 120_000, succeedAfterMs: 240_000 } });
+    t = await startTestServer({
+      env: { WS_MAX_CONNECTIONS: '2' },
+      fake: { processingAfterMs: 120_000, succeedAfterMs: 240_000 },
+    });
   });
   afterAll(() => t.close());
 

@@ -16,7 +16,9 @@ export class WireSocket {
       for (const wake of this.waiters.splice(0)) wake();
     });
     socket.on('error', () => undefined); // a refused or cut socket still ends in 'close', which the tests read
-    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
   }
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<WireSocket> {

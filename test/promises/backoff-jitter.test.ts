@@ -27,7 +27,11 @@ describe('retry backoff jitter', () => {
     const CALLS = 40;
     // Every call fails on purpose: the circuit breaker (tested on its own) must not cut the retries short.
     const breaker = { failures: 1_000, halfOpenAfterMs: 1_000 };
-    const client = new KlingClient({ config: { ...fake.upstreamConfig(), breaker }, retryDelayMs: BASE, log: pino({ level: 'warn' }, destination) });
+    const client = new KlingClient({
+      config: { ...fake.upstreamConfig(), breaker },
+      retryDelayMs: BASE,
+      log: pino({ level: 'warn' }, destination),
+    });
     try {
       // Every read meets gateway errors only: each retries twice (3 attempts), then gives up.
       fake.inject({ html: 502 }, { endpoint: 'list', times: Infinity });

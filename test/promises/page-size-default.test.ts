@@ -24,13 +24,24 @@ describe('lipSyncTasks default page size', () => {
   it.each([
     ['omitted', '{ lipSyncTasks { edges { cursor } pageInfo { hasNextPage } } }', undefined],
     ['null as a literal', '{ lipSyncTasks(first: null) { edges { cursor } pageInfo { hasNextPage } } }', undefined],
-    ['null in a variable', 'query($n: Int) { lipSyncTasks(first: $n) { edges { cursor } pageInfo { hasNextPage } } }', { n: null }],
-    ['an absent variable', 'query($n: Int) { lipSyncTasks(first: $n) { edges { cursor } pageInfo { hasNextPage } } }', {}],
+    [
+      'null in a variable',
+      'query($n: Int) { lipSyncTasks(first: $n) { edges { cursor } pageInfo { hasNextPage } } }',
+      { n: null },
+    ],
+    [
+      'an absent variable',
+      'query($n: Int) { lipSyncTasks(first: $n) { edges { cursor } pageInfo { hasNextPage } } }',
+      {},
+    ],
   ])('first %s: a page of 20 out of 21, with a next page', async (_name, query, variables) => {
     expect(await page(query, variables)).toEqual({ size: DEFAULT_PAGE_SIZE, hasNextPage: true });
   });
 
   it('first: 21 answers all 21 (so the 20 above is the default, not all there is)', async () => {
-    expect(await page('{ lipSyncTasks(first: 21) { edges { cursor } pageInfo { hasNextPage } } }')).toEqual({ size: 21, hasNextPage: false });
+    expect(await page('{ lipSyncTasks(first: 21) { edges { cursor } pageInfo { hasNextPage } } }')).toEqual({
+      size: 21,
+      hasNextPage: false,
+    });
   });
 });

@@ -38,7 +38,10 @@ describe('periodic reconciler (RECONCILE_INTERVAL_MS)', () => {
       15_000,
       100,
     );
-    expect({ state: settled.state, upstreamId: settled.upstreamId }).toEqual({ state: 'submitted', upstreamId: accepted.task_id });
+    expect({ state: settled.state, upstreamId: settled.upstreamId }).toEqual({
+      state: 'submitted',
+      upstreamId: accepted.task_id,
+    });
     expect(t.fake.count('create')).toBe(1);
     expect(t.fake.count('list')).toBeGreaterThan(0);
 

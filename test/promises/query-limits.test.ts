@@ -58,7 +58,10 @@ function costQuery(name: string, cost: number): string {
 function tokenQuery(name: string, tokens: number): string {
   const aliased = Math.floor((tokens - 4) / 3);
   const plain = tokens - 4 - 3 * aliased;
-  const fields = [...Array.from({ length: aliased }, (_, i) => `t${i}: __typename`), ...Array<string>(plain).fill('__typename')];
+  const fields = [
+    ...Array.from({ length: aliased }, (_, i) => `t${i}: __typename`),
+    ...Array<string>(plain).fill('__typename'),
+  ];
   return `query ${name} { ${fields.join(' ')} }`;
 }
 
@@ -99,7 +102,8 @@ describe('query limits on every path', () => {
           { query },
           {
             next: (result) => (answer = { executed: true, messages: (result.errors ?? []).map((e) => e.message) }),
-            error: (errors) => resolve({ executed: false, messages: (errors as Array<{ message: string }>).map((e) => e.message) }),
+            error: (errors) =>
+              resolve({ executed: false, messages: (errors as Array<{ message: string }>).map((e) => e.message) }),
             complete: () => resolve(answer ?? { executed: false, messages: ['completed without a result'] }),
           },
         );
@@ -129,32 +133,51 @@ describe('query limits on every path', () => {
 
   it.each(paths)('aliases: %s accepts 15 and refuses 16', async (path) => {
     await expectAccepted(aliasQuery(`Aliases15_${tag(path)}`, ALIAS_LIMIT), path);
-    await expectRefused(aliasQuery(`Aliases16_${tag(path)}`, ALIAS_LIMIT + 1), path, /Aliases limit of 15 exceeded, found 16/);
+    await expectRefused(
+      aliasQuery(`Aliases16_${tag(path)}`, ALIAS_LIMIT + 1),
+      path,
+      /Aliases limit of 15 exceeded, found 16/,
+    );
   });
 
   it.each(paths)('depth: %s accepts 12 and refuses 13', async (path) => {
     await expectAccepted(depthQuery(`Depth12_${tag(path)}`, DEPTH_LIMIT), path);
-    await expectRefused(depthQuery(`Depth13_${tag(path)}`, DEPTH_LIMIT + 1), path, /Query depth limit of 12 exceeded, found 13/);
+    await expectRefused(
+      depthQuery(`Depth13_${tag(path)}`, DEPTH_LIMIT + 1),
+      path,
+      /Query depth limit of 12 exceeded, found 13/,
+    );
   });
 
   it.each(paths)('cost: %s accepts 5000 and refuses 5001', async (path) => {
     await expectAccepted(costQuery(`Cost5000_${tag(path)}`, COST_LIMIT), path);
-    await expectRefused(costQuery(`Cost5001_${tag(path)}`, COST_LIMIT + 1), path, /Cost limit of 5000 exceeded, found 5001/);
+    await expectRefused(
+      costQuery(`Cost5001_${tag(path)}`, COST_LIMIT + 1),
+      path,
+      /Cost limit of 5000 exceeded, found 5001/,
+    );
   });
 
   it.each(paths)('tokens: %s accepts 2000 and refuses 2001', async (path) => {
     await expectAccepted(tokenQuery(`Tokens2000_${tag(path)}`, TOKEN_LIMIT), path);
-    await expectRefused(tokenQuery(`Tokens2001_${tag(path)}`, TOKEN_LIMIT + 1), path, /Document contains more tha[nt] 2000 tokens/ /* graphql-js spells it "more that" */);
+    await expectRefused(
+      tokenQuery(`Tokens2001_${tag(path)}`, TOKEN_LIMIT + 1),
+      path,
+      /Document contains more tha[nt] 2000 tokens/ /* graphql-js spells it "more that" */,
+    );
   });
 
-  it.each(['application/json', 'application/graphql-response+json'])('refuses a batch of operations (accept: %s)', async (accept) => {
-    const response = await fetch(t.server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept },
-      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ voices { id } }' }]),
-    });
-    expect(response.status).toBe(400);
-    const body = (await response.json()) as { errors?: Array<{ message: string }> };
-    expect(body.errors?.[0]?.message).toMatch(/batching/i);
-  });
+  it.each(['application/json', 'application/graphql-response+json'])(
+    'refuses a batch of operations (accept: %s)',
+    async (accept) => {
+      const response = await fetch(t.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ voices { id } }' }]),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors?: Array<{ message: string }> };
+      expect(body.errors?.[0]?.message).toMatch(/batching/i);
+    },
+  );
 });

@@ -13,7 +13,9 @@ describe('/readyz with Redis down', () => {
   let t: TestServer;
   beforeAll(async () => {
     proxy = await startRedisProxy(TEST_REDIS_URL);
-    t = await startTestServer({ env: { REDIS_URL: proxy.url, REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:` } });
+    t = await startTestServer({
+      env: { REDIS_URL: proxy.url, REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:` },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -30,16 +32,26 @@ describe('/readyz with Redis down', () => {
 
     await proxy.cut();
     // Deadline: the readiness PING is bounded to a second; a loaded machine gets ten.
-    const down = await waitFor('/readyz to report redis down', async () => {
-      const answer = await readyz();
-      return answer.status !== 200 && answer;
-    }, 10_000, 100);
+    const down = await waitFor(
+      '/readyz to report redis down',
+      async () => {
+        const answer = await readyz();
+        return answer.status !== 200 && answer;
+      },
+      10_000,
+      100,
+    );
     expect(down).toEqual({ status: 503, body: { status: 'unavailable', down: ['redis'] } });
     // Liveness is not readiness: the process still runs, and GraphQL still answers.
     expect((await fetch(`${t.server.origin}/healthz`)).status).toBe(200);
     expect((await t.client.request('{ voices(language: EN) { id } }')).body.errors).toBeUndefined();
 
     await proxy.restore();
-    await waitFor('/readyz to be 200 again after Redis came back', async () => (await readyz()).status === 200, 15_000, 100);
+    await waitFor(
+      '/readyz to be 200 again after Redis came back',
+      async () => (await readyz()).status === 200,
+      15_000,
+      100,
+    );
   });
 });

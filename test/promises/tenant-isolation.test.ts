@@ -8,7 +8,10 @@ const TASKS = '{ lipSyncTasks(first: 100) { edges { node { id } } } }';
 const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on LipSyncTask { id status } } }';
 const FOLLOW = 'subscription($id: ID!) { lipSyncTaskUpdated(id: $id) { id status } }';
 
-type Result = { data?: Record<string, any> | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> };
+type Result = {
+  data?: Record<string, any> | null;
+  errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
+};
 
 /**
  * With AUTH_TOKENS, a tenant sees only its own tasks, on every read path: lipSyncTask, lipSyncTasks and
@@ -26,7 +29,10 @@ describe('tenant isolation on every read path (two tenants)', () => {
   let globexId: string;
 
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTH_TOKENS: 'acme=tok-acme-1,globex=tok-globex-2' }, fake: { processingAfterMs: 50, succeedAfterMs: 150 } });
+    t = await startTestServer({
+      env: { AUTH_TOKENS: 'acme=tok-acme-1,globex=tok-globex-2' },
+      fake: { processingAfterMs: 50, succeedAfterMs: 150 },
+    });
     acme = t.client.withHeaders({ authorization: 'Bearer tok-acme-1' });
     globex = t.client.withHeaders({ authorization: 'Bearer tok-globex-2' });
     globexWs = globex.ws();
@@ -57,7 +63,9 @@ describe('tenant isolation on every read path (two tenants)', () => {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no end to ${query} within 10 s`)), 10_000);
     });
-    return Promise.race([globex.subscribeAll(globexWs, query, variables) as Promise<Result[]>, deadline]).finally(() => clearTimeout(timer));
+    return Promise.race([globex.subscribeAll(globexWs, query, variables) as Promise<Result[]>, deadline]).finally(() =>
+      clearTimeout(timer),
+    );
   };
 
   it.each([
@@ -80,7 +88,9 @@ describe('tenant isolation on every read path (two tenants)', () => {
     expect((await globex.request(TASKS)).body).toEqual(expected);
     expect(await overWs(TASKS, {})).toEqual([expected]);
     // acme's list has both of its tasks and not globex's
-    const acmeList = (await acme.request(TASKS)).body.data!.lipSyncTasks.edges.map((e: { node: { id: string } }) => e.node.id);
+    const acmeList = (await acme.request(TASKS)).body.data!.lipSyncTasks.edges.map(
+      (e: { node: { id: string } }) => e.node.id,
+    );
     expect(new Set(acmeList)).toEqual(new Set([finishedId, freshId]));
   });
 
@@ -89,7 +99,9 @@ describe('tenant isolation on every read path (two tenants)', () => {
     ['fresh', () => freshId],
   ])("lipSyncTaskUpdated: NOT_FOUND for another tenant's %s task, then complete", async (_name, id) => {
     const events = await overWs(FOLLOW, { id: id() });
-    expect(events).toEqual([{ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })] }]);
+    expect(events).toEqual([
+      { errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })] },
+    ]);
   });
 
   it('acme sees its own tasks (so the refusals above are about the tenant, not the ids)', async () => {

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { childEnv, freePort, makeTempDir, requireBuild, startChildServer, waitFor, type ChildServer } from '../support/childServer';
+import {
+  childEnv,
+  freePort,
+  makeTempDir,
+  requireBuild,
+  startChildServer,
+  waitFor,
+  type ChildServer,
+} from '../support/childServer';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { GraphQLTestClient } from '../support/graphqlClient';
 import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
@@ -41,7 +49,14 @@ describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the rea
     const databaseFile = path.join(dir, 'lipsync.db');
     const port = await freePort();
     // The lost answer is confirmed from Kling's list; the grace period outlasts the fake's slow answer below.
-    const env = childEnv(fake, databaseFile, { KLING_MAX_CONCURRENT_TASKS: '1', RECONCILE_INTERVAL_MS: '500', SUBMIT_GRACE_MS: '30000', KLING_TIMEOUT_MS: '15000', POLL_MIN_MS: '100', POLL_MAX_MS: '300' });
+    const env = childEnv(fake, databaseFile, {
+      KLING_MAX_CONCURRENT_TASKS: '1',
+      RECONCILE_INTERVAL_MS: '500',
+      SUBMIT_GRACE_MS: '30000',
+      KLING_TIMEOUT_MS: '15000',
+      POLL_MIN_MS: '100',
+      POLL_MAX_MS: '300',
+    });
     const first = await startChildServer({ env, port, cwd: dir });
     children.push(first);
     const client = new GraphQLTestClient(first.url, first.wsUrl);
@@ -118,7 +133,9 @@ describe('two instances on one PostgreSQL + Redis with KLING_MAX_CONCURRENT_TASK
   it('never runs more than 2 at the fake and submits each task once', async () => {
     const created = await Promise.all(
       Array.from({ length: 12 }, async (_, i) => {
-        const res = await servers[i % 2].client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `cluster ${i}` } });
+        const res = await servers[i % 2].client.request(CREATE_MUTATION, {
+          input: { ...TEXT_INPUT, text: `cluster ${i}` },
+        });
         expect(res.body.errors).toBeUndefined();
         return res.body.data!.createLipSync as { id: string; status: string };
       }),

@@ -23,7 +23,11 @@ describe('configuration', () => {
     const defaults = loadConfig({});
     expect(defaults.queue).toEqual({ maxConcurrent: null, maxWaitMs: 1440 * 60_000 });
     expect(defaults.upstream.simulatedMaxConcurrent).toBe(3);
-    const set = loadConfig({ KLING_MAX_CONCURRENT_TASKS: '5', QUEUE_MAX_WAIT_MINUTES: '30', SIMULATED_MAX_CONCURRENT: '7' });
+    const set = loadConfig({
+      KLING_MAX_CONCURRENT_TASKS: '5',
+      QUEUE_MAX_WAIT_MINUTES: '30',
+      SIMULATED_MAX_CONCURRENT: '7',
+    });
     expect(set.queue).toEqual({ maxConcurrent: 5, maxWaitMs: 30 * 60_000 });
     expect(set.upstream.simulatedMaxConcurrent).toBe(7);
   });
@@ -34,7 +38,8 @@ describe('configuration', () => {
       auth: { kind: 'apiKey', apiKey: 'k' },
     });
     expect(
-      loadConfig({ KLING_BASE_URL: 'https://api-singapore.klingai.com', KLING_ACCESS_KEY: 'a', KLING_SECRET_KEY: 's' }).upstream.auth,
+      loadConfig({ KLING_BASE_URL: 'https://api-singapore.klingai.com', KLING_ACCESS_KEY: 'a', KLING_SECRET_KEY: 's' })
+        .upstream.auth,
     ).toEqual({ kind: 'jwt', accessKey: 'a', secretKey: 's' });
   });
 
@@ -49,7 +54,9 @@ describe('configuration', () => {
   it('is strict in production: no introspection, no CORS unless configured', () => {
     const config = loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' });
     expect(config).toMatchObject({ production: true, introspection: false, corsOrigins: [] });
-    expect(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(
+      loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true', GRAPHQL_INTROSPECTION: 'true' }).introspection,
+    ).toBe(true);
   });
 
   it.each([
@@ -59,7 +66,10 @@ describe('configuration', () => {
     [{ KLING_BASE_URL: 'https://x.example', KLING_SECRET_KEY: 's' }, 'KLING_ACCESS_KEY'],
     [{ KLING_API_KEY: 'k' }, 'KLING_BASE_URL'],
     [{ KLING_BASE_URL: 'https://x.example' }, 'KLING_API_KEY'],
-    [{ KLING_BASE_URL: 'https://x.example', KLING_API_KEY: 'k', KLING_ACCESS_KEY: 'a', KLING_SECRET_KEY: 's' }, 'KLING_API_KEY'],
+    [
+      { KLING_BASE_URL: 'https://x.example', KLING_API_KEY: 'k', KLING_ACCESS_KEY: 'a', KLING_SECRET_KEY: 's' },
+      'KLING_API_KEY',
+    ],
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ KLING_TIMEOUT_MS: '-5' }, 'KLING_TIMEOUT_MS'],
@@ -131,11 +141,31 @@ describe('configuration', () => {
 
     it.each([
       ['a missing file', () => ({ AUTH_TOKENS_FILE: path.join(dir, 'absent') }), 'AUTH_TOKENS_FILE', /cannot be read/],
-      ['a line without =', () => ({ AUTH_TOKENS_FILE: tokenFile('acme=t1\nsecret-without-tenant\n') }), 'AUTH_TOKENS_FILE', /tenant=token/],
+      [
+        'a line without =',
+        () => ({ AUTH_TOKENS_FILE: tokenFile('acme=t1\nsecret-without-tenant\n') }),
+        'AUTH_TOKENS_FILE',
+        /tenant=token/,
+      ],
       ['an empty file', () => ({ AUTH_TOKENS_FILE: tokenFile('# nothing\n') }), 'AUTH_TOKENS_FILE', /at least one/],
-      ['a token given twice in the file', () => ({ AUTH_TOKENS_FILE: tokenFile('acme=dup-secret\nglobex=dup-secret\n') }), 'AUTH_TOKENS_FILE', /twice.*acme and globex/],
-      ['a token given twice in AUTH_TOKENS', () => ({ AUTH_TOKENS: 'acme=dup-secret,globex=dup-secret' }), 'AUTH_TOKENS', /twice.*acme and globex/],
-      ['both token sources', () => ({ AUTH_TOKENS: 'acme=t1', AUTH_TOKENS_FILE: tokenFile('globex=t2\n') }), 'AUTH_TOKENS', /AUTH_TOKENS_FILE/],
+      [
+        'a token given twice in the file',
+        () => ({ AUTH_TOKENS_FILE: tokenFile('acme=dup-secret\nglobex=dup-secret\n') }),
+        'AUTH_TOKENS_FILE',
+        /twice.*acme and globex/,
+      ],
+      [
+        'a token given twice in AUTH_TOKENS',
+        () => ({ AUTH_TOKENS: 'acme=dup-secret,globex=dup-secret' }),
+        'AUTH_TOKENS',
+        /twice.*acme and globex/,
+      ],
+      [
+        'both token sources',
+        () => ({ AUTH_TOKENS: 'acme=t1', AUTH_TOKENS_FILE: tokenFile('globex=t2\n') }),
+        'AUTH_TOKENS',
+        /AUTH_TOKENS_FILE/,
+      ],
       ['ALLOW_ANONYMOUS=maybe', () => ({ ALLOW_ANONYMOUS: 'maybe' }), 'ALLOW_ANONYMOUS', /true/],
       ['FEDERATION_TRACES=yes', () => ({ FEDERATION_TRACES: 'yes' }), 'FEDERATION_TRACES', /true/],
       ['TASK_COUNT_INTERVAL_MS=0', () => ({ TASK_COUNT_INTERVAL_MS: '0' }), 'TASK_COUNT_INTERVAL_MS', /between/],
@@ -151,7 +181,9 @@ describe('configuration', () => {
     it('serves inline federation traces outside production, and in production only with FEDERATION_TRACES=true', () => {
       expect(loadConfig({}).federationTraces).toBe(true);
       expect(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' }).federationTraces).toBe(false);
-      expect(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true', FEDERATION_TRACES: 'true' }).federationTraces).toBe(true);
+      expect(
+        loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true', FEDERATION_TRACES: 'true' }).federationTraces,
+      ).toBe(true);
       expect(loadConfig({ FEDERATION_TRACES: 'false' }).federationTraces).toBe(false);
     });
 

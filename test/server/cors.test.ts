@@ -19,8 +19,13 @@ describe('CORS that browser clients pass', () => {
     const res = await fetch(t.server.url, { method: 'OPTIONS', headers: APOLLO_CLIENT_PREFLIGHT });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
-    const allowed = res.headers.get('access-control-allow-headers')!.split(',').map((h) => h.trim());
-    expect(allowed).toEqual(expect.arrayContaining(APOLLO_CLIENT_PREFLIGHT['access-control-request-headers'].split(',')));
+    const allowed = res.headers
+      .get('access-control-allow-headers')!
+      .split(',')
+      .map((h) => h.trim());
+    expect(allowed).toEqual(
+      expect.arrayContaining(APOLLO_CLIENT_PREFLIGHT['access-control-request-headers'].split(',')),
+    );
     expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThanOrEqual(600);
     expect(res.headers.get('vary')).toMatch(/Origin/);
     expect(res.headers.get('vary')).toMatch(/Access-Control-Request-Headers/);
@@ -55,7 +60,10 @@ describe('CORS open to every origin (the development default)', () => {
   afterAll(() => t.close());
 
   it('answers any origin with * and still varies by Origin', async () => {
-    const res = await fetch(t.server.url, { method: 'OPTIONS', headers: { ...APOLLO_CLIENT_PREFLIGHT, origin: 'http://localhost:5173' } });
+    const res = await fetch(t.server.url, {
+      method: 'OPTIONS',
+      headers: { ...APOLLO_CLIENT_PREFLIGHT, origin: 'http://localhost:5173' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-headers')).toContain('traceparent');

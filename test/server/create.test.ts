@@ -86,7 +86,12 @@ describe('createLipSync with a static API key (aggregator style)', () => {
     });
     expect(res.body.errors).toBeUndefined();
     const body = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as Record<string, any>;
-    expect(body.input).toEqual({ video_id: '827964097668337738', mode: 'audio2video', audio_type: 'file', audio_file: audioFile });
+    expect(body.input).toEqual({
+      video_id: '827964097668337738',
+      mode: 'audio2video',
+      audio_type: 'file',
+      audio_file: audioFile,
+    });
   });
 
   it('warns (extensions.warnings) when the voice is not in the catalogue for its language, but still creates', async () => {
@@ -137,7 +142,10 @@ describe('createLipSync with Kling access/secret keys (signed JWT)', () => {
 
   it('never shows the secret key or the JWT in the log', async () => {
     await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
-    const token = String(t.fake.requests.find((r) => r.endpoint === 'create')!.headers.authorization).replace('Bearer ', '');
+    const token = String(t.fake.requests.find((r) => r.endpoint === 'create')!.headers.authorization).replace(
+      'Bearer ',
+      '',
+    );
     expect(t.logs()).not.toContain('sk-test-secret');
     expect(t.logs()).not.toContain(token);
   });

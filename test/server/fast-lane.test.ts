@@ -52,7 +52,8 @@ const CLIENTS: Record<string, ClientShape> = {
   // @urql/core 6.0.3 dist/urql-core-chunk.js: makeFetchOptions
   urql: {
     headers: {
-      accept: 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed',
+      accept:
+        'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed',
       'content-type': 'application/json',
     },
     body: (query, variables, operationName) => ({ operationName, query, variables }),
@@ -90,8 +91,18 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
-  'a query': { query: 'query V { voices(language: EN) { id language } }', variables: () => ({}), operationName: 'V', lane: true },
-  'a finished task (cacheable)': { query: TASK_QUERY, variables: ({ finished }) => ({ id: finished }), operationName: 'T', lane: true },
+  'a query': {
+    query: 'query V { voices(language: EN) { id language } }',
+    variables: () => ({}),
+    operationName: 'V',
+    lane: true,
+  },
+  'a finished task (cacheable)': {
+    query: TASK_QUERY,
+    variables: ({ finished }) => ({ id: finished }),
+    operationName: 'T',
+    lane: true,
+  },
   'an unknown task': { query: TASK_QUERY, variables: () => ({ id: '1' }), operationName: 'T', lane: true },
   'two root fields': {
     query: 'query T2($id: ID!) { lipSyncTask(id: $id) { id } voices { id } }',
@@ -99,7 +110,12 @@ const CASES: Record<string, Case> = {
     operationName: 'T2',
     lane: true,
   },
-  'a mutation': { query: CREATE_MUTATION, variables: () => ({ input: TEXT_INPUT }), operationName: 'Create', lane: true },
+  'a mutation': {
+    query: CREATE_MUTATION,
+    variables: () => ({ input: TEXT_INPUT }),
+    operationName: 'Create',
+    lane: true,
+  },
   'a mutation with a warning': {
     query: CREATE_MUTATION,
     variables: () => ({ input: { ...TEXT_INPUT, voiceId: 'brand_new_voice' } }),
@@ -118,11 +134,33 @@ const CASES: Record<string, Case> = {
     operationName: 'Create',
     lane: true,
   },
-  'a page size over the limit': { query: 'query P { lipSyncTasks(first: 500) { edges { cursor } } }', variables: () => ({}), operationName: 'P', lane: true },
-  'an upstream error': { query: CREATE_MUTATION, variables: () => ({ input: TEXT_INPUT }), operationName: 'Create', upstreamFault: true, lane: true },
+  'a page size over the limit': {
+    query: 'query P { lipSyncTasks(first: 500) { edges { cursor } } }',
+    variables: () => ({}),
+    operationName: 'P',
+    lane: true,
+  },
+  'an upstream error': {
+    query: CREATE_MUTATION,
+    variables: () => ({ input: TEXT_INPUT }),
+    operationName: 'Create',
+    upstreamFault: true,
+    lane: true,
+  },
   // Apollo answers these: the lane needs a valid document and an authenticated caller
-  'a validation error': { query: 'query B { voices { nope } }', variables: () => ({}), operationName: 'B', lane: false },
-  'an auth error': { query: TASK_QUERY, variables: () => ({ id: '1' }), operationName: 'T', unauthenticated: true, lane: false },
+  'a validation error': {
+    query: 'query B { voices { nope } }',
+    variables: () => ({}),
+    operationName: 'B',
+    lane: false,
+  },
+  'an auth error': {
+    query: TASK_QUERY,
+    variables: () => ({ id: '1' }),
+    operationName: 'T',
+    unauthenticated: true,
+    lane: false,
+  },
 };
 
 describe.each([
@@ -153,7 +191,11 @@ describe.each([
 
   beforeAll(async () => {
     t = await startTestServer({
-      env: { NODE_ENV: production ? 'production' : 'development', AUTH_TOKENS: `parity=${TOKEN}`, FEDERATION_TRACES: 'false' },
+      env: {
+        NODE_ENV: production ? 'production' : 'development',
+        AUTH_TOKENS: `parity=${TOKEN}`,
+        FEDERATION_TRACES: 'false',
+      },
       fake: { processingAfterMs: 10, succeedAfterMs: 20 },
     });
     const client = t.client.withHeaders({ authorization: `Bearer ${TOKEN}` });
@@ -180,7 +222,10 @@ describe.each([
     const afterApollo = await laneAnswers();
 
     // Which path answered each request.
-    expect([fast.headers.get('x-lipsync-path'), apollo.headers.get('x-lipsync-path')]).toEqual([!production && c.lane ? 'fast' : null, null]);
+    expect([fast.headers.get('x-lipsync-path'), apollo.headers.get('x-lipsync-path')]).toEqual([
+      !production && c.lane ? 'fast' : null,
+      null,
+    ]);
     expect([afterFast - before, afterApollo - afterFast]).toEqual([c.lane ? 1 : 0, 0]);
 
     expect(fast.status).toBe(apollo.status);
@@ -199,12 +244,20 @@ describe.each([
   it('registers a persisted query the way Apollo does: a later hash-only request finds it', async () => {
     const query = 'query Registered { voices(language: ZH) { id } }';
     const sha256Hash = createHash('sha256').update(query).digest('hex');
-    const registration = await send(CLIENTS['Apollo Client 4 (persisted query registration)'], { ...CASES['a query'], query, operationName: 'Registered' }, false);
+    const registration = await send(
+      CLIENTS['Apollo Client 4 (persisted query registration)'],
+      { ...CASES['a query'], query, operationName: 'Registered' },
+      false,
+    );
     expect(registration.status).toBe(200);
     const hashOnly = await fetch(t.server.url, {
       method: 'POST',
       headers: { ...CLIENTS['Apollo Client 4'].headers, authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ operationName: 'Registered', variables: {}, extensions: { persistedQuery: { version: 1, sha256Hash } } }),
+      body: JSON.stringify({
+        operationName: 'Registered',
+        variables: {},
+        extensions: { persistedQuery: { version: 1, sha256Hash } },
+      }),
     });
     expect(hashOnly.status).toBe(200);
     expect(await hashOnly.json()).toEqual(registration.body);
@@ -212,7 +265,12 @@ describe.each([
 
   it('records operations from both paths in the same metrics', async () => {
     const shape = CLIENTS['Apollo Client 4'];
-    const parity: Case = { query: 'query Parity { voices { id } }', variables: () => ({}), operationName: 'Parity', lane: true };
+    const parity: Case = {
+      query: 'query Parity { voices { id } }',
+      variables: () => ({}),
+      operationName: 'Parity',
+      lane: true,
+    };
     await send(shape, parity, false);
     await send(shape, parity, true);
     const text = await (await fetch(`${t.server.origin}/metrics`)).text();

@@ -14,7 +14,12 @@ const TASK_QUERY = /* GraphQL */ `
   query Task($id: ID!) { lipSyncTask(id: $id) { id status statusMessage videos { id url durationSeconds } updatedAt } }
 `;
 
-type Event = { data?: { lipSyncTaskUpdated: { id: string; status: string; statusMessage: string | null; videos: { url: string }[] } } | null; errors?: unknown[] };
+type Event = {
+  data?: {
+    lipSyncTaskUpdated: { id: string; status: string; statusMessage: string | null; videos: { url: string }[] };
+  } | null;
+  errors?: unknown[];
+};
 
 describe('task lifecycle: query, subscribe, list', () => {
   let t: TestServer;
@@ -31,7 +36,8 @@ describe('task lifecycle: query, subscribe, list', () => {
     return res.body.data!.createLipSync.id as string;
   }
 
-  const getsFor = (id: string) => t.fake.requests.filter((r) => r.endpoint === 'get' && r.path.endsWith(`/${id}`)).length;
+  const getsFor = (id: string) =>
+    t.fake.requests.filter((r) => r.endpoint === 'get' && r.path.endsWith(`/${id}`)).length;
 
   async function follow(id: string, subscribers: number): Promise<Event[][]> {
     const clients = Array.from({ length: subscribers }, () => t.client.ws());
@@ -74,7 +80,9 @@ describe('task lifecycle: query, subscribe, list', () => {
       expect(steps.every((step, i) => step >= 0 && (i === 0 || step > steps[i - 1]))).toBe(true);
       expect(steps.at(-1)).toBe(2);
     }
-    console.log(`upstream polls: 1 subscriber → ${getsFor(alone)}, 50 subscribers → ${getsFor(crowded)} (${Math.round(followedMs)} ms)`);
+    console.log(
+      `upstream polls: 1 subscriber → ${getsFor(alone)}, 50 subscribers → ${getsFor(crowded)} (${Math.round(followedMs)} ms)`,
+    );
     // Both tasks start together and share one event loop, but a late timer on a loaded machine can move a poll
     // across a status change, which restarts the backoff a step earlier or later: up to one poll either way at
     // each of the two changes. A poller per subscriber would make about 50 times as many.
@@ -90,7 +98,10 @@ describe('task lifecycle: query, subscribe, list', () => {
     for (let i = 0; i < 10; i++) {
       const res = await t.client.request(TASK_QUERY, { id });
       expect(res.body.data!.lipSyncTask.status).toBe('SUCCEEDED');
-      expect(res.body.data!.lipSyncTask.videos[0]).toMatchObject({ url: expect.any(String), durationSeconds: expect.any(Number) });
+      expect(res.body.data!.lipSyncTask.videos[0]).toMatchObject({
+        url: expect.any(String),
+        durationSeconds: expect.any(Number),
+      });
     }
     expect(t.fake.count('get')).toBe(before);
   });
@@ -147,19 +158,27 @@ describe('subscription clean-up', () => {
     const started = new Set<number>();
     await new Promise<void>((resolve) => {
       for (const [i, c] of clients.entries()) {
-        c.subscribe({ query: SUBSCRIPTION, variables: { id } }, {
-          next: () => {
-            started.add(i);
-            if (started.size === clients.length) resolve();
+        c.subscribe(
+          { query: SUBSCRIPTION, variables: { id } },
+          {
+            next: () => {
+              started.add(i);
+              if (started.size === clients.length) resolve();
+            },
+            error: () => undefined,
+            complete: () => undefined,
           },
-          error: () => undefined,
-          complete: () => undefined,
-        });
+        );
       }
     });
     expect(t.server.listenerCount()).toBe(200);
     await Promise.all(clients.map((c) => c.dispose()));
-    await waitFor('every listener to go', () => t.server.listenerCount() === 0 && t.server.subscriberCount() === 0, 10_000, 20);
+    await waitFor(
+      'every listener to go',
+      () => t.server.listenerCount() === 0 && t.server.subscriberCount() === 0,
+      10_000,
+      20,
+    );
     // The task still needs finishing (so restarts and reads converge): its one watcher goes on with nobody
     // listening, until the store has the end and the watcher stops.
     await waitFor(

@@ -95,11 +95,14 @@ describe('client tokens and tenants (AUTH_TOKENS)', () => {
   it('needs the token on WebSocket connections too', async () => {
     const anonymous = t.client.ws();
     const outcome = await new Promise<string>((resolve) => {
-      anonymous.subscribe({ query: 'subscription { lipSyncTaskUpdated(id: "1") { id } }' }, {
-        next: () => resolve('next'),
-        error: (e) => resolve(`closed ${(e as { code?: number }).code}`),
-        complete: () => resolve('complete'),
-      });
+      anonymous.subscribe(
+        { query: 'subscription { lipSyncTaskUpdated(id: "1") { id } }' },
+        {
+          next: () => resolve('next'),
+          error: (e) => resolve(`closed ${(e as { code?: number }).code}`),
+          complete: () => resolve('complete'),
+        },
+      );
     });
     await anonymous.dispose();
     expect(outcome).toBe('closed 4403');
@@ -128,7 +131,10 @@ describe('production mode', () => {
   it('refuses introspection over WebSocket too', async () => {
     const client = t.client.ws();
     const outcome = await new Promise<unknown>((resolve) => {
-      client.subscribe({ query: '{ __schema { types { name } } }' }, { next: resolve, error: resolve, complete: () => undefined });
+      client.subscribe(
+        { query: '{ __schema { types { name } } }' },
+        { next: resolve, error: resolve, complete: () => undefined },
+      );
     });
     await client.dispose();
     expect(JSON.stringify(outcome)).toMatch(/introspection/i);
@@ -159,7 +165,10 @@ describe('development conveniences', () => {
   });
 
   it('answers CORS preflights for allowed origins only', async () => {
-    const allowed = await fetch(t.server.url, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    const allowed = await fetch(t.server.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(allowed.headers.get('access-control-allow-headers')).toMatch(/idempotency-key/);
@@ -180,7 +189,11 @@ describe('development conveniences', () => {
     const sha256Hash = createHash('sha256').update(query).digest('hex');
     const extensions = { persistedQuery: { version: 1, sha256Hash } };
     const post = (body: unknown) =>
-      fetch(t.server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+      fetch(t.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<any>);
     expect((await post({ extensions })).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect((await post({ query, extensions })).data.voices.length).toBeGreaterThan(10);
     expect((await post({ extensions })).data.voices.length).toBeGreaterThan(10);
@@ -192,7 +205,9 @@ describe('development conveniences', () => {
     const live = await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { id status } }', { id });
     expect(live.headers.get('cache-control')).toBe('no-store');
     await new Promise((r) => setTimeout(r, 1200));
-    const done = await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { id status videos { url } } }', { id });
+    const done = await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { id status videos { url } } }', {
+      id,
+    });
     expect(done.body.data!.lipSyncTask.status).toBe('SUCCEEDED');
     expect(done.headers.get('cache-control')).toBe('max-age=3600, private');
   });
@@ -214,7 +229,10 @@ describe('log redaction', () => {
     const res = await client.request(CREATE_MUTATION, { input: { videoUrl: TEXT_INPUT.videoUrl, audioFile } });
     expect(res.body.errors).toBeUndefined();
     await client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, audioFile } }); // rejected input is logged too
-    const jwtSent = String(t.fake.requests.find((r) => r.endpoint === 'create')!.headers.authorization).replace('Bearer ', '');
+    const jwtSent = String(t.fake.requests.find((r) => r.endpoint === 'create')!.headers.authorization).replace(
+      'Bearer ',
+      '',
+    );
     const logs = t.logs();
     expect(logs).toContain('graphql operation');
     for (const secret of ['sk-redaction-secret', jwtSent, 'tok-redaction-789', audioFile]) {

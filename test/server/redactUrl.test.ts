@@ -9,8 +9,14 @@ describe('redactUrl', () => {
     ['postgres://db:5432/tasks', 'postgres://db:5432/tasks'],
     ['file:./data/lipsync.db', 'file:./data/lipsync.db'],
     ['https://user:hunter2@aggregator.example/kling', 'https://user:***@aggregator.example/kling'],
-    ['https://aggregator.example/kling?api_key=abc&region=sg', 'https://aggregator.example/kling?api_key=***&region=sg'],
-    ['https://b.example/x?X-Amz-Signature=abc&X-Amz-Credential=def', 'https://b.example/x?X-Amz-Signature=***&X-Amz-Credential=***'],
+    [
+      'https://aggregator.example/kling?api_key=abc&region=sg',
+      'https://aggregator.example/kling?api_key=***&region=sg',
+    ],
+    [
+      'https://b.example/x?X-Amz-Signature=abc&X-Amz-Credential=def',
+      'https://b.example/x?X-Amz-Signature=***&X-Amz-Credential=***',
+    ],
     ['https://lipsync.example.com', 'https://lipsync.example.com'],
   ])('%s → %s', (url, redacted) => {
     expect(redactUrl(url)).toBe(redacted);

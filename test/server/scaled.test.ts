@@ -18,7 +18,11 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     // 1.5 s to create, read and subscribe before PROCESSING, then 1.5 s of it: a loaded machine needs more than
     // the 300 ms / 600 ms this had (a loaded run subscribed after PROCESSING began).
     fake = await startFakeKling({ processingAfterMs: 1_500, succeedAfterMs: 3_000 });
-    const env = { DATABASE_URL: schema.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:` };
+    const env = {
+      DATABASE_URL: schema.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:`,
+    };
     a = await startTestServer({ sharedFake: fake, env });
     b = await startTestServer({ sharedFake: fake, env });
   });
@@ -45,11 +49,9 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     const events = await b.client.subscribeAll(client, FOLLOW, { id });
     await client.dispose();
     expect(events.filter((e) => e.errors)).toEqual([]);
-    expect(events.map((e) => (e.data as { lipSyncTaskUpdated: { status: string } }).lipSyncTaskUpdated.status)).toEqual([
-      'SUBMITTED',
-      'PROCESSING',
-      'SUCCEEDED',
-    ]);
+    expect(events.map((e) => (e.data as { lipSyncTaskUpdated: { status: string } }).lipSyncTaskUpdated.status)).toEqual(
+      ['SUBMITTED', 'PROCESSING', 'SUCCEEDED'],
+    );
   });
 
   it('makes one upstream task for one idempotency key sent to both instances at once', async () => {
@@ -59,7 +61,9 @@ describe('two instances sharing PostgreSQL and Redis', () => {
       Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).client.request(CREATE_MUTATION, { input })),
     );
     // Every answer is a success: ten errors with one upstream create would otherwise look like one task.
-    expect(answers.map((r) => ({ status: r.status, errors: r.body.errors }))).toEqual(Array(10).fill({ status: 200, errors: undefined }));
+    expect(answers.map((r) => ({ status: r.status, errors: r.body.errors }))).toEqual(
+      Array(10).fill({ status: 200, errors: undefined }),
+    );
     const ids = new Set(answers.map((r) => r.body.data?.createLipSync.id));
     expect(ids.size).toBe(1);
     expect([...ids][0]).toEqual(expect.any(String));

@@ -7,7 +7,10 @@ const UPSTREAM_TIMEOUT_MS = 2_000;
 describe('upstream failures on createLipSync', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ fake: { apiKey: 'secret-aggregator-key' }, env: { KLING_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS), NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' } });
+    t = await startTestServer({
+      fake: { apiKey: 'secret-aggregator-key' },
+      env: { KLING_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS), NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' },
+    });
   });
   afterAll(() => t.close());
   afterEach(() => t.fake.reset());
@@ -37,28 +40,38 @@ describe('upstream failures on createLipSync', () => {
     expect(error.extensions).toMatchObject({
       code: expected,
       retryable,
-      upstream: { httpStatus, code, message: expect.stringContaining(`upstream says ${code}`), requestId: expect.any(String) },
+      upstream: {
+        httpStatus,
+        code,
+        message: expect.stringContaining(`upstream says ${code}`),
+        requestId: expect.any(String),
+      },
     });
   });
 
   // With the queue (docs/kling.md, 1302/1303), a create refused for Kling's rate or concurrency limit is not
   // retried in place nor failed: the task is QUEUED at once and submitted after the backoff, once.
-  it.each([1302, 1303])('queues a create answered %i (no retries) and submits it once after the backoff', async (code) => {
-    t.fake.inject({ code, httpStatus: 429 }, { endpoint: 'create', times: 1 });
-    const res = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
-    expect(res.body.errors).toBeUndefined();
-    const task = res.body.data!.createLipSync;
-    expect(task).toMatchObject({ status: 'QUEUED', klingTaskId: null });
-    expect(t.fake.count('create')).toBe(1);
-    await waitFor(
-      'the queued task to be submitted',
-      async () => (await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { klingTaskId } }', { id: task.id })).body.data?.lipSyncTask?.klingTaskId ?? undefined,
-      15_000,
-      100,
-    );
-    expect(t.fake.count('create')).toBe(2); // one refused, one accepted
-    expect(t.fake.tasks.allTasks()).toHaveLength(1);
-  });
+  it.each([1302, 1303])(
+    'queues a create answered %i (no retries) and submits it once after the backoff',
+    async (code) => {
+      t.fake.inject({ code, httpStatus: 429 }, { endpoint: 'create', times: 1 });
+      const res = await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+      expect(res.body.errors).toBeUndefined();
+      const task = res.body.data!.createLipSync;
+      expect(task).toMatchObject({ status: 'QUEUED', klingTaskId: null });
+      expect(t.fake.count('create')).toBe(1);
+      await waitFor(
+        'the queued task to be submitted',
+        async () =>
+          (await t.client.request('query($id: ID!) { lipSyncTask(id: $id) { klingTaskId } }', { id: task.id })).body
+            .data?.lipSyncTask?.klingTaskId ?? undefined,
+        15_000,
+        100,
+      );
+      expect(t.fake.count('create')).toBe(2); // one refused, one accepted
+      expect(t.fake.tasks.allTasks()).toHaveLength(1);
+    },
+  );
 
   it('maps 5001 (maintenance) to UPSTREAM_UNAVAILABLE after retries', async () => {
     const error = await failure({ code: 5001, httpStatus: 503 }, 3);

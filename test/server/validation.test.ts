@@ -32,16 +32,54 @@ describe('createLipSync input validation', () => {
     ['a relative videoUrl', { ...TEXT_INPUT, videoUrl: '/a.mp4' }, 'videoUrl', /https URL/],
     ['text and audio together', { ...TEXT_INPUT, audioUrl: 'https://example.com/a.mp3' }, 'mode', /not both/],
     ['no speech at all', { videoUrl: TEXT_INPUT.videoUrl }, 'mode', /cannot be inferred/],
-    ['audio mode with both audio sources', { videoUrl: TEXT_INPUT.videoUrl, audioUrl: 'https://e.com/a.mp3', audioFile: 'AAAA' }, 'audioUrl', /only one of audioUrl or audioFile/],
-    ['audio mode with no audio', { videoUrl: TEXT_INPUT.videoUrl, mode: 'AUDIO_TO_VIDEO' }, 'audioUrl', /exactly one of audioUrl or audioFile/],
-    ['audio mode with text fields', { ...TEXT_INPUT, mode: 'AUDIO_TO_VIDEO', text: undefined, voiceId: undefined, voiceLanguage: undefined, voiceSpeed: 1, audioUrl: 'https://e.com/a.mp3' }, 'voiceSpeed', /only allowed in TEXT_TO_VIDEO/],
-    ['text mode with audio', { ...TEXT_INPUT, mode: 'TEXT_TO_VIDEO', audioUrl: 'https://e.com/a.mp3' }, 'audioUrl', /only allowed in AUDIO_TO_VIDEO/],
+    [
+      'audio mode with both audio sources',
+      { videoUrl: TEXT_INPUT.videoUrl, audioUrl: 'https://e.com/a.mp3', audioFile: 'AAAA' },
+      'audioUrl',
+      /only one of audioUrl or audioFile/,
+    ],
+    [
+      'audio mode with no audio',
+      { videoUrl: TEXT_INPUT.videoUrl, mode: 'AUDIO_TO_VIDEO' },
+      'audioUrl',
+      /exactly one of audioUrl or audioFile/,
+    ],
+    [
+      'audio mode with text fields',
+      {
+        ...TEXT_INPUT,
+        mode: 'AUDIO_TO_VIDEO',
+        text: undefined,
+        voiceId: undefined,
+        voiceLanguage: undefined,
+        voiceSpeed: 1,
+        audioUrl: 'https://e.com/a.mp3',
+      },
+      'voiceSpeed',
+      /only allowed in TEXT_TO_VIDEO/,
+    ],
+    [
+      'text mode with audio',
+      { ...TEXT_INPUT, mode: 'TEXT_TO_VIDEO', audioUrl: 'https://e.com/a.mp3' },
+      'audioUrl',
+      /only allowed in AUDIO_TO_VIDEO/,
+    ],
     ['a blank text', { ...TEXT_INPUT, text: '   ' }, 'text', /blank/],
     ['an empty text counts as missing', { ...TEXT_INPUT, text: '' }, 'text', /required in TEXT_TO_VIDEO/],
     ['no voiceId', { ...TEXT_INPUT, voiceId: undefined }, 'voiceId', /required/],
     ['no voiceLanguage', { ...TEXT_INPUT, voiceLanguage: undefined }, 'voiceLanguage', /required/],
-    ['a data: URI as audioFile', { videoUrl: TEXT_INPUT.videoUrl, audioFile: 'data:audio/mp3;base64,AAAA' }, 'audioFile', /plain Base64/],
-    ['audioFile that is not Base64', { videoUrl: TEXT_INPUT.videoUrl, audioFile: 'not base64!' }, 'audioFile', /valid Base64/],
+    [
+      'a data: URI as audioFile',
+      { videoUrl: TEXT_INPUT.videoUrl, audioFile: 'data:audio/mp3;base64,AAAA' },
+      'audioFile',
+      /plain Base64/,
+    ],
+    [
+      'audioFile that is not Base64',
+      { videoUrl: TEXT_INPUT.videoUrl, audioFile: 'not base64!' },
+      'audioFile',
+      /valid Base64/,
+    ],
     ['a non-http callbackUrl', { ...TEXT_INPUT, callbackUrl: 'javascript:alert(1)' }, 'callbackUrl', /https URL/],
   ])('rejects %s', async (_name, input, field, message) => {
     const errors = await rejected(input);
@@ -119,12 +157,18 @@ describe('createLipSync input validation', () => {
 
   it('rejects a malformed cursor', async () => {
     const res = await t.client.request('{ lipSyncTasks(after: "garbage") { edges { cursor } } }');
-    expect(res.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [{ field: 'after' }] });
+    expect(res.body.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      validationErrors: [{ field: 'after' }],
+    });
   });
 
   it('turns an invalid operation into BAD_USER_INPUT, keeping the GraphQL reason', async () => {
     const res = await t.client.request('{ lipSyncTask { id } }');
     expect(res.status).toBe(400);
-    expect(res.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(res.body.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_VALIDATION_FAILED',
+    });
   });
 });

@@ -50,9 +50,30 @@ export const V1_ROWS: readonly TaskRecord[] = [
   row('v1-submitting', { leaseUntil: 40_000 }),
   row('v1-submitting-2', { leaseUntil: 35_000, mode: 'AUDIO_TO_VIDEO' }),
   row('v1-keyed', { idempotencyKey: 'k-live', idempotencyExpiresAt: 50_000, leaseUntil: 45_000 }),
-  row('v1-failed-submit', { state: 'submit_failed', submitError: SUBMIT_ERROR, idempotencyKey: 'k-failed', idempotencyExpiresAt: 50_000, updatedAt: 1_500 }),
-  row('v1-submitted', { state: 'submitted', upstreamId: 'up-1', parentVideo: PARENT, createdAt: 2_000, updatedAt: 2_000, upstreamRequestId: 'req-1', checkedAt: 3_000 }),
-  row('v1-processing', { state: 'processing', upstreamId: 'up-2', statusMessage: '50%', createdAt: 2_500, updatedAt: 2_600, checkedAt: 2_700 }),
+  row('v1-failed-submit', {
+    state: 'submit_failed',
+    submitError: SUBMIT_ERROR,
+    idempotencyKey: 'k-failed',
+    idempotencyExpiresAt: 50_000,
+    updatedAt: 1_500,
+  }),
+  row('v1-submitted', {
+    state: 'submitted',
+    upstreamId: 'up-1',
+    parentVideo: PARENT,
+    createdAt: 2_000,
+    updatedAt: 2_000,
+    upstreamRequestId: 'req-1',
+    checkedAt: 3_000,
+  }),
+  row('v1-processing', {
+    state: 'processing',
+    upstreamId: 'up-2',
+    statusMessage: '50%',
+    createdAt: 2_500,
+    updatedAt: 2_600,
+    checkedAt: 2_700,
+  }),
   row('v1-succeeded', {
     state: 'succeeded',
     upstreamId: 'up-3',
@@ -64,7 +85,15 @@ export const V1_ROWS: readonly TaskRecord[] = [
     updatedAt: 8_000,
     checkedAt: 9_000,
   }),
-  row('v1-failed', { tenant: 'b', state: 'failed', upstreamId: 'up-4', statusMessage: 'no face', createdAt: 4_000, updatedAt: 4_100, checkedAt: 4_200 }),
+  row('v1-failed', {
+    tenant: 'b',
+    state: 'failed',
+    upstreamId: 'up-4',
+    statusMessage: 'no face',
+    createdAt: 4_000,
+    updatedAt: 4_100,
+    checkedAt: 4_200,
+  }),
 ];
 
 const byId = (id: string) => V1_ROWS.find((r) => r.id === id)!;
@@ -88,31 +117,64 @@ export function describeMigrationFromV1(harness: V1Harness): void {
     for (const record of V1_ROWS) expect(await store.getById(record.id)).toEqual(record);
     expect(await harness.inspect()).toEqual({
       versions: Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1), // every later migration applies too
-      indexes: expect.arrayContaining(['tasks_active', 'tasks_idempotency_key', 'tasks_list', 'tasks_list_by_state', 'tasks_submitting', 'tasks_upstream_id']),
+      indexes: expect.arrayContaining([
+        'tasks_active',
+        'tasks_idempotency_key',
+        'tasks_list',
+        'tasks_list_by_state',
+        'tasks_submitting',
+        'tasks_upstream_id',
+      ]),
     });
     expect(await store.getByUpstreamId('up-2')).toEqual(byId('v1-processing'));
     // Every row a client has seen, keyed by our id (migration 004): rows still submitting show as SUBMITTED.
     const submitting = [byId('v1-submitting-2'), byId('v1-submitting'), byId('v1-keyed')];
-    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([byId('v1-processing'), byId('v1-succeeded'), byId('v1-submitted'), ...submitting]);
-    expect(await store.list({ tenant: 'default', limit: 10, after: { createdAt: 2_000, id: 'v1-succeeded' } })).toEqual([byId('v1-submitted'), ...submitting]);
+    expect(await store.list({ tenant: 'default', limit: 10 })).toEqual([
+      byId('v1-processing'),
+      byId('v1-succeeded'),
+      byId('v1-submitted'),
+      ...submitting,
+    ]);
+    expect(await store.list({ tenant: 'default', limit: 10, after: { createdAt: 2_000, id: 'v1-succeeded' } })).toEqual(
+      [byId('v1-submitted'), ...submitting],
+    );
     expect(await store.list({ tenant: 'b', limit: 10, state: 'failed' })).toEqual([byId('v1-failed')]);
     expect((await store.listActive()).map((r) => r.id)).toEqual(['v1-processing', 'v1-submitted']);
     expect((await store.listSubmitting()).map((r) => r.id)).toEqual(['v1-submitting-2', 'v1-submitting', 'v1-keyed']);
-    expect(await store.countByState()).toEqual({ submitting: 3, submit_failed: 1, submitted: 1, processing: 1, succeeded: 1, failed: 1 });
+    expect(await store.countByState()).toEqual({
+      submitting: 3,
+      submit_failed: 1,
+      submitted: 1,
+      processing: 1,
+      succeeded: 1,
+      failed: 1,
+    });
   });
 
   it('still enforces one live row per (tenant, idempotency key) and one task per upstream id', async () => {
     const store = await migrated();
-    const retry = await store.insertIntent(taskIntent({ idempotencyKey: 'k-live', idempotencyExpiresAt: 90_000 }), 10_000);
+    const retry = await store.insertIntent(
+      taskIntent({ idempotencyKey: 'k-live', idempotencyExpiresAt: 90_000 }),
+      10_000,
+    );
     expect(retry).toEqual({ created: false, record: byId('v1-keyed') });
-    expect((await store.insertIntent(taskIntent({ idempotencyKey: 'k-failed' }), 10_000)).record.id).toBe('v1-failed-submit');
+    expect((await store.insertIntent(taskIntent({ idempotencyKey: 'k-failed' }), 10_000)).record.id).toBe(
+      'v1-failed-submit',
+    );
     // another tenant may use the key; an expired key is released to a new row
-    expect((await store.insertIntent(taskIntent({ tenant: 'b', idempotencyKey: 'k-live' }), 10_000)).created).toBe(true);
-    const fresh = await store.insertIntent(taskIntent({ idempotencyKey: 'k-expired', idempotencyExpiresAt: 90_000 }), 10_000);
+    expect((await store.insertIntent(taskIntent({ tenant: 'b', idempotencyKey: 'k-live' }), 10_000)).created).toBe(
+      true,
+    );
+    const fresh = await store.insertIntent(
+      taskIntent({ idempotencyKey: 'k-expired', idempotencyExpiresAt: 90_000 }),
+      10_000,
+    );
     expect(fresh.created).toBe(true);
     expect((await store.getById('v1-succeeded'))?.idempotencyKey).toBeNull();
 
-    await expect(store.markAccepted('v1-submitting', taskSnapshot('up-3'), null, 10_000)).rejects.toBeInstanceOf(UpstreamIdConflictError);
+    await expect(store.markAccepted('v1-submitting', taskSnapshot('up-3'), null, 10_000)).rejects.toBeInstanceOf(
+      UpstreamIdConflictError,
+    );
     expect(await store.getById('v1-submitting')).toEqual(byId('v1-submitting'));
     const accepted = await store.markAccepted('v1-submitting', taskSnapshot('up-new'), 'req-new', 10_000);
     expect(await store.getByUpstreamId('up-new')).toEqual(accepted);

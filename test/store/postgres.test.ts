@@ -59,23 +59,27 @@ describe('PostgreSQL migration 2 over a database at version 1', () => {
         for (const statement of createTasks.postgres) await client.query(statement);
         const record = toPositional(MIGRATION_SQL.record);
         await client.query(record.text, positionalValues(record, { version: 1, appliedAt: 0 }));
-        const insert = toPositional(`INSERT INTO tasks (${V1_COLUMNS.join(', ')}) VALUES (${V1_COLUMNS.map((c) => `:${c}`).join(', ')})`);
+        const insert = toPositional(
+          `INSERT INTO tasks (${V1_COLUMNS.join(', ')}) VALUES (${V1_COLUMNS.map((c) => `:${c}`).join(', ')})`,
+        );
         for (const row of rows) await client.query(insert.text, positionalValues(insert, recordToParams(row)));
       });
     },
     open: () => createTaskStore(v1!.url),
     inspect: () =>
       withClient(async (client) => {
-        const indexes = await client.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE tablename = $1 AND schemaname = $2', [
-          'tasks',
-          v1!.name,
-        ]);
+        const indexes = await client.query<{ indexname: string }>(
+          'SELECT indexname FROM pg_indexes WHERE tablename = $1 AND schemaname = $2',
+          ['tasks', v1!.name],
+        );
         const constraints = await client.query<{ conname: string }>(
           "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'u'",
         );
         // The uniqueness rules live in partial indexes now, not in constraints that index every row.
         expect(constraints.rows).toEqual([]);
-        const versions = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+        const versions = await client.query<{ version: number }>(
+          'SELECT version FROM schema_migrations ORDER BY version',
+        );
         return { indexes: indexes.rows.map((r) => r.indexname), versions: versions.rows.map((r) => r.version) };
       }),
   });
@@ -103,7 +107,9 @@ describe('opening PostgreSQL', () => {
     const error = await createTaskStore(url).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreOpenError);
     const { message } = error as StoreOpenError;
-    expect(message).toMatch(/^DATABASE_URL postgres:\/\/lipsync:\*\*\*@127\.0\.0\.1:1\/test: cannot connect to PostgreSQL \(.*ECONNREFUSED/);
+    expect(message).toMatch(
+      /^DATABASE_URL postgres:\/\/lipsync:\*\*\*@127\.0\.0\.1:1\/test: cannot connect to PostgreSQL \(.*ECONNREFUSED/,
+    );
     expect(message).not.toContain('s3cret');
     expect(message).not.toContain('\n');
   });
@@ -113,6 +119,8 @@ describe('opening PostgreSQL', () => {
     url.pathname = '/lipsync_no_such_database';
     const error = await createTaskStore(url.toString()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreOpenError);
-    expect((error as StoreOpenError).message).toMatch(/PostgreSQL error 3D000: database "lipsync_no_such_database" does not exist$/);
+    expect((error as StoreOpenError).message).toMatch(
+      /PostgreSQL error 3D000: database "lipsync_no_such_database" does not exist$/,
+    );
   });
 });

@@ -38,7 +38,9 @@ describe('SQLite migration 2 over a database at version 1', () => {
       db.exec(MIGRATION_SQL.createTable);
       for (const statement of createTasks.sqlite) db.exec(statement);
       db.prepare(MIGRATION_SQL.record).run({ version: 1, appliedAt: 0 });
-      const insert = db.prepare(`INSERT INTO tasks (${V1_COLUMNS.join(', ')}) VALUES (${V1_COLUMNS.map((c) => `:${c}`).join(', ')})`);
+      const insert = db.prepare(
+        `INSERT INTO tasks (${V1_COLUMNS.join(', ')}) VALUES (${V1_COLUMNS.map((c) => `:${c}`).join(', ')})`,
+      );
       for (const row of rows) insert.run(recordToParams(row));
       db.close();
     },
@@ -48,10 +50,16 @@ describe('SQLite migration 2 over a database at version 1', () => {
       try {
         expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
         // No index left that holds every row just for a uniqueness rule (the id's primary key aside).
-        expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'sqlite_autoindex%'").pluck().all()).toEqual([
-          'sqlite_autoindex_tasks_1',
-        ]);
-        const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'").pluck().all() as string[];
+        expect(
+          db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'sqlite_autoindex%'")
+            .pluck()
+            .all(),
+        ).toEqual(['sqlite_autoindex_tasks_1']);
+        const indexes = db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'")
+          .pluck()
+          .all() as string[];
         const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
         return { indexes, versions };
       } finally {
@@ -81,7 +89,9 @@ describe('opening SQLite files', () => {
     await second.close();
 
     expect(inspect(file, (db) => db.pragma('journal_mode', { simple: true }))).toBe('wal');
-    const versions = inspect(file, (db) => db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all());
+    const versions = inspect(file, (db) =>
+      db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
+    );
     expect(versions).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
   });
 
@@ -127,8 +137,12 @@ describe('opening SQLite files', () => {
     it('for a path below a regular file', async () => {
       const blocker = temp.path('a-file');
       fs.writeFileSync(blocker, 'x');
-      expect((await openError(`file:${blocker}/sub/tasks.db`)).message).toContain('cannot create the database directory (ENOTDIR');
-      expect((await openError(`file:${blocker}/tasks.db`)).message).toContain('cannot create the database file (ENOTDIR');
+      expect((await openError(`file:${blocker}/sub/tasks.db`)).message).toContain(
+        'cannot create the database directory (ENOTDIR',
+      );
+      expect((await openError(`file:${blocker}/tasks.db`)).message).toContain(
+        'cannot create the database file (ENOTDIR',
+      );
     });
 
     it('for a directory', async () => {

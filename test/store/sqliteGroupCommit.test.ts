@@ -27,7 +27,9 @@ afterEach(async () => {
   for (const reader of readers.splice(0)) reader.close();
 });
 
-async function openStore(options: { checkpointIntervalMs?: number } = {}): Promise<{ store: SqliteTaskStore; file: string }> {
+async function openStore(
+  options: { checkpointIntervalMs?: number } = {},
+): Promise<{ store: SqliteTaskStore; file: string }> {
   const file = temp.path(`group-${++fileCount}.db`);
   // No timer checkpoint during a test unless it asks for one.
   const store = new SqliteTaskStore(file, { checkpointIntervalMs: 3_600_000, ...options });
@@ -37,7 +39,11 @@ async function openStore(options: { checkpointIntervalMs?: number } = {}): Promi
 }
 
 /** Another connection, as another process would have: it only ever sees committed data. */
-function reader(file: string): (id: string) => { state: string; upstream_id: string | null; lease_until: number; idempotency_key: string | null } | undefined {
+function reader(
+  file: string,
+): (
+  id: string,
+) => { state: string; upstream_id: string | null; lease_until: number; idempotency_key: string | null } | undefined {
   const db = new Database(file, { readonly: true });
   readers.push(db);
   const byId = db.prepare('SELECT state, upstream_id, lease_until, idempotency_key FROM tasks WHERE id = ?');
@@ -83,7 +89,8 @@ describe('SqliteTaskStore group commit', () => {
     const commits = commitCounter(file);
 
     // Rows for every kind of write, written in earlier ticks.
-    const intents = async (n: number) => Promise.all(Array.from({ length: n }, () => store.insertIntent(taskIntent(), 1_000)));
+    const intents = async (n: number) =>
+      Promise.all(Array.from({ length: n }, () => store.insertIntent(taskIntent(), 1_000)));
     const toAccept = await intents(20);
     const toFail = await intents(20);
     const toRelease = await intents(20);
@@ -95,7 +102,11 @@ describe('SqliteTaskStore group commit', () => {
 
     // Each write checks, the moment its caller hears back, that another connection already sees it.
     const seen: string[] = [];
-    const expectCommitted = <T>(promise: Promise<T>, id: (value: T) => string, check: (row: ReturnType<typeof committed>) => void) =>
+    const expectCommitted = <T>(
+      promise: Promise<T>,
+      id: (value: T) => string,
+      check: (row: ReturnType<typeof committed>) => void,
+    ) =>
       promise.then((value) => {
         check(committed(id(value)));
         seen.push(id(value));
@@ -109,24 +120,62 @@ describe('SqliteTaskStore group commit', () => {
     const before = commits();
     for (let i = 0; i < 20; i++) {
       const accept = toAccept[i].record.id;
-      writes.push(expectCommitted(store.markAccepted(accept, taskSnapshot(`gc-accepted-${i}`), 'req', 2_000), record, (row) => expect(row).toMatchObject({ state: 'submitted', upstream_id: `gc-accepted-${i}` })));
-      writes.push(expectCommitted(store.markSubmitFailed(toFail[i].record.id, SUBMIT_ERROR, 2_000), record, (row) => expect(row?.state).toBe('submit_failed')));
+      writes.push(
+        expectCommitted(store.markAccepted(accept, taskSnapshot(`gc-accepted-${i}`), 'req', 2_000), record, (row) =>
+          expect(row).toMatchObject({ state: 'submitted', upstream_id: `gc-accepted-${i}` }),
+        ),
+      );
+      writes.push(
+        expectCommitted(store.markSubmitFailed(toFail[i].record.id, SUBMIT_ERROR, 2_000), record, (row) =>
+          expect(row?.state).toBe('submit_failed'),
+        ),
+      );
       const released = toRelease[i].record.id;
-      writes.push(expectCommitted(store.releaseLease(released), () => released, (row) => expect(row?.lease_until).toBe(0)));
+      writes.push(
+        expectCommitted(
+          store.releaseLease(released),
+          () => released,
+          (row) => expect(row?.lease_until).toBe(0),
+        ),
+      );
       const claimed = toClaim[i].record.id;
       writes.push(
-        expectCommitted(store.claimSubmission(claimed, 'submit_failed', 90_000, 2_000), () => claimed, (row) => expect(row).toMatchObject({ state: 'submitting', lease_until: 90_000 })),
+        expectCommitted(
+          store.claimSubmission(claimed, 'submit_failed', 90_000, 2_000),
+          () => claimed,
+          (row) => expect(row).toMatchObject({ state: 'submitting', lease_until: 90_000 }),
+        ),
       );
       const progress = taskSnapshot(`gc-progress-${i}`, { state: 'processing', updatedAt: 3_000 });
-      writes.push(expectCommitted(store.applySnapshot(progress, null, 3_000), (r) => r!.record.id, (row) => expect(row?.state).toBe('processing')));
+      writes.push(
+        expectCommitted(
+          store.applySnapshot(progress, null, 3_000),
+          (r) => r!.record.id,
+          (row) => expect(row?.state).toBe('processing'),
+        ),
+      );
       const keyed = store.insertIntent(taskIntent({ idempotencyKey: 'gc-race', idempotencyExpiresAt: 99_000 }), 2_000);
       race.push(keyed);
-      writes.push(expectCommitted(keyed, (r) => r.record.id, (row) => expect(row?.idempotency_key).toBe('gc-race')));
+      writes.push(
+        expectCommitted(
+          keyed,
+          (r) => r.record.id,
+          (row) => expect(row?.idempotency_key).toBe('gc-race'),
+        ),
+      );
       if (i === 10) conflict = store.markAccepted(victim.id, taskSnapshot('gc-taken'), null, 2_000);
     }
-    const moreRacers = Array.from({ length: 30 }, () => store.insertIntent(taskIntent({ idempotencyKey: 'gc-race', idempotencyExpiresAt: 99_000 }), 2_000));
+    const moreRacers = Array.from({ length: 30 }, () =>
+      store.insertIntent(taskIntent({ idempotencyKey: 'gc-race', idempotencyExpiresAt: 99_000 }), 2_000),
+    );
     for (let i = 0; i < 49; i++) {
-      writes.push(expectCommitted(store.insertIntent(taskIntent(), 2_000), (r) => r.record.id, (row) => expect(row?.state).toBe('submitting')));
+      writes.push(
+        expectCommitted(
+          store.insertIntent(taskIntent(), 2_000),
+          (r) => r.record.id,
+          (row) => expect(row?.state).toBe('submitting'),
+        ),
+      );
     }
     expect(writes.length + moreRacers.length + 1).toBe(200);
 
@@ -142,7 +191,12 @@ describe('SqliteTaskStore group commit', () => {
     // the failed write left nothing behind, in this connection or another
     expect(await store.getById(victim.id)).toEqual(victim);
     expect(committed(victim.id)).toMatchObject({ state: 'submitting', upstream_id: null });
-    expect(await store.countByState()).toEqual({ submitting: 20 + 20 + 1 + 1 + 49, submit_failed: 20, submitted: 21, processing: 20 });
+    expect(await store.countByState()).toEqual({
+      submitting: 20 + 20 + 1 + 1 + 49,
+      submit_failed: 20,
+      submitted: 21,
+      processing: 20,
+    });
   });
 
   it.each([
@@ -155,7 +209,10 @@ describe('SqliteTaskStore group commit', () => {
     const taken = await store.insertIntent(taskIntent(), 1_000);
     // The key has expired, so insertIntent first releases it from the holder, then its INSERT fails on the id.
     const others = Array.from({ length: neighbours }, () => store.insertIntent(taskIntent(), 9_000));
-    const failing = store.insertIntent(taskIntent({ id: taken.record.id, idempotencyKey: 'k', idempotencyExpiresAt: 99_000 }), 9_000);
+    const failing = store.insertIntent(
+      taskIntent({ id: taken.record.id, idempotencyKey: 'k', idempotencyExpiresAt: 99_000 }),
+      9_000,
+    );
     const after = Array.from({ length: neighbours }, () => store.insertIntent(taskIntent(), 9_000));
     await expect(failing).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
     for (const result of await Promise.all([...others, ...after])) expect(committed(result.record.id)).toBeDefined();
@@ -168,9 +225,15 @@ describe('SqliteTaskStore group commit', () => {
     const { record } = await store.insertIntent(taskIntent(), 1_000);
     const order: string[] = [];
     const failed = store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_500).then((r) => (order.push('failed'), r));
-    const claimed = store.claimSubmission(record.id, 'submit_failed', 60_000, 1_600).then((r) => (order.push('claimed'), r));
-    const accepted = store.markAccepted(record.id, taskSnapshot('up-order'), null, 1_700).then((r) => (order.push('accepted'), r));
-    const again = store.claimSubmission(record.id, 'submit_failed', 70_000, 1_800).then((r) => (order.push('again'), r));
+    const claimed = store
+      .claimSubmission(record.id, 'submit_failed', 60_000, 1_600)
+      .then((r) => (order.push('claimed'), r));
+    const accepted = store
+      .markAccepted(record.id, taskSnapshot('up-order'), null, 1_700)
+      .then((r) => (order.push('accepted'), r));
+    const again = store
+      .claimSubmission(record.id, 'submit_failed', 70_000, 1_800)
+      .then((r) => (order.push('again'), r));
     expect(await failed).toMatchObject({ state: 'submit_failed' });
     expect(await claimed).toBe(true);
     expect(await accepted).toMatchObject({ state: 'submitted', upstreamId: 'up-order', leaseUntil: 60_000 });
@@ -195,7 +258,12 @@ describe('SqliteTaskStore group commit', () => {
     const inserted = await Promise.all(Array.from({ length: 300 }, () => store.insertIntent(taskIntent(), 1_000)));
     // Far fewer pages than wal_autocheckpoint: only the timer can copy them into the database file. The main
     // file alone (copied without its WAL) shows exactly what has been checkpointed.
-    await waitFor('the timer to checkpoint the new rows into the database file', () => rowsInMainFile(file) === inserted.length, 10_000, 20);
+    await waitFor(
+      'the timer to checkpoint the new rows into the database file',
+      () => rowsInMainFile(file) === inserted.length,
+      10_000,
+      20,
+    );
     await store.close();
     expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
   });

@@ -70,7 +70,12 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
 
   describe('insertIntent', () => {
     it('writes a submitting row with local times and the lease', async () => {
-      const intent = taskIntent({ recordedAt: 5_000, leaseUntil: 35_000, idempotencyKey: 'k', idempotencyExpiresAt: 9_000 });
+      const intent = taskIntent({
+        recordedAt: 5_000,
+        leaseUntil: 35_000,
+        idempotencyKey: 'k',
+        idempotencyExpiresAt: 9_000,
+      });
       const result = await store.insertIntent(intent, 5_000);
       const expected: TaskRecord = {
         id: intent.id,
@@ -113,8 +118,14 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     });
 
     it('scopes keys by tenant', async () => {
-      const a = await store.insertIntent(taskIntent({ tenant: 'a', idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }), 1_000);
-      const b = await store.insertIntent(taskIntent({ tenant: 'b', idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }), 1_000);
+      const a = await store.insertIntent(
+        taskIntent({ tenant: 'a', idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }),
+        1_000,
+      );
+      const b = await store.insertIntent(
+        taskIntent({ tenant: 'b', idempotencyKey: 'k', idempotencyExpiresAt: 10_000 }),
+        1_000,
+      );
       expect([a.created, b.created]).toEqual([true, true]);
     });
 
@@ -131,7 +142,10 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       const other = await anotherInstance();
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          (i % 2 === 0 ? store : other).insertIntent(taskIntent({ idempotencyKey: 'race', idempotencyExpiresAt: 99_000 }), 1_000),
+          (i % 2 === 0 ? store : other).insertIntent(
+            taskIntent({ idempotencyKey: 'race', idempotencyExpiresAt: 99_000 }),
+            1_000,
+          ),
         ),
       );
       const winners = results.filter((r) => r.created);
@@ -146,7 +160,10 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       const other = await anotherInstance();
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          (i % 2 === 0 ? store : other).insertIntent(taskIntent({ idempotencyKey: 'race', idempotencyExpiresAt: 99_000 }), 5_000),
+          (i % 2 === 0 ? store : other).insertIntent(
+            taskIntent({ idempotencyKey: 'race', idempotencyExpiresAt: 99_000 }),
+            5_000,
+          ),
         ),
       );
       const winners = results.filter((r) => r.created);
@@ -159,7 +176,12 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
   describe('markAccepted', () => {
     it("records the upstream's id, state and times and clears the lease's meaning", async () => {
       const { record } = await store.insertIntent(taskIntent(), 1_000);
-      const snapshot = taskSnapshot('up-1', { state: 'processing', statusMessage: 'rendering', createdAt: 1_500, updatedAt: 1_600 });
+      const snapshot = taskSnapshot('up-1', {
+        state: 'processing',
+        statusMessage: 'rendering',
+        createdAt: 1_500,
+        updatedAt: 1_600,
+      });
       const accepted = await store.markAccepted(record.id, snapshot, 'req-1', 2_000);
       const expected: TaskRecord = {
         ...record,
@@ -186,8 +208,18 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
 
     it('does not move backwards when the same acceptance arrives again', async () => {
       const { record } = await store.insertIntent(taskIntent(), 1_000);
-      await store.markAccepted(record.id, taskSnapshot('up-1', { state: 'processing', updatedAt: 3_000 }), 'req-1', 3_000);
-      const again = await store.markAccepted(record.id, taskSnapshot('up-1', { state: 'submitted', updatedAt: 2_000 }), 'req-2', 4_000);
+      await store.markAccepted(
+        record.id,
+        taskSnapshot('up-1', { state: 'processing', updatedAt: 3_000 }),
+        'req-1',
+        3_000,
+      );
+      const again = await store.markAccepted(
+        record.id,
+        taskSnapshot('up-1', { state: 'submitted', updatedAt: 2_000 }),
+        'req-2',
+        4_000,
+      );
       expect(again).toMatchObject({ state: 'processing', updatedAt: 3_000, checkedAt: 4_000 });
       expect(await store.getById(record.id)).toEqual(again);
     });
@@ -195,13 +227,17 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     it('refuses an upstream id that another task already holds', async () => {
       const first = await acceptedTask(store, { upstreamId: 'up-dup' });
       const { record } = await store.insertIntent(taskIntent(), 1_000);
-      await expect(store.markAccepted(record.id, taskSnapshot('up-dup'), null, 2_000)).rejects.toBeInstanceOf(UpstreamIdConflictError);
+      await expect(store.markAccepted(record.id, taskSnapshot('up-dup'), null, 2_000)).rejects.toBeInstanceOf(
+        UpstreamIdConflictError,
+      );
       expect(await store.getById(record.id)).toEqual(record);
       expect(await store.getByUpstreamId('up-dup')).toEqual(first);
     });
 
     it('throws for an unknown task', async () => {
-      await expect(store.markAccepted('nope', taskSnapshot('up-x'), null, 2_000)).rejects.toBeInstanceOf(TaskNotFoundError);
+      await expect(store.markAccepted('nope', taskSnapshot('up-x'), null, 2_000)).rejects.toBeInstanceOf(
+        TaskNotFoundError,
+      );
     });
   });
 
@@ -228,7 +264,11 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       const { record } = await store.insertIntent(taskIntent(), 1_000);
       await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_500);
       expect(await store.claimSubmission(record.id, 'submit_failed', 60_000, 2_000)).toBe(true);
-      expect(await store.getById(record.id)).toMatchObject({ state: 'submitting', submitError: null, leaseUntil: 60_000 });
+      expect(await store.getById(record.id)).toMatchObject({
+        state: 'submitting',
+        submitError: null,
+        leaseUntil: 60_000,
+      });
       expect(await store.claimSubmission(record.id, 'submit_failed', 70_000, 2_000)).toBe(false);
     });
 
@@ -247,16 +287,21 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect(await store.claimSubmission('nope', 'submitting', 60_000, 99_000)).toBe(false);
     });
 
-    it.each(['submit_failed', 'submitting'] as const)('lets one of 20 concurrent claimers from %s win', async (from) => {
-      const { record } = await store.insertIntent(taskIntent({ leaseUntil: 31_000 }), 1_000);
-      if (from === 'submit_failed') await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_500);
-      const other = await anotherInstance();
-      const wins = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).claimSubmission(record.id, from, 100_000 + i, 50_000)),
-      );
-      expect(wins.filter(Boolean)).toHaveLength(1);
-      expect((await store.getById(record.id))?.leaseUntil).toBe(100_000 + wins.indexOf(true));
-    });
+    it.each(['submit_failed', 'submitting'] as const)(
+      'lets one of 20 concurrent claimers from %s win',
+      async (from) => {
+        const { record } = await store.insertIntent(taskIntent({ leaseUntil: 31_000 }), 1_000);
+        if (from === 'submit_failed') await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_500);
+        const other = await anotherInstance();
+        const wins = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 === 0 ? store : other).claimSubmission(record.id, from, 100_000 + i, 50_000),
+          ),
+        );
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        expect((await store.getById(record.id))?.leaseUntil).toBe(100_000 + wins.indexOf(true));
+      },
+    );
   });
 
   describe('releaseLease', () => {
@@ -281,7 +326,12 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
 
     it('applies progress and reports it as a change, keeping the creation time that pages are keyed on', async () => {
       const accepted = await acceptedTask(store, { upstreamId: 'up-1', createdAt: 2_000 });
-      const snapshot = taskSnapshot('up-1', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, createdAt: 2_222, updatedAt: 8_000 });
+      const snapshot = taskSnapshot('up-1', {
+        state: 'succeeded',
+        videos: SUCCEEDED_VIDEOS,
+        createdAt: 2_222,
+        updatedAt: 8_000,
+      });
       const result = await store.applySnapshot(snapshot, 'req-9', 9_000);
       const expected: TaskRecord = {
         ...accepted,
@@ -303,13 +353,21 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
 
     it('counts a new status message at the same state as a change', async () => {
       await acceptedTask(store, { upstreamId: 'up-1', state: 'processing' });
-      const result = await store.applySnapshot(taskSnapshot('up-1', { state: 'processing', statusMessage: '50%' }), null, 5_000);
+      const result = await store.applySnapshot(
+        taskSnapshot('up-1', { state: 'processing', statusMessage: '50%' }),
+        null,
+        5_000,
+      );
       expect(result).toMatchObject({ changed: true, record: { statusMessage: '50%' } });
     });
 
     it('ignores an answer from an earlier state, only updating checkedAt', async () => {
       const accepted = await acceptedTask(store, { upstreamId: 'up-1', state: 'processing' });
-      const result = await store.applySnapshot(taskSnapshot('up-1', { state: 'submitted', updatedAt: 9_000 }), 'req-old', 6_000);
+      const result = await store.applySnapshot(
+        taskSnapshot('up-1', { state: 'submitted', updatedAt: 9_000 }),
+        'req-old',
+        6_000,
+      );
       expect(result).toEqual({ changed: false, record: { ...accepted, checkedAt: 6_000 } });
       expect(await store.getById(accepted.id)).toEqual({ ...accepted, checkedAt: 6_000 });
     });
@@ -327,20 +385,27 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     it('never moves a task backwards, whatever order the answers arrive in', async () => {
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.constantFrom(...ACCEPTED_STATES), { minLength: 1, maxLength: 8 }), async (states) => {
-          const upstreamId = `up-order-${run++}`;
-          await acceptedTask(store, { upstreamId });
-          let previous = 'submitted' as AcceptedState;
-          for (const [i, state] of states.entries()) {
-            const result = await store.applySnapshot(taskSnapshot(upstreamId, { state, updatedAt: 2_000 + i }), null, 10_000 + i);
-            const now = result!.record.state as AcceptedState;
-            expect(STATE_RANK[now]).toBeGreaterThanOrEqual(STATE_RANK[previous]);
-            if (isTerminal(previous)) expect(now).toBe(previous);
-            expect(result!.changed).toBe(now !== previous);
-            previous = now;
-          }
-          expect((await store.getByUpstreamId(upstreamId))?.state).toBe(previous);
-        }),
+        fc.asyncProperty(
+          fc.array(fc.constantFrom(...ACCEPTED_STATES), { minLength: 1, maxLength: 8 }),
+          async (states) => {
+            const upstreamId = `up-order-${run++}`;
+            await acceptedTask(store, { upstreamId });
+            let previous = 'submitted' as AcceptedState;
+            for (const [i, state] of states.entries()) {
+              const result = await store.applySnapshot(
+                taskSnapshot(upstreamId, { state, updatedAt: 2_000 + i }),
+                null,
+                10_000 + i,
+              );
+              const now = result!.record.state as AcceptedState;
+              expect(STATE_RANK[now]).toBeGreaterThanOrEqual(STATE_RANK[previous]);
+              if (isTerminal(previous)) expect(now).toBe(previous);
+              expect(result!.changed).toBe(now !== previous);
+              previous = now;
+            }
+            expect((await store.getByUpstreamId(upstreamId))?.state).toBe(previous);
+          },
+        ),
         { numRuns: 25 },
       );
     });
@@ -364,21 +429,37 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
 
     it("lists the tenant's tasks but not failed submissions, newest first, optionally by state", async () => {
       const failed = await store.insertIntent(taskIntent({ tenant: 'a' }), 1_000);
-      await store.markSubmitFailed(failed.record.id, { code: 'CONTENT_REJECTED', message: 'no', retryable: false }, 1_100);
-      const older = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-1', createdAt: 2_000, state: 'processing' });
+      await store.markSubmitFailed(
+        failed.record.id,
+        { code: 'CONTENT_REJECTED', message: 'no', retryable: false },
+        1_100,
+      );
+      const older = await acceptedTask(store, {
+        tenant: 'a',
+        upstreamId: 'up-1',
+        createdAt: 2_000,
+        state: 'processing',
+      });
       const newer = await acceptedTask(store, { tenant: 'a', upstreamId: 'up-2', createdAt: 3_000 });
       await acceptedTask(store, { tenant: 'b', upstreamId: 'up-3', createdAt: 4_000 });
       expect(await store.list({ tenant: 'a', limit: 10 })).toEqual([newer, older]);
       expect(await store.list({ tenant: 'a', limit: 10, state: 'processing' })).toEqual([older]);
       expect(await store.list({ tenant: 'a', limit: 1 })).toEqual([newer]);
-      expect(await store.list({ tenant: 'a', limit: 10, state: 'processing', after: { createdAt: 3_000, id: newer.id } })).toEqual([older]);
+      expect(
+        await store.list({ tenant: 'a', limit: 10, state: 'processing', after: { createdAt: 3_000, id: newer.id } }),
+      ).toEqual([older]);
       expect(await store.list({ tenant: 'c', limit: 10 })).toEqual([]);
     });
 
     it('pages 45 tasks as 20/20/5 with no duplicate and no gap while new tasks arrive', async () => {
       // Ties on createdAt are deliberate: the upstream id must break them.
       const original = await Promise.all(
-        Array.from({ length: 45 }, (_, i) => acceptedTask(store, { upstreamId: `up-${String(i).padStart(3, '0')}`, createdAt: 10_000 + Math.floor(i / 3) })),
+        Array.from({ length: 45 }, (_, i) =>
+          acceptedTask(store, {
+            upstreamId: `up-${String(i).padStart(3, '0')}`,
+            createdAt: 10_000 + Math.floor(i / 3),
+          }),
+        ),
       );
       const pages: TaskRecord[][] = [];
       let after: { createdAt: number; id: string } | undefined;
@@ -397,15 +478,32 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       let run = 0;
       await fc.assert(
         fc.asyncProperty(
-          fc.uniqueArray(fc.record({ upstreamId: fc.string({ unit: fc.constantFrom('a', 'b', 'C', '0', '-', '_'), minLength: 1, maxLength: 4 }), createdAt: fc.integer({ min: 0, max: 5 }) }), {
-            selector: (task) => task.upstreamId,
-            maxLength: 25,
-          }),
+          fc.uniqueArray(
+            fc.record({
+              upstreamId: fc.string({
+                unit: fc.constantFrom('a', 'b', 'C', '0', '-', '_'),
+                minLength: 1,
+                maxLength: 4,
+              }),
+              createdAt: fc.integer({ min: 0, max: 5 }),
+            }),
+            {
+              selector: (task) => task.upstreamId,
+              maxLength: 25,
+            },
+          ),
           fc.integer({ min: 1, max: 7 }),
           async (tasks, pageSize) => {
             const tenant = `tenant-${run++}`;
             const stored: TaskRecord[] = [];
-            for (const task of tasks) stored.push(await acceptedTask(store, { tenant, upstreamId: `${tenant}/${task.upstreamId}`, createdAt: task.createdAt }));
+            for (const task of tasks)
+              stored.push(
+                await acceptedTask(store, {
+                  tenant,
+                  upstreamId: `${tenant}/${task.upstreamId}`,
+                  createdAt: task.createdAt,
+                }),
+              );
             const pages = await pageThrough(store, tenant, pageSize);
             expect(pages.every((page) => page.length <= pageSize)).toBe(true);
             expect(pages.flat()).toEqual(stored.sort(byListOrder));
@@ -425,7 +523,14 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       await acceptedTask(store, { state: 'failed' });
       expect(await store.listSubmitting()).toEqual([submitting.record]);
       expect((await store.listActive()).map((t) => t.id).sort()).toEqual([submitted.id, processing.id].sort());
-      expect(await store.countByState()).toEqual({ submitting: 1, submit_failed: 1, submitted: 1, processing: 1, succeeded: 1, failed: 1 });
+      expect(await store.countByState()).toEqual({
+        submitting: 1,
+        submit_failed: 1,
+        submitted: 1,
+        processing: 1,
+        succeeded: 1,
+        failed: 1,
+      });
     });
 
     it('answers ping while open and refuses once closed (close is idempotent)', async () => {
@@ -441,12 +546,20 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     await store.markSubmitFailed(record.id, SUBMIT_ERROR, 1_100);
     expect((await store.getById(record.id))?.submitError).toEqual(SUBMIT_ERROR);
     const accepted = await acceptedTask(store, { upstreamId: 'up-json' });
-    await store.applySnapshot(taskSnapshot('up-json', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, parentVideo: null }), null, 9_000);
-    expect(await store.getById(accepted.id)).toMatchObject({ videos: SUCCEEDED_VIDEOS, parentVideo: accepted.parentVideo });
+    await store.applySnapshot(
+      taskSnapshot('up-json', { state: 'succeeded', videos: SUCCEEDED_VIDEOS, parentVideo: null }),
+      null,
+      9_000,
+    );
+    expect(await store.getById(accepted.id)).toMatchObject({
+      videos: SUCCEEDED_VIDEOS,
+      parentVideo: accepted.parentVideo,
+    });
   });
 
   describe('the queue', () => {
-    const queuedIntent = (tenant: string, at: number) => taskIntent({ tenant, recordedAt: at, queued: true, request: JSON.stringify({ text: `${tenant}@${at}` }) });
+    const queuedIntent = (tenant: string, at: number) =>
+      taskIntent({ tenant, recordedAt: at, queued: true, request: JSON.stringify({ text: `${tenant}@${at}` }) });
 
     it('writes a queued row with its input, and claims it (with the input) as submitting', async () => {
       const { record } = await store.insertIntent(queuedIntent('a', 1_000), 1_000);
@@ -458,13 +571,26 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect(JSON.parse(claimed[0].request)).toEqual({ text: 'a@1000' });
       expect(await store.queueStats()).toEqual({ depth: 0, oldestQueuedAt: null, live: 1 });
       // accepted later, it keeps the time it was accepted here: its list position and cursors hold
-      const accepted = await store.markAccepted(record.id, taskSnapshot(uniqueId('up'), { createdAt: 50_000, updatedAt: 50_000 }), 'req', 50_100);
+      const accepted = await store.markAccepted(
+        record.id,
+        taskSnapshot(uniqueId('up'), { createdAt: 50_000, updatedAt: 50_000 }),
+        'req',
+        50_100,
+      );
       expect(accepted).toMatchObject({ state: 'submitted', createdAt: 1_000, updatedAt: 50_000 });
       expect(await store.getById(record.id)).toEqual(accepted);
     });
 
     it('orders round-robin across tenants (least recently served first), FIFO within one', async () => {
-      for (const [tenant, at] of [['a', 1], ['a', 2], ['a', 3], ['b', 4], ['b', 5], ['c', 6]] as const) await store.insertIntent(queuedIntent(tenant, at), at);
+      for (const [tenant, at] of [
+        ['a', 1],
+        ['a', 2],
+        ['a', 3],
+        ['b', 4],
+        ['b', 5],
+        ['c', 6],
+      ] as const)
+        await store.insertIntent(queuedIntent(tenant, at), at);
       const tenantOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await store.getById(id))!.tenant));
       expect(await tenantOf(await store.queueOrder())).toEqual(['a', 'b', 'c', 'a', 'b', 'a']);
       const [first] = await store.claimQueued(null, 1, 9_000, 100);
@@ -484,7 +610,9 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     it('never lets two instances overfill the cap', async () => {
       const other = await anotherInstance();
       for (let i = 0; i < 10; i++) await store.insertIntent(queuedIntent(`t${i % 3}`, 10 + i), 10 + i);
-      const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).claimQueued(3, 3, 9_000, 100)));
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).claimQueued(3, 3, 9_000, 100)),
+      );
       const ids = claims.flat().map((c) => c.record.id);
       expect(ids).toHaveLength(3);
       expect(new Set(ids).size).toBe(3);
@@ -493,7 +621,10 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
     it('a cancel and a claim racing for one row: exactly one wins', async () => {
       for (let round = 0; round < 10; round++) {
         const { record } = await store.insertIntent(queuedIntent('a', round), round);
-        const [claimed, canceled] = await Promise.all([store.claimQueued(null, 10, 9_000, 100), store.cancelQueued(record.id, 'a', 100)]);
+        const [claimed, canceled] = await Promise.all([
+          store.claimQueued(null, 10, 9_000, 100),
+          store.cancelQueued(record.id, 'a', 100),
+        ]);
         const won = claimed.some((c) => c.record.id === record.id);
         expect({ round, winners: Number(won) + Number(canceled !== null) }).toEqual({ round, winners: 1 });
         expect((await store.getById(record.id))!.state).toBe(won ? 'submitting' : 'canceled');
@@ -513,7 +644,9 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       const old = await store.insertIntent(queuedIntent('a', 1_000), 1_000);
       const young = await store.insertIntent(queuedIntent('a', 5_000), 5_000);
       const expired = await store.expireQueued(2_000, 'waited too long', 6_000);
-      expect(expired.map((r) => [r.id, r.state, r.statusMessage])).toEqual([[old.record.id, 'failed', 'waited too long']]);
+      expect(expired.map((r) => [r.id, r.state, r.statusMessage])).toEqual([
+        [old.record.id, 'failed', 'waited too long'],
+      ]);
       expect((await store.getById(young.record.id))!.state).toBe('queued');
     });
   });

@@ -34,7 +34,11 @@ export function makeTempDir(prefix = 'lipsync-child-'): string {
  * The environment of a production-like child pointing at a fake upstream: nothing is inherited from the
  * test runner except PATH, so what the child sees is exactly what the test says.
  */
-export function childEnv(fake: FakeKling | null, databaseFile: string, extra: Record<string, string> = {}): Record<string, string> {
+export function childEnv(
+  fake: FakeKling | null,
+  databaseFile: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     HOST: '127.0.0.1',
     DATABASE_URL: `file:${databaseFile}`,
@@ -47,7 +51,9 @@ export function childEnv(fake: FakeKling | null, databaseFile: string, extra: Re
     RATE_LIMIT_CREATES_PER_MINUTE: '1000000',
     // The fake lists a task as soon as it accepts it, so a lost submission is decided after a second, not minutes.
     SUBMIT_GRACE_MS: '1000',
-    ...(fake ? { KLING_BASE_URL: fake.url, KLING_API_KEY: fake.auth.kind === 'apiKey' ? fake.auth.apiKey : FAKE_KLING_API_KEY } : {}),
+    ...(fake
+      ? { KLING_BASE_URL: fake.url, KLING_API_KEY: fake.auth.kind === 'apiKey' ? fake.auth.apiKey : FAKE_KLING_API_KEY }
+      : {}),
     ...extra,
   };
 }
@@ -112,7 +118,9 @@ export class ChildServer {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.exit) {
-        throw new Error(`server exited (${JSON.stringify(this.exit)}) before it was ready; stderr:\n${this.err}\nstdout:\n${this.out}`);
+        throw new Error(
+          `server exited (${JSON.stringify(this.exit)}) before it was ready; stderr:\n${this.err}\nstdout:\n${this.out}`,
+        );
       }
       try {
         const res = await fetch(`${this.origin}/readyz`, { signal: AbortSignal.timeout(1_000) });
@@ -166,7 +174,10 @@ export interface RunResult extends ExitInfo {
 }
 
 /** Runs the entry point with this environment until it exits on its own (start-up failures). */
-export async function runToCompletion(env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runToCompletion(
+  env: Record<string, string>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   requireBuild();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const child = spawn(process.execPath, [DIST_ENTRY], {
@@ -180,7 +191,11 @@ export async function runToCompletion(env: Record<string, string>, options: { cw
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<ExitInfo>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   try {
-    const exit = await withDeadline(exited, timeoutMs, `the server neither started nor exited within ${timeoutMs} ms (it hangs at start-up instead of failing)`);
+    const exit = await withDeadline(
+      exited,
+      timeoutMs,
+      `the server neither started nor exited within ${timeoutMs} ms (it hangs at start-up instead of failing)`,
+    );
     return { ...exit, stdout, stderr };
   } catch (error) {
     child.kill('SIGKILL');

@@ -248,13 +248,20 @@ export class FakeKling {
 
     const requestId = randomUUID();
     try {
-      if (fault && 'code' in fault) throw new FakeRejection(fault.code, fault.message ?? KLING_CODES[fault.code]?.[1] ?? `Error ${fault.code}`);
+      if (fault && 'code' in fault)
+        throw new FakeRejection(fault.code, fault.message ?? KLING_CODES[fault.code]?.[1] ?? `Error ${fault.code}`);
       this.authenticate(req.headers.authorization);
       if (!route) throw new FakeRejection(1202, `Invalid request method: ${req.method} ${url.pathname}`);
       const data = this.answer(route, body, url);
       if (fault && 'acceptThenHang' in fault) return;
-      if (fault && 'malformedJson' in fault) return sendText(res, 200, JSON.stringify({ code: 0, request_id: requestId, data }).slice(0, 40));
-      const envelope: Record<string, unknown> = { code: 0, message: 'SUCCEED', request_id: requestId, data: spoil(data, fault) };
+      if (fault && 'malformedJson' in fault)
+        return sendText(res, 200, JSON.stringify({ code: 0, request_id: requestId, data }).slice(0, 40));
+      const envelope: Record<string, unknown> = {
+        code: 0,
+        message: 'SUCCEED',
+        request_id: requestId,
+        data: spoil(data, fault),
+      };
       if (fault && 'dataMissing' in fault) delete envelope.data;
       sendText(res, 200, JSON.stringify(envelope));
     } catch (error) {
@@ -269,7 +276,8 @@ export class FakeKling {
       case 'create': {
         const task = this.tasks.create(body);
         const callbackUrl = (body as { callback_url?: unknown }).callback_url;
-        if (this.options.sendCallbacks && typeof callbackUrl === 'string') this.scheduleCallbacks(callbackUrl, task.task_id);
+        if (this.options.sendCallbacks && typeof callbackUrl === 'string')
+          this.scheduleCallbacks(callbackUrl, task.task_id);
         return task;
       }
       case 'get':
@@ -287,7 +295,8 @@ export class FakeKling {
       if (method === 'GET') return { endpoint: 'list' };
       return null;
     }
-    if (method === 'GET' && /^\/[^/]+$/.test(rest)) return { endpoint: 'get', taskId: decodeURIComponent(rest.slice(1)) };
+    if (method === 'GET' && /^\/[^/]+$/.test(rest))
+      return { endpoint: 'get', taskId: decodeURIComponent(rest.slice(1)) };
     return null;
   }
 
@@ -361,7 +370,8 @@ function spoil(data: FakeTaskData | FakeTaskData[], fault: FakeFault | undefined
     return data.map((task, i) => (i === 0 ? { ...task, task_status: status } : task));
   }
   if ('mismatchedTaskId' in fault) {
-    if (Array.isArray(data)) return data.map((task, i) => (i === 0 ? { ...task, task_id: data[1]?.task_id ?? newKlingId() } : task));
+    if (Array.isArray(data))
+      return data.map((task, i) => (i === 0 ? { ...task, task_id: data[1]?.task_id ?? newKlingId() } : task));
     const external = data.task_info.external_task_id;
     return {
       ...data,
@@ -396,6 +406,9 @@ function pageParam(url: URL, name: string, fallback: number): number {
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

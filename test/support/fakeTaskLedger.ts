@@ -98,7 +98,9 @@ export class FakeTaskLedger {
         : { id: newKlingId(), url: input.video_url as string, duration: DURATION },
       resultId: newKlingId(),
       succeedAfterMs: this.drawDuration(),
-      failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`) ? 'no face detected in the video' : null,
+      failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`)
+        ? 'no face detected in the video'
+        : null,
     };
     this.ordered.push(task);
     this.maxRunningSeen = Math.max(this.maxRunningSeen, this.running());
@@ -120,14 +122,20 @@ export class FakeTaskLedger {
 
   /** Newest first, within Kling's paging bounds; young tasks stay hidden while a visibility delay is set. */
   list(pageNum: number, pageSize: number): FakeTaskData[] {
-    if (!Number.isInteger(pageNum) || pageNum < 1 || pageNum > 1000) throw new FakeRejection(1201, 'Invalid parameter value: pageNum');
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) throw new FakeRejection(1201, 'Invalid parameter value: pageSize');
+    if (!Number.isInteger(pageNum) || pageNum < 1 || pageNum > 1000)
+      throw new FakeRejection(1201, 'Invalid parameter value: pageNum');
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500)
+      throw new FakeRejection(1201, 'Invalid parameter value: pageSize');
     const visibleBefore = Date.now() - this.listVisibilityDelayMs;
     let newest = this.ordered.length;
-    if (this.listVisibilityDelayMs > 0) while (newest > 0 && this.ordered[newest - 1].createdAt > visibleBefore) newest--;
+    if (this.listVisibilityDelayMs > 0)
+      while (newest > 0 && this.ordered[newest - 1].createdAt > visibleBefore) newest--;
     const end = newest - (pageNum - 1) * pageSize;
     if (end <= 0) return [];
-    return this.ordered.slice(Math.max(0, end - pageSize), end).reverse().map((task) => this.view(task));
+    return this.ordered
+      .slice(Math.max(0, end - pageSize), end)
+      .reverse()
+      .map((task) => this.view(task));
   }
 
   taskByExternalId(externalTaskId: string): FakeTaskData | undefined {
@@ -161,7 +169,9 @@ export class FakeTaskLedger {
 
   private drawDuration(): number {
     const { succeedAfterMs, succeedAfterMsMax } = this.timing;
-    return succeedAfterMsMax === undefined ? succeedAfterMs : Math.round(succeedAfterMs + Math.random() * (succeedAfterMsMax - succeedAfterMs)); // Kling sends whole milliseconds
+    return succeedAfterMsMax === undefined
+      ? succeedAfterMs
+      : Math.round(succeedAfterMs + Math.random() * (succeedAfterMsMax - succeedAfterMs)); // Kling sends whole milliseconds
   }
 
   private view(task: Task): FakeTaskData {
@@ -180,7 +190,9 @@ export class FakeTaskLedger {
     };
     if (task.externalTaskId !== undefined) data.task_info.external_task_id = task.externalTaskId;
     if (status === 'succeed') {
-      data.task_result = { videos: [{ id: task.resultId, url: `${this.mediaBaseUrl}/lipsync/${task.resultId}.mp4`, duration: DURATION }] };
+      data.task_result = {
+        videos: [{ id: task.resultId, url: `${this.mediaBaseUrl}/lipsync/${task.resultId}.mp4`, duration: DURATION }],
+      };
     }
     if (done) data.final_unit_deduction = UNITS;
     return data;
@@ -191,7 +203,8 @@ type Fields = Record<string, unknown>;
 
 /** Kling's create rules (docs/kling.md, "Create body"): 1200 for a body that is no request, 1201 for a bad value. */
 function checkCreateBody(body: unknown): { input: Fields; externalTaskId: string | undefined } {
-  if (!isObject(body) || !isObject(body.input)) throw new FakeRejection(1200, 'Invalid request parameters: input is required');
+  if (!isObject(body) || !isObject(body.input))
+    throw new FakeRejection(1200, 'Invalid request parameters: input is required');
   const input = body.input;
   const bad = (what: string): never => {
     throw new FakeRejection(1201, `Invalid parameter value: ${what}`);
@@ -205,7 +218,8 @@ function checkCreateBody(body: unknown): { input: Fields; externalTaskId: string
     if (!filled(input.voice_id)) bad('voice_id');
     if (input.voice_language !== 'zh' && input.voice_language !== 'en') bad('voice_language (zh or en)');
     const speed = input.voice_speed;
-    if (speed !== undefined && (typeof speed !== 'number' || !(speed >= 0.8 && speed <= 2))) bad('voice_speed (0.8 to 2.0)');
+    if (speed !== undefined && (typeof speed !== 'number' || !(speed >= 0.8 && speed <= 2)))
+      bad('voice_speed (0.8 to 2.0)');
   } else if (input.mode === 'audio2video') {
     const url = filled(input.audio_url);
     const file = filled(input.audio_file);

@@ -50,7 +50,11 @@ export class GraphQLTestClient {
   }
 
   /** Runs one subscription to its end; resolves with every result it sent. */
-  subscribeAll<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult<T, unknown>[]> {
+  subscribeAll<T = Record<string, any>>(
+    client: Client,
+    query: string,
+    variables: Record<string, unknown>,
+  ): Promise<FormattedExecutionResult<T, unknown>[]> {
     return new Promise((resolve, reject) => {
       const results: FormattedExecutionResult<T, unknown>[] = [];
       client.subscribe<T>(

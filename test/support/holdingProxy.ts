@@ -27,18 +27,22 @@ export async function startHoldingProxy(targetUrl: string): Promise<HoldingProxy
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const holdThis = matches?.(req.method ?? 'GET', req.url ?? '/') ?? false;
-      const forward = http.request(new URL(req.url ?? '/', target.origin), { method: req.method, headers: req.headers }, (answer: IncomingMessage) => {
-        const body: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => body.push(chunk));
-        answer.on('end', () => {
-          const send = () => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(body));
-          };
-          if (holdThis) kept.push(send);
-          else send();
-        });
-      });
+      const forward = http.request(
+        new URL(req.url ?? '/', target.origin),
+        { method: req.method, headers: req.headers },
+        (answer: IncomingMessage) => {
+          const body: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => body.push(chunk));
+          answer.on('end', () => {
+            const send = () => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(Buffer.concat(body));
+            };
+            if (holdThis) kept.push(send);
+            else send();
+          });
+        },
+      );
       forward.on('error', () => res.destroy());
       forward.end(Buffer.concat(chunks));
     });

@@ -42,7 +42,9 @@ export class OtlpReceiver {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.spans)) {
       if (Date.now() > deadline) {
-        throw new Error(`OTLP receiver: condition not met within ${timeoutMs} ms; spans: ${this.spans.map((s) => s.name).join(', ') || 'none'}`);
+        throw new Error(
+          `OTLP receiver: condition not met within ${timeoutMs} ms; spans: ${this.spans.map((s) => s.name).join(', ') || 'none'}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -63,7 +65,8 @@ export class OtlpReceiver {
       const body = Buffer.concat(chunks);
       this.requestCount += 1;
       this.byteCount += body.length;
-      if (this.options.keepSpans === false) return answer(res, 200, contentType, contentType === 'application/json' ? '{}' : Buffer.alloc(0));
+      if (this.options.keepSpans === false)
+        return answer(res, 200, contentType, contentType === 'application/json' ? '{}' : Buffer.alloc(0));
       let spans: ReceivedSpan[];
       try {
         if (contentType === 'application/json') spans = decodeJson(body.toString('utf8'));

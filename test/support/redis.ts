@@ -72,7 +72,11 @@ export function useRedis(): RedisTestRun {
       const lines: string[] = [];
       const url = options.url ?? TEST_REDIS_URL;
       const config = loadConfig({ REDIS_URL: url, ...options.env });
-      const log = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => lines.push(line) } });
+      const log = createLogger({
+        level: 'info',
+        pretty: false,
+        destination: { write: (line: string) => lines.push(line) },
+      });
       const coordination = await redisCoordination(url, config, log, { keyPrefix: prefix });
       started.push(coordination);
       return { coordination, logs: () => lines.join('') };
@@ -85,7 +89,12 @@ export function useRedis(): RedisTestRun {
 }
 
 async function connectAdmin(): Promise<Redis> {
-  const admin = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const admin = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 3_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   admin.on('error', () => undefined); // reported by connect() below
   try {
     await admin.connect();
@@ -101,6 +110,10 @@ async function connectAdmin(): Promise<Redis> {
 }
 
 /** Resolves once `condition` holds (checked every 10 ms); fails naming `what` after a generous `timeoutMs`. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   await waitFor(what, condition, timeoutMs, 10);
 }

@@ -42,7 +42,8 @@ class LogCapture extends Writable {
  * Timings are shortened (fast polls, a short freshness window) so lifecycles finish in a second or two.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const fake = options.sharedFake ?? (await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900, ...options.fake }));
+  const fake =
+    options.sharedFake ?? (await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900, ...options.fake }));
   const dir = options.databaseFile ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-server-'));
   const databaseFile = options.databaseFile ?? path.join(dir as string, 'lipsync.db');
   const credentials =

@@ -61,11 +61,16 @@ async function tracedCreate(client: GraphQLTestClient): Promise<string> {
 }
 
 const named = (spans: ReceivedSpan[], name: string) => spans.filter((s) => s.name === name);
-const childrenOf = (spans: ReceivedSpan[], parent: ReceivedSpan) => spans.filter((s) => s.parentSpanId === parent.spanId);
+const childrenOf = (spans: ReceivedSpan[], parent: ReceivedSpan) =>
+  spans.filter((s) => s.parentSpanId === parent.spanId);
 
 /** The create's span tree: operation under the caller's span, the upstream POST and store calls under the operation. */
 async function expectCreateTree(requestId: string): Promise<void> {
-  const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'POST /v1/videos/lip-sync' && s.traceId === CALLER_TRACE) && named(all, 'mutation Create').length > 0);
+  const spans = await receiver.waitFor(
+    (all) =>
+      all.some((s) => s.name === 'POST /v1/videos/lip-sync' && s.traceId === CALLER_TRACE) &&
+      named(all, 'mutation Create').length > 0,
+  );
   const [operation] = named(spans, 'mutation Create');
   expect(operation).toMatchObject({
     traceId: CALLER_TRACE,
@@ -98,7 +103,10 @@ async function expectCreateTree(requestId: string): Promise<void> {
   const storeCalls = children.filter((s) => s.name.startsWith('TaskStore.')).map((s) => s.name);
   expect(storeCalls).toEqual(expect.arrayContaining(['TaskStore.insertIntent', 'TaskStore.markAccepted']));
   for (const call of children.filter((s) => s.name.startsWith('TaskStore.'))) {
-    expect(call.attributes).toMatchObject({ 'db.system.name': 'sqlite', 'db.operation.name': call.name.slice('TaskStore.'.length) });
+    expect(call.attributes).toMatchObject({
+      'db.system.name': 'sqlite',
+      'db.operation.name': call.name.slice('TaskStore.'.length),
+    });
   }
 }
 
@@ -119,7 +127,9 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
     const client = await startTraced({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     fake.inject({ code: 1302 }, { endpoint: 'create' });
     const requestId = await tracedCreate(client);
-    const spans = await receiver.waitFor((all) => named(all, 'POST /v1/videos/lip-sync').length >= 2 && named(all, 'mutation Create').length > 0);
+    const spans = await receiver.waitFor(
+      (all) => named(all, 'POST /v1/videos/lip-sync').length >= 2 && named(all, 'mutation Create').length > 0,
+    );
     const [operation] = named(spans, 'mutation Create');
     const attempts = named(childrenOf(spans, operation), 'POST /v1/videos/lip-sync').sort(
       (a, b) => Number(a.attributes['http.request.resend_count']) - Number(b.attributes['http.request.resend_count']),
@@ -143,12 +153,17 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
     } finally {
       await ws.dispose();
     }
-    const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'query Tasks') && all.some((s) => s.traceId === CALLER_TRACE));
+    const spans = await receiver.waitFor(
+      (all) => all.some((s) => s.name === 'query Tasks') && all.some((s) => s.traceId === CALLER_TRACE),
+    );
     const apollo = spans.find((s) => s.traceId === CALLER_TRACE);
     expect(apollo).toMatchObject({
       parentSpanId: CALLER_SPAN,
       statusCode: 2,
-      attributes: expect.objectContaining({ 'graphql.error.codes': ['GRAPHQL_VALIDATION_FAILED'], 'http.response.status_code': 400 }),
+      attributes: expect.objectContaining({
+        'graphql.error.codes': ['GRAPHQL_VALIDATION_FAILED'],
+        'http.response.status_code': 400,
+      }),
     });
     const [overWs] = named(spans, 'query Tasks');
     expect(overWs).toMatchObject({

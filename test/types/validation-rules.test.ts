@@ -19,7 +19,9 @@ class Sample {
 
 function problems(values: Partial<Sample>): Record<string, string> {
   const sample = Object.assign(new Sample(), values);
-  return Object.fromEntries(validateSync(sample).map((e) => [e.property, Object.values(e.constraints ?? {}).join('; ')]));
+  return Object.fromEntries(
+    validateSync(sample).map((e) => [e.property, Object.values(e.constraints ?? {}).join('; ')]),
+  );
 }
 
 describe('value rules', () => {

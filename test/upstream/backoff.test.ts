@@ -8,7 +8,12 @@ import { backoffMs } from '../../src/upstream/retryPolicy';
  * since the client tests only see that a retry happens, not how long it waited.
  */
 const unavailable = transportError({ kind: 'reset', cause: 'ECONNRESET' });
-const rateLimited = new UpstreamError(ErrorCode.RATE_LIMITED, 'too many requests', { httpStatus: 429, code: 1302, message: 'too many requests', requestId: null }, true);
+const rateLimited = new UpstreamError(
+  ErrorCode.RATE_LIMITED,
+  'too many requests',
+  { httpStatus: 429, code: 1302, message: 'too many requests', requestId: null },
+  true,
+);
 
 describe('backoffMs', () => {
   it('doubles per attempt, with jitter from half to one and a half times', () => {
@@ -36,6 +41,10 @@ describe('transportError for a non-JSON answer (a gateway page)', () => {
     [502, true],
   ])('HTTP %i: retryable %s; a 4xx never reached Kling, anything else may have', (status, retryable) => {
     const error = transportError({ kind: 'non_json', httpStatus: status, detail: 'an HTML page' });
-    expect([error.code, error.retryable, error.outcomeUnknown]).toEqual(['UPSTREAM_UNAVAILABLE', retryable, status >= 500]);
+    expect([error.code, error.retryable, error.outcomeUnknown]).toEqual([
+      'UPSTREAM_UNAVAILABLE',
+      retryable,
+      status >= 500,
+    ]);
   });
 });

@@ -63,7 +63,10 @@ describe('fake Kling', () => {
       fake = await startFakeKling({ prefix: '/kling' });
       const authorization = `Bearer ${fake.auth.kind === 'apiKey' ? fake.auth.apiKey : ''}`;
       call = async (path, init = {}) => {
-        const res = await fetch(`${fake.url}/v1/videos/lip-sync${path}`, { ...init, headers: { authorization, 'content-type': 'application/json' } });
+        const res = await fetch(`${fake.url}/v1/videos/lip-sync${path}`, {
+          ...init,
+          headers: { authorization, 'content-type': 'application/json' },
+        });
         const text = await res.text();
         return { status: res.status, text, json: () => JSON.parse(text) as Envelope };
       };
@@ -106,9 +109,19 @@ describe('fake Kling', () => {
     it('lists newest first within pageNum 1–1000 and pageSize 1–500', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) ids.push((await post(textBody(`rec-${i}`))).json().data.task_id);
-      expect((await call('?pageNum=1&pageSize=2')).json().data.map((t: { task_id: string }) => t.task_id)).toEqual([ids[2], ids[1]]);
-      expect((await call('?pageNum=2&pageSize=2')).json().data.map((t: { task_id: string }) => t.task_id)).toEqual([ids[0]]);
-      for (const query of ['?pageNum=0&pageSize=30', '?pageNum=1001&pageSize=30', '?pageNum=1&pageSize=0', '?pageNum=1&pageSize=501']) {
+      expect((await call('?pageNum=1&pageSize=2')).json().data.map((t: { task_id: string }) => t.task_id)).toEqual([
+        ids[2],
+        ids[1],
+      ]);
+      expect((await call('?pageNum=2&pageSize=2')).json().data.map((t: { task_id: string }) => t.task_id)).toEqual([
+        ids[0],
+      ]);
+      for (const query of [
+        '?pageNum=0&pageSize=30',
+        '?pageNum=1001&pageSize=30',
+        '?pageNum=1&pageSize=0',
+        '?pageNum=1&pageSize=501',
+      ]) {
         expect((await call(query)).json().code).toBe(1201);
       }
     });

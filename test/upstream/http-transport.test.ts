@@ -12,7 +12,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse, context: { body: stri
 /** A plain HTTP server whose handler knows how many requests its socket has carried (1 = fresh connection). */
 interface TestServer {
   url: string;
-  requests: Array<{ method: string; path: string; headers: http.IncomingHttpHeaders; body: string; nthOnSocket: number }>;
+  requests: Array<{
+    method: string;
+    path: string;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+    nthOnSocket: number;
+  }>;
   close(): Promise<void>;
 }
 
@@ -63,7 +69,13 @@ function transportFor(server: TestServer, maxBodyBytes?: number): HttpTransport 
 
 function klingClientFor(server: TestServer, metrics?: Metrics, timeoutMs = 2_000): KlingClient {
   const client = new KlingClient({
-    config: { baseUrl: server.url, auth: { kind: 'apiKey', apiKey: 'k' }, timeoutMs, rateLimitRps: 1_000, maxSockets: 4 },
+    config: {
+      baseUrl: server.url,
+      auth: { kind: 'apiKey', apiKey: 'k' },
+      timeoutMs,
+      rateLimitRps: 1_000,
+      maxSockets: 4,
+    },
     metrics,
     retryDelayMs: 5,
   });
@@ -94,15 +106,31 @@ describe('HttpTransport', () => {
     const transport = new HttpTransport({ baseUrl: `${server.url}/kling/`, maxSockets: 1 });
     transports.push(transport);
 
-    const answer = await transport.send({ method: 'POST', path: '/v1/x?a=1', headers: { 'Content-Type': 'application/json' }, body: '{"é":1}', timeoutMs: 1000 });
+    const answer = await transport.send({
+      method: 'POST',
+      path: '/v1/x?a=1',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"é":1}',
+      timeoutMs: 1000,
+    });
     await transport.send({ method: 'GET', path: '/v1/x/1', headers: {}, timeoutMs: 1000 });
 
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toMatchObject({ code: 0, data: task });
     const [post, get] = server.requests;
-    expect([post.method, post.path, post.body, post.headers['content-length']]).toEqual(['POST', '/kling/v1/x?a=1', '{"é":1}', '8']);
+    expect([post.method, post.path, post.body, post.headers['content-length']]).toEqual([
+      'POST',
+      '/kling/v1/x?a=1',
+      '{"é":1}',
+      '8',
+    ]);
     expect(post.headers['transfer-encoding']).toBeUndefined();
-    expect([get.method, get.path, get.headers['content-length'], get.headers['content-type']]).toEqual(['GET', '/kling/v1/x/1', undefined, undefined]);
+    expect([get.method, get.path, get.headers['content-length'], get.headers['content-type']]).toEqual([
+      'GET',
+      '/kling/v1/x/1',
+      undefined,
+      undefined,
+    ]);
     // one keep-alive connection for both
     expect(get.nthOnSocket).toBe(2);
   });
@@ -115,7 +143,9 @@ describe('HttpTransport', () => {
 
     await transport.send({ method: 'GET', path: '/', headers: {}, timeoutMs: 54_321 });
 
-    const ours = setTimeoutSpy.mock.calls.flatMap((call, i) => (call[1] === 54_321 ? [setTimeoutSpy.mock.results[i].value] : []));
+    const ours = setTimeoutSpy.mock.calls.flatMap((call, i) =>
+      call[1] === 54_321 ? [setTimeoutSpy.mock.results[i].value] : [],
+    );
     expect(ours).toHaveLength(1);
     expect(clearTimeoutSpy.mock.calls.map((call) => call[0])).toContain(ours[0]);
   });
@@ -138,7 +168,9 @@ describe('HttpTransport', () => {
       res.write('{"code":0,'); // then nothing more
     });
     const started = Date.now();
-    const error = await transportFailure(transportFor(server).send({ method: 'GET', path: '/', headers: {}, timeoutMs: 150 }));
+    const error = await transportFailure(
+      transportFor(server).send({ method: 'GET', path: '/', headers: {}, timeoutMs: 150 }),
+    );
     expect(error.kind).toBe('timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(145);
     expect(Date.now() - started).toBeLessThan(3_000); // slack for a loaded machine; without the bound it hangs for good
@@ -149,7 +181,9 @@ describe('HttpTransport', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"code":0,', () => setTimeout(() => req.socket.destroy(), 10));
     });
-    const error = await transportFailure(transportFor(server).send({ method: 'GET', path: '/', headers: {}, timeoutMs: 2000 }));
+    const error = await transportFailure(
+      transportFor(server).send({ method: 'GET', path: '/', headers: {}, timeoutMs: 2000 }),
+    );
     expect(error.kind).toBe('reset');
   });
 
@@ -193,7 +227,8 @@ describe('HttpTransport', () => {
 
   describe('on a keep-alive socket the server closes as it is reused', () => {
     /** Answers the first request on each connection; drops the connection on any later one, unanswered. */
-    const staleAfterFirst: Handler = (req, res, { nthOnSocket }) => (nthOnSocket === 1 ? ok(res) : req.socket.destroy());
+    const staleAfterFirst: Handler = (req, res, { nthOnSocket }) =>
+      nthOnSocket === 1 ? ok(res) : req.socket.destroy();
 
     it('sends a GET once more on a fresh socket, within the same attempt', async () => {
       const server = await startServer(staleAfterFirst);
@@ -210,12 +245,18 @@ describe('HttpTransport', () => {
         [path, 2],
         [path, 1],
       ]);
-      const samples = (await metrics.upstreamRequests.get()).values.map((v) => [v.labels.endpoint, v.labels.code, v.value]);
+      const samples = (await metrics.upstreamRequests.get()).values.map((v) => [
+        v.labels.endpoint,
+        v.labels.code,
+        v.value,
+      ]);
       expect(samples).toEqual([['get', '0', 2]]);
     });
 
     it('sends it once more only', async () => {
-      const server = await startServer((req, res, { nthOnSocket }) => (server.requests.length === 1 && nthOnSocket === 1 ? ok(res) : req.socket.destroy()));
+      const server = await startServer((req, res, { nthOnSocket }) =>
+        server.requests.length === 1 && nthOnSocket === 1 ? ok(res) : req.socket.destroy(),
+      );
       const transport = transportFor(server);
       await transport.send({ method: 'GET', path: '/', headers: {}, timeoutMs: 1000 });
 
@@ -255,7 +296,11 @@ describe('KlingClient over HttpTransport', () => {
     expect(error.message).toBe(`Kling answered HTTP 200 with a body of ${11 * 1024 * 1024} bytes`);
     expect([error.retryable, error.outcomeUnknown]).toEqual([true, true]);
     expect(server.requests).toHaveLength(1);
-    const samples = (await metrics.upstreamRequests.get()).values.map((v) => [v.labels.endpoint, v.labels.code, v.value]);
+    const samples = (await metrics.upstreamRequests.get()).values.map((v) => [
+      v.labels.endpoint,
+      v.labels.code,
+      v.value,
+    ]);
     expect(samples).toEqual([['create', 'non_json', 1]]);
   });
 
@@ -273,17 +318,32 @@ describe('KlingClient over HttpTransport', () => {
 
   it('refuses a task_id sent as a JSON number: it has already lost precision and names another task', async () => {
     const server = await startServer((_req, res) => {
-      const text = '{"code":0,"message":"SUCCEED","request_id":"r-1","data":{"task_id":817067112967086149,"task_status":"submitted"}}';
+      const text =
+        '{"code":0,"message":"SUCCEED","request_id":"r-1","data":{"task_id":817067112967086149,"task_status":"submitted"}}';
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
-    const error = await klingClientFor(server).getLipSync(task.task_id).then(() => undefined, (e: unknown) => e);
-    expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, message: expect.stringContaining('task_id is not an id string') });
+    const error = await klingClientFor(server)
+      .getLipSync(task.task_id)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      message: expect.stringContaining('task_id is not an id string'),
+    });
   });
 
   it('keeps well-formed tasks of a list page and counts the entries it could not trust', async () => {
     const server = await startServer((_req, res) =>
-      ok(res, [task, null, { ...task, task_id: '817067112967086150', task_status: 7 }, { ...task, task_id: '817067112967086151', task_info: { external_task_id: 5 } }]),
+      ok(res, [
+        task,
+        null,
+        { ...task, task_id: '817067112967086150', task_status: 7 },
+        { ...task, task_id: '817067112967086151', task_info: { external_task_id: 5 } },
+      ]),
     );
     const answer = await klingClientFor(server).listLipSync(1, 30);
     expect([answer.data.map((t) => t.task_id), answer.unreadable]).toEqual([[task.task_id], 3]);

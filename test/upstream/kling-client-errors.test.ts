@@ -37,7 +37,12 @@ describe('KlingClient error families', () => {
     expect(error.code).toBe(errorCode);
     expect(error.retryable).toBe(retryable);
     expect(error.extensions).toMatchObject({ code: errorCode, retryable, upstream: error.upstream });
-    expect(error.upstream).toEqual({ httpStatus, code, message: expect.any(String), requestId: expect.stringMatching(UUID) });
+    expect(error.upstream).toEqual({
+      httpStatus,
+      code,
+      message: expect.any(String),
+      requestId: expect.stringMatching(UUID),
+    });
     expect(error.message).toMatch(new RegExp(`^Kling (rejected|failed) the request \\(code ${code}\\): \\S`));
     expect(setup.fake.count('get')).toBe(retryable ? 3 : 1);
   });
@@ -56,7 +61,13 @@ describe('KlingClient error families', () => {
   });
 
   it('tells which failures may have created a task', async () => {
-    for (const [code, outcomeUnknown] of [[1201, false], [1302, false], [5000, true], [5001, false], [5002, true]] as const) {
+    for (const [code, outcomeUnknown] of [
+      [1201, false],
+      [1302, false],
+      [5000, true],
+      [5001, false],
+      [5002, true],
+    ] as const) {
       setup.fake.inject({ code }, { times: Infinity });
       const error = await upstreamFailure(setup.client.getLipSync('817067112967086149'));
       expect([code, error.outcomeUnknown]).toEqual([code, outcomeUnknown]);

@@ -8,7 +8,8 @@ const ACCESS_KEY = 'ak-test-access';
 const SECRET_KEY = 'sk-test-secret-0123456789';
 
 /** The Authorization tokens the fake received, in order. */
-const tokensSeen = (fake: FakeKling) => fake.requests.map((r) => (r.headers.authorization ?? '').replace(/^Bearer /, ''));
+const tokensSeen = (fake: FakeKling) =>
+  fake.requests.map((r) => (r.headers.authorization ?? '').replace(/^Bearer /, ''));
 
 describe('KlingClient with Kling direct auth (signed JWT)', () => {
   let fake: FakeKling;
@@ -73,7 +74,9 @@ describe('KlingClient with Kling direct auth (signed JWT)', () => {
     await client.close();
 
     expect([error.code, error.upstream.code]).toEqual(['UPSTREAM_AUTH_FAILED', 1002]);
-    expect(JSON.stringify({ message: error.message, extensions: error.extensions })).not.toMatch(/not-the-secret|sk-test/);
+    expect(JSON.stringify({ message: error.message, extensions: error.extensions })).not.toMatch(
+      /not-the-secret|sk-test/,
+    );
     expect(fake.count('get')).toBe(1);
   });
 

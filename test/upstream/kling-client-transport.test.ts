@@ -154,7 +154,13 @@ describe('KlingClient when nothing listens', () => {
     const port = await freePort();
     const metrics = new Metrics();
     const client = new KlingClient({
-      config: { baseUrl: `http://127.0.0.1:${port}`, auth: { kind: 'apiKey', apiKey: FAKE_KLING_API_KEY }, timeoutMs: 1000, rateLimitRps: 100, maxSockets: 2 },
+      config: {
+        baseUrl: `http://127.0.0.1:${port}`,
+        auth: { kind: 'apiKey', apiKey: FAKE_KLING_API_KEY },
+        timeoutMs: 1000,
+        rateLimitRps: 100,
+        maxSockets: 2,
+      },
       metrics,
       retryDelayMs: 5,
     });
@@ -164,7 +170,11 @@ describe('KlingClient when nothing listens', () => {
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(error.message).toBe('Could not connect to Kling (ECONNREFUSED)');
     expect([error.retryable, error.outcomeUnknown]).toEqual([true, false]);
-    const samples = (await metrics.upstreamRequests.get()).values.map((v) => [v.labels.endpoint, v.labels.code, v.value]);
+    const samples = (await metrics.upstreamRequests.get()).values.map((v) => [
+      v.labels.endpoint,
+      v.labels.code,
+      v.value,
+    ]);
     expect(samples).toEqual([['create', 'refused', 3]]);
   });
 });

@@ -64,9 +64,19 @@ describe('KlingClient against the fake (API key)', () => {
     await upstreamFailure(measured.getLipSync('404404404404404404'));
     await measured.close();
 
-    const samples = (await metrics.upstreamRequests.get()).values.map((v) => [v.labels.endpoint, v.labels.code, v.value]);
-    expect(samples).toEqual([['create', '0', 1], ['get', '5001', 1], ['get', '1203', 1]]);
-    const durations = (await metrics.upstreamDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.endpoint === 'get');
+    const samples = (await metrics.upstreamRequests.get()).values.map((v) => [
+      v.labels.endpoint,
+      v.labels.code,
+      v.value,
+    ]);
+    expect(samples).toEqual([
+      ['create', '0', 1],
+      ['get', '5001', 1],
+      ['get', '1203', 1],
+    ]);
+    const durations = (await metrics.upstreamDuration.get()).values.find(
+      (v) => v.metricName?.endsWith('_count') && v.labels.endpoint === 'get',
+    );
     expect(durations?.value).toBe(2);
   });
 });

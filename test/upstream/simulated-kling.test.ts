@@ -54,7 +54,12 @@ describe('SimulatedKling', () => {
     const kling = new SimulatedKling();
     const invalid = await upstreamFailure(kling.createLipSync(textToVideoBody({ voice_speed: 3 })));
     expect(invalid.code).toBe('BAD_USER_INPUT');
-    expect(invalid.upstream).toEqual({ httpStatus: 400, code: 1201, message: expect.stringContaining('voice_speed'), requestId: expect.stringMatching(UUID) });
+    expect(invalid.upstream).toEqual({
+      httpStatus: 400,
+      code: 1201,
+      message: expect.stringContaining('voice_speed'),
+      requestId: expect.stringMatching(UUID),
+    });
     expect([invalid.retryable, invalid.outcomeUnknown]).toEqual([false, false]);
 
     const unknown = await upstreamFailure(kling.getLipSync('817067112967086149'));
@@ -72,7 +77,11 @@ describe('createKlingApi', () => {
   });
 
   it('builds the HTTP client when a base URL is configured', async () => {
-    const api = createKlingApi({ ...config, baseUrl: 'https://api-singapore.klingai.com', auth: { kind: 'apiKey', apiKey: 'k' } });
+    const api = createKlingApi({
+      ...config,
+      baseUrl: 'https://api-singapore.klingai.com',
+      auth: { kind: 'apiKey', apiKey: 'k' },
+    });
     expect(api.kind).toBe('http');
     await api.close();
   });

@@ -7,15 +7,33 @@ import { startFakeKling, type FakeKling } from '../support/fakeKling';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function textToVideoBody(input: Partial<KlingCreateBody['input']> = {}, externalTaskId?: string): KlingCreateBody {
+export function textToVideoBody(
+  input: Partial<KlingCreateBody['input']> = {},
+  externalTaskId?: string,
+): KlingCreateBody {
   return {
-    input: { video_url: 'https://cdn.example.com/face.mp4', mode: 'text2video', text: 'Hello there', voice_id: 'genshin_vindi2', voice_language: 'en', ...input },
+    input: {
+      video_url: 'https://cdn.example.com/face.mp4',
+      mode: 'text2video',
+      text: 'Hello there',
+      voice_id: 'genshin_vindi2',
+      voice_language: 'en',
+      ...input,
+    },
     ...(externalTaskId !== undefined && { external_task_id: externalTaskId }),
   };
 }
 
 export function audioToVideoBody(input: Partial<KlingCreateBody['input']> = {}): KlingCreateBody {
-  return { input: { video_id: '817067112967086149', mode: 'audio2video', audio_type: 'url', audio_url: 'https://cdn.example.com/voice.mp3', ...input } };
+  return {
+    input: {
+      video_id: '817067112967086149',
+      mode: 'audio2video',
+      audio_type: 'url',
+      audio_url: 'https://cdn.example.com/voice.mp3',
+      ...input,
+    },
+  };
 }
 
 /** A client for the fake with fast retries; options override the defaults. */

@@ -23,7 +23,12 @@ function rejection(act: () => unknown): KlingRejection {
 describe('TaskBook', () => {
   it('answers 1303 beyond its concurrency limit, until a running task ends (SIMULATED_MAX_CONCURRENT)', () => {
     const clock = { now: 1_762_832_498_885 };
-    const book = new TaskBook({ now: () => clock.now, processingAfterMs: 1_000, succeedAfterMs: 5_000, maxConcurrent: 2 });
+    const book = new TaskBook({
+      now: () => clock.now,
+      processingAfterMs: 1_000,
+      succeedAfterMs: 5_000,
+      maxConcurrent: 2,
+    });
     book.create(textToVideoBody({}, 'rec-a'));
     book.create(textToVideoBody({}, 'rec-b'));
     const refused = rejection(() => book.create(textToVideoBody({}, 'rec-c')));
@@ -52,7 +57,11 @@ describe('TaskBook', () => {
     const done = book.get(created.task_id);
     expect(done).toMatchObject({ task_status: 'succeed', created_at: start, updated_at: start + 5_000 });
     expect(done.task_result?.videos).toEqual([
-      { id: expect.stringMatching(/^\d{18}$/), url: expect.stringMatching(/^https:\/\/.+\/lipsync\/\d{18}\.mp4$/), duration: '5.1' },
+      {
+        id: expect.stringMatching(/^\d{18}$/),
+        url: expect.stringMatching(/^https:\/\/.+\/lipsync\/\d{18}\.mp4$/),
+        duration: '5.1',
+      },
     ]);
   });
 
@@ -60,7 +69,10 @@ describe('TaskBook', () => {
     const { book, clock } = bookWithClock();
     const { task_id } = book.create(textToVideoBody({ text: 'There is no face here' }));
     clock.now += 5_000;
-    expect(book.get(task_id)).toMatchObject({ task_status: 'failed', task_status_msg: 'no face detected in the video' });
+    expect(book.get(task_id)).toMatchObject({
+      task_status: 'failed',
+      task_status_msg: 'no face detected in the video',
+    });
     expect(book.get(task_id).task_result).toBeUndefined();
   });
 

@@ -8,7 +8,9 @@ const GENERATED = 'examples/web/src/gql';
 
 /** Every file under dir, as paths relative to it, sorted. */
 function filesUnder(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .sort();
 }
 
 /**
@@ -27,7 +29,10 @@ describe('generated client operations', () => {
         filter: (source) => !source.startsWith(path.join(ROOT, GENERATED)),
       });
       const cli = path.join(ROOT, 'node_modules', '.bin', 'graphql-codegen');
-      execFileSync(process.execPath, [cli, '--config', path.join(ROOT, 'examples/web/codegen.ts'), '--silent'], { cwd: work, stdio: 'pipe' });
+      execFileSync(process.execPath, [cli, '--config', path.join(ROOT, 'examples/web/codegen.ts'), '--silent'], {
+        cwd: work,
+        stdio: 'pipe',
+      });
 
       const fresh = path.join(work, GENERATED);
       const committed = path.join(ROOT, GENERATED);

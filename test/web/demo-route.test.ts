@@ -9,7 +9,12 @@ import { waitFor } from '../support/childServer';
 import { GraphQLTestClient } from '../support/graphqlClient';
 
 const SAMPLE_VIDEO = fs.readFileSync(path.resolve(__dirname, '../../examples/web/media/sample.mp4'));
-const TEXT_INPUT = { videoUrl: 'https://example.com/face.mp4', text: 'Hello', voiceId: 'genshin_vindi2', voiceLanguage: 'EN' };
+const TEXT_INPUT = {
+  videoUrl: 'https://example.com/face.mp4',
+  text: 'Hello',
+  voiceId: 'genshin_vindi2',
+  voiceLanguage: 'EN',
+};
 const CREATE = 'mutation ($input: CreateLipSyncInput!) { createLipSync(input: $input) { id parentVideo { url } } }';
 const TASK = 'query ($id: ID!) { lipSyncTask(id: $id) { status videos { url } } }';
 
@@ -17,8 +22,17 @@ const TASK = 'query ($id: ID!) { lipSyncTask(id: $id) { status videos { url } } 
 async function zeroConfigServer(env: Record<string, string> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-demo-'));
   const database = `file:${path.join(dir, 'lipsync.db')}`;
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database, POLL_MIN_MS: '100', POLL_MAX_MS: '500', ...env });
-  const server = await createServer(config, { logDestination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database,
+    POLL_MIN_MS: '100',
+    POLL_MAX_MS: '500',
+    ...env,
+  });
+  const server = await createServer(config, {
+    logDestination: new Writable({ write: (_chunk, _encoding, done) => done() }),
+  });
   return {
     server,
     client: new GraphQLTestClient(server.url, server.wsUrl),
@@ -77,8 +91,12 @@ describe('GET /demo and the sample video', () => {
   it('PUBLIC_URL is the origin of the simulated videos', async () => {
     const s = await zeroConfigServer({ PUBLIC_URL: 'https://lipsync.example.com/' });
     try {
-      const { body } = await s.client.request(CREATE, { input: { ...TEXT_INPUT, videoUrl: undefined, videoId: '800000000000000123' } });
-      expect(body.data!.createLipSync.parentVideo.url).toBe('https://lipsync.example.com/demo/media/videos/800000000000000123.mp4');
+      const { body } = await s.client.request(CREATE, {
+        input: { ...TEXT_INPUT, videoUrl: undefined, videoId: '800000000000000123' },
+      });
+      expect(body.data!.createLipSync.parentVideo.url).toBe(
+        'https://lipsync.example.com/demo/media/videos/800000000000000123.mp4',
+      );
     } finally {
       await s.close();
     }

@@ -38,7 +38,8 @@ describe('the demo web app in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`);
     buildWebApp();
     t = await startTestServer({ fake: { mediaFile: SAMPLE_VIDEO } });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
@@ -53,7 +54,11 @@ describe('the demo web app in Chromium', () => {
   async function openDemo(): Promise<void> {
     await page.goto(`${t.server.origin}/demo`);
     // voices come from the `voices` query for the language: the form is ready once they are there
-    await page.getByLabel('Voice', { exact: true }).locator('option').first().waitFor({ state: 'attached', timeout: WAIT_MS });
+    await page
+      .getByLabel('Voice', { exact: true })
+      .locator('option')
+      .first()
+      .waitFor({ state: 'attached', timeout: WAIT_MS });
   }
 
   const field = (label: string) => page.getByLabel(label, { exact: true });
@@ -79,10 +84,16 @@ describe('the demo web app in Chromium', () => {
     expect(await video.getAttribute('src')).toBe(task.videos[0].url);
     expect(task.videos[0].url).toMatch(new RegExp(`^${t.fake.url}/media/`));
     // it plays: Chromium fetched and decoded the mp4 (the sample is 320×240)
-    await page.waitForFunction("document.querySelector('#result-video').readyState >= 2", undefined, { timeout: WAIT_MS });
-    expect(await video.evaluate((v: { videoWidth: number; videoHeight: number }) => [v.videoWidth, v.videoHeight])).toEqual([320, 240]);
+    await page.waitForFunction("document.querySelector('#result-video').readyState >= 2", undefined, {
+      timeout: WAIT_MS,
+    });
+    expect(
+      await video.evaluate((v: { videoWidth: number; videoHeight: number }) => [v.videoWidth, v.videoHeight]),
+    ).toEqual([320, 240]);
     // what the form sent is what reached Kling
-    const create = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as { input: Record<string, unknown> };
+    const create = t.fake.requests.filter((r) => r.endpoint === 'create').at(-1)!.body as {
+      input: Record<string, unknown>;
+    };
     expect(create.input).toMatchObject({
       video_url: 'https://example.com/face.mp4',
       text: 'Hello from the browser',
@@ -145,7 +156,9 @@ describe('the demo web app in Chromium', () => {
     await first.focus();
     const id = (await first.textContent())!.split(' · ').at(-1)!;
     await page.keyboard.press('Enter');
-    await status().filter({ hasText: `Task ${id}: SUCCEEDED` }).waitFor({ timeout: WAIT_MS });
+    await status()
+      .filter({ hasText: `Task ${id}: SUCCEEDED` })
+      .waitFor({ timeout: WAIT_MS });
   }, 90_000);
 
   it('pages through earlier tasks, filters them by status and opens one', async () => {
@@ -153,7 +166,10 @@ describe('the demo web app in Chromium', () => {
     for (let i = 0; i < 7; i += 1) {
       const text = i === 0 ? 'no face in this one' : `Task number ${i}`;
       const input = { videoUrl: 'https://example.com/face.mp4', text, voiceId: 'genshin_vindi2', voiceLanguage: 'EN' };
-      const res = await t.client.request('mutation ($input: CreateLipSyncInput!) { createLipSync(input: $input) { id } }', { input });
+      const res = await t.client.request(
+        'mutation ($input: CreateLipSyncInput!) { createLipSync(input: $input) { id } }',
+        { input },
+      );
       expect(res.body.errors).toBeUndefined();
     }
     await openDemo();
@@ -182,7 +198,7 @@ describe('the demo web app in Chromium', () => {
     // the failing task finishes in about a second; the filter shows it alone, and it opens with its reason
     await page.getByLabel('Status', { exact: true }).selectOption('FAILED');
     const failed = items.filter({ hasText: 'FAILED' });
-    for (const deadline = Date.now() + WAIT_MS; (await failed.count()) === 0 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + WAIT_MS; (await failed.count()) === 0 && Date.now() < deadline;) {
       await page.waitForTimeout(250);
       await page.getByLabel('Status', { exact: true }).dispatchEvent('change');
     }
@@ -223,7 +239,9 @@ describe('the demo web app in Chromium', () => {
       };
 
       await createInPage('Holds the only slot');
-      await queueStatus().filter({ hasText: /: (SUBMITTED|PROCESSING)/ }).waitFor({ timeout: WAIT_MS });
+      await queueStatus()
+        .filter({ hasText: /: (SUBMITTED|PROCESSING)/ })
+        .waitFor({ timeout: WAIT_MS });
       expect(await cancel.isVisible()).toBe(false);
       const first = (await queueStatus().textContent())!.match(/^Task (\S+):/)![1];
 
@@ -235,11 +253,15 @@ describe('the demo web app in Chromium', () => {
       // by keyboard: the Cancel button takes the focus and Enter presses it
       await cancel.focus();
       await queuePage.keyboard.press('Enter');
-      await queueStatus().filter({ hasText: `Task ${second}: CANCELED` }).waitFor({ timeout: WAIT_MS });
+      await queueStatus()
+        .filter({ hasText: `Task ${second}: CANCELED` })
+        .waitFor({ timeout: WAIT_MS });
       expect(await cancel.isVisible()).toBe(false);
       expect(await queuePage.getByRole('alert').count()).toBe(0);
 
-      const { body } = await q.client.request('query ($id: ID!) { lipSyncTask(id: $id) { status klingTaskId } }', { id: second });
+      const { body } = await q.client.request('query ($id: ID!) { lipSyncTask(id: $id) { status klingTaskId } }', {
+        id: second,
+      });
       expect(body.data!.lipSyncTask).toEqual({ status: 'CANCELED', klingTaskId: null });
       const createdFor = q.fake.requests
         .filter((r) => r.endpoint === 'create')
@@ -261,21 +283,36 @@ describe('the demo web app in Chromium', () => {
       });
       try {
         // the slot is still held by the slow first task of the case before, so this one waits
-        const input = { videoUrl: 'https://example.com/face.mp4', text: 'Queued, then canceled elsewhere', voiceId: 'genshin_vindi2', voiceLanguage: 'EN' };
-        const created = await q.client.request('mutation ($input: CreateLipSyncInput!) { createLipSync(input: $input) { id status } }', { input });
+        const input = {
+          videoUrl: 'https://example.com/face.mp4',
+          text: 'Queued, then canceled elsewhere',
+          voiceId: 'genshin_vindi2',
+          voiceLanguage: 'EN',
+        };
+        const created = await q.client.request(
+          'mutation ($input: CreateLipSyncInput!) { createLipSync(input: $input) { id status } }',
+          { input },
+        );
         const task = created.body.data!.createLipSync as { id: string; status: string };
         expect(task.status).toBe('QUEUED');
         await stale.goto(`${q.server.origin}/demo#task=${task.id}`);
-        await stale.getByRole('status').filter({ hasText: `Task ${task.id}: QUEUED (position ` }).waitFor({ timeout: WAIT_MS });
+        await stale
+          .getByRole('status')
+          .filter({ hasText: `Task ${task.id}: QUEUED (position ` })
+          .waitFor({ timeout: WAIT_MS });
 
         frozen = true;
-        const canceled = await q.client.request('mutation ($id: ID!) { cancelLipSync(id: $id) { status } }', { id: task.id });
+        const canceled = await q.client.request('mutation ($id: ID!) { cancelLipSync(id: $id) { status } }', {
+          id: task.id,
+        });
         expect(canceled.body.data!.cancelLipSync.status).toBe('CANCELED');
         await stale.getByRole('button', { name: 'Cancel', exact: true }).click();
 
         const alert = stale.getByRole('alert');
         await alert.filter({ hasText: 'NOT_CANCELABLE' }).waitFor({ timeout: WAIT_MS });
-        expect(await alert.textContent()).toMatch(/BAD_USER_INPUT \(NOT_CANCELABLE\): Only a QUEUED task can be canceled; this one is CANCELED/);
+        expect(await alert.textContent()).toMatch(
+          /BAD_USER_INPUT \(NOT_CANCELABLE\): Only a QUEUED task can be canceled; this one is CANCELED/,
+        );
         expect(q.fake.tasks.taskByExternalId(task.id)).toBeUndefined();
       } finally {
         await stale.close();

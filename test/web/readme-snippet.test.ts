@@ -22,18 +22,27 @@ describe("README's web app snippet", () => {
   it('type-checks against the demo typed client (examples/web/src)', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lipsync-snippet-'));
     try {
-      const snippet = readmeSnippet().replace(/from '\.\/(\w+)'/g, (_all, name: string) => `from ${JSON.stringify(path.join(WEB_SRC, name))}`);
+      const snippet = readmeSnippet().replace(
+        /from '\.\/(\w+)'/g,
+        (_all, name: string) => `from ${JSON.stringify(path.join(WEB_SRC, name))}`,
+      );
       expect(snippet).toContain(WEB_SRC);
       fs.writeFileSync(path.join(work, 'snippet.ts'), snippet);
       const tsconfig = { extends: path.join(ROOT, 'examples/web/tsconfig.json'), include: [], files: ['snippet.ts'] };
       fs.writeFileSync(path.join(work, 'tsconfig.json'), JSON.stringify(tsconfig));
       const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
       try {
-        execFileSync(process.execPath, [tsc, '--noEmit', '-p', path.join(work, 'tsconfig.json')], { cwd: work, stdio: 'pipe' });
-      } catch (error) {
-        throw new Error(`the README snippet does not type-check:\n${(error as { stdout?: Buffer }).stdout?.toString() ?? error}`, {
-          cause: error,
+        execFileSync(process.execPath, [tsc, '--noEmit', '-p', path.join(work, 'tsconfig.json')], {
+          cwd: work,
+          stdio: 'pipe',
         });
+      } catch (error) {
+        throw new Error(
+          `the README snippet does not type-check:\n${(error as { stdout?: Buffer }).stdout?.toString() ?? error}`,
+          {
+            cause: error,
+          },
+        );
       }
     } finally {
       fs.rmSync(work, { recursive: true, force: true });

@@ -44,7 +44,10 @@ export function describeServerError({ message, extensions }: ServerError): strin
 }
 
 /** One query or mutation over HTTP POST; the typed document gives the result and variables their types. */
-export async function execute<Result, Variables>(document: TypedDocumentString<Result, Variables>, variables: NoInfer<Variables>): Promise<Result> {
+export async function execute<Result, Variables>(
+  document: TypedDocumentString<Result, Variables>,
+  variables: NoInfer<Variables>,
+): Promise<Result> {
   const response = await fetch(GRAPHQL_PATH, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
@@ -91,6 +94,7 @@ export function subscribe<Result, Variables extends Record<string, unknown>>(
 function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   if (Array.isArray(error)) return new ApiError(error as ServerError[]);
-  if (error instanceof CloseEvent) return new Error(`the connection closed (${error.code}${error.reason ? ` ${error.reason}` : ''})`);
+  if (error instanceof CloseEvent)
+    return new Error(`the connection closed (${error.code}${error.reason ? ` ${error.reason}` : ''})`);
   return new Error('the connection failed');
 }

@@ -68,7 +68,8 @@ export class CreateForm {
     const text = this.text.value || undefined;
     const audioUrl = given(this.audioUrl);
     const voiceLanguage = this.language.value as VoiceLanguage;
-    const speech = audioUrl && !text ? { audioUrl } : { text, voiceId: this.voice.value || undefined, voiceLanguage, audioUrl };
+    const speech =
+      audioUrl && !text ? { audioUrl } : { text, voiceId: this.voice.value || undefined, voiceLanguage, audioUrl };
     return { videoUrl: given(this.videoUrl), videoId: given(this.videoId), ...speech };
   }
 
@@ -90,7 +91,8 @@ export class CreateForm {
     for (const serverError of error instanceof ApiError ? error.errors : []) {
       const fieldErrors = serverError.extensions?.validationErrors ?? [];
       if (fieldErrors.length === 0) lines.push(describeServerError(serverError));
-      for (const fieldError of fieldErrors) if (!this.showFieldError(fieldError)) lines.push(`${fieldError.field}: ${fieldError.message}`);
+      for (const fieldError of fieldErrors)
+        if (!this.showFieldError(fieldError)) lines.push(`${fieldError.field}: ${fieldError.message}`);
     }
     if (!(error instanceof ApiError)) lines.push(...errorLines(error));
     if (lines.length > 0) this.showFormError(lines);
@@ -112,7 +114,9 @@ export class CreateForm {
   }
 
   private showFormError(lines: string[]): void {
-    this.formError.replaceChildren(...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })));
+    this.formError.replaceChildren(
+      ...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })),
+    );
     this.formError.hidden = false;
   }
 

@@ -43,13 +43,20 @@ export class TaskList {
       });
       this.page = page;
       this.starts[page + 1] = lipSyncTasks.pageInfo.endCursor;
-      this.list.replaceChildren(...lipSyncTasks.edges.map(({ node }) => this.item(node.id, `${node.status} · ${when(node.createdAt)} · ${node.id}`)));
-      if (lipSyncTasks.edges.length === 0) this.list.append(Object.assign(document.createElement('li'), { textContent: 'No tasks.' }));
+      this.list.replaceChildren(
+        ...lipSyncTasks.edges.map(({ node }) =>
+          this.item(node.id, `${node.status} · ${when(node.createdAt)} · ${node.id}`),
+        ),
+      );
+      if (lipSyncTasks.edges.length === 0)
+        this.list.append(Object.assign(document.createElement('li'), { textContent: 'No tasks.' }));
       this.previous.disabled = page === 0;
       this.next.disabled = !lipSyncTasks.pageInfo.hasNextPage;
       this.pageLabel.textContent = `Page ${page + 1}`;
     } catch (error) {
-      this.list.replaceChildren(Object.assign(document.createElement('li'), { textContent: errorLines(error).join(' ') }));
+      this.list.replaceChildren(
+        Object.assign(document.createElement('li'), { textContent: errorLines(error).join(' ') }),
+      );
     }
   }
 

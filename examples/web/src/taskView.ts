@@ -30,15 +30,19 @@ export class TaskView {
     this.details.replaceChildren();
     this.status.textContent = `Task ${id}: loading…`;
     this.heading.focus();
-    this.stop = subscribe(TaskUpdatedSubscription, { id }, {
-      next: ({ lipSyncTaskUpdated: task }) => this.update(task),
-      error: (error) => {
-        this.status.textContent = `Task ${id}: cannot follow it. ${errorLines(error).join(' ')}`;
+    this.stop = subscribe(
+      TaskUpdatedSubscription,
+      { id },
+      {
+        next: ({ lipSyncTaskUpdated: task }) => this.update(task),
+        error: (error) => {
+          this.status.textContent = `Task ${id}: cannot follow it. ${errorLines(error).join(' ')}`;
+        },
+        complete: () => {
+          this.stop = null;
+        },
       },
-      complete: () => {
-        this.stop = null;
-      },
-    });
+    );
   }
 
   private update(task: TaskFieldsFragment): void {
@@ -82,7 +86,9 @@ export class TaskView {
 
   private showError(lines: string[]): void {
     this.error.hidden = lines.length === 0;
-    this.error.replaceChildren(...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })));
+    this.error.replaceChildren(
+      ...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })),
+    );
   }
 
   private showVideo(url: string | null): void {
@@ -97,5 +103,8 @@ export class TaskView {
 }
 
 function detail(term: string, value: string): HTMLElement[] {
-  return [Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value })];
+  return [
+    Object.assign(document.createElement('dt'), { textContent: term }),
+    Object.assign(document.createElement('dd'), { textContent: value }),
+  ];
 }

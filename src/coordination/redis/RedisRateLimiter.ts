@@ -46,7 +46,11 @@ export class RedisRateLimiter implements RateLimiter {
     if (!(options.ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
     const burst = options.burst ?? Math.max(1, options.ratePerSecond);
     this.bucket = [options.ratePerSecond / 1000, burst];
-    this.fallback = new TokenBucketLimiter({ ratePerSecond: options.ratePerSecond, burst, maxWaitMs: options.maxWaitMs });
+    this.fallback = new TokenBucketLimiter({
+      ratePerSecond: options.ratePerSecond,
+      burst,
+      maxWaitMs: options.maxWaitMs,
+    });
     this.outage = new OutageNotice(options.log, 'the upstream rate limit', 'pacing upstream requests per instance');
   }
 

@@ -97,4 +97,3 @@ export const taskQueue: Migration = {
     ...INDEXES,
   ],
 };
-

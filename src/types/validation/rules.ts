@@ -44,7 +44,9 @@ export function BelongsToMode(mode: TaskMode, options: { required: boolean }) {
  * (src/domain/outboundUrl.ts). The policy is the one of the request being validated (outboundUrlPolicy.ts).
  */
 export function IsOutboundUrl() {
-  return rule('isOutboundUrl', (value) => (isAbsent(value) ? null : outboundUrlProblem(String(value), currentOutboundUrlPolicy())));
+  return rule('isOutboundUrl', (value) =>
+    isAbsent(value) ? null : outboundUrlProblem(String(value), currentOutboundUrlPolicy()),
+  );
 }
 
 /** Length in characters as people count them (code points, so 一 is one character). */
@@ -53,7 +55,12 @@ export function CharLength(min: number, max: number, options: { notBlank?: boole
 }
 
 /** The check behind CharLength, for values that arrive outside an input object (the Idempotency-Key header). */
-export function charLengthProblem(text: string, min: number, max: number, options: { notBlank?: boolean } = {}): string | null {
+export function charLengthProblem(
+  text: string,
+  min: number,
+  max: number,
+  options: { notBlank?: boolean } = {},
+): string | null {
   if (options.notBlank && text.trim() === '') return 'must not be blank';
   const length = [...text].length;
   if (length < min) return `must be at least ${min} characters`;

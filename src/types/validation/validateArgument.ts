@@ -13,7 +13,8 @@ import { withOutboundUrlPolicy } from './outboundUrlPolicy';
 export function validateArgument(value: unknown, _type?: unknown, resolverData?: ResolverData<object>): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   blankToAbsent(value as Record<string, unknown>);
-  const policy = (resolverData?.context as RequestContext | undefined)?.services?.outboundUrls ?? STRICT_OUTBOUND_URL_POLICY;
+  const policy =
+    (resolverData?.context as RequestContext | undefined)?.services?.outboundUrls ?? STRICT_OUTBOUND_URL_POLICY;
   const errors = withOutboundUrlPolicy(policy, () =>
     validateSync(value, {
       skipMissingProperties: false,

@@ -73,13 +73,19 @@ export class TaskBook {
       ? { id: input.video_id, url: `${this.mediaBaseUrl()}/videos/${input.video_id}.mp4`, duration: SIMULATED_DURATION }
       : { id: this.newId(), url: input.video_url as string, duration: SIMULATED_DURATION };
     const resultId = this.newId();
-    const failsForNoFace = [input.text, input.video_id, input.video_url].some((v) => v !== undefined && NO_FACE.test(v));
+    const failsForNoFace = [input.text, input.video_id, input.video_url].some(
+      (v) => v !== undefined && NO_FACE.test(v),
+    );
     const task: BookedTask = {
       taskId,
       createdAt: this.now(),
       externalTaskId,
       parentVideo,
-      resultVideo: { id: resultId, url: `${this.mediaBaseUrl()}/lipsync/${resultId}.mp4`, duration: SIMULATED_DURATION },
+      resultVideo: {
+        id: resultId,
+        url: `${this.mediaBaseUrl()}/lipsync/${resultId}.mp4`,
+        duration: SIMULATED_DURATION,
+      },
       failureMessage: failsForNoFace ? 'no face detected in the video' : null,
     };
     this.remember(task);
@@ -89,7 +95,8 @@ export class TaskBook {
   /** Tasks not finished yet (the newest ones: all tasks share one lifetime). */
   private running(): number {
     let count = 0;
-    for (let i = this.ordered.length - 1; i >= 0 && this.now() - this.ordered[i].createdAt < this.succeedAfterMs; i--) count++;
+    for (let i = this.ordered.length - 1; i >= 0 && this.now() - this.ordered[i].createdAt < this.succeedAfterMs; i--)
+      count++;
     return count;
   }
 
@@ -110,7 +117,12 @@ export class TaskBook {
     }
     const end = this.ordered.length - (pageNum - 1) * pageSize;
     const start = Math.max(0, end - pageSize);
-    return end <= 0 ? [] : this.ordered.slice(start, end).reverse().map((task) => this.view(task));
+    return end <= 0
+      ? []
+      : this.ordered
+          .slice(start, end)
+          .reverse()
+          .map((task) => this.view(task));
   }
 
   taskByExternalId(externalTaskId: string): KlingTaskData | undefined {
@@ -167,7 +179,8 @@ export class TaskBook {
     if (age >= this.succeedAfterMs) {
       return { status: task.failureMessage ? 'failed' : 'succeed', changedAt: task.createdAt + this.succeedAfterMs };
     }
-    if (age >= this.processingAfterMs) return { status: 'processing', changedAt: task.createdAt + this.processingAfterMs };
+    if (age >= this.processingAfterMs)
+      return { status: 'processing', changedAt: task.createdAt + this.processingAfterMs };
     return { status: 'submitted', changedAt: task.createdAt };
   }
 

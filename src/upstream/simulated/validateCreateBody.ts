@@ -11,7 +11,8 @@ const MAX_VOICE_SPEED = 2.0;
  * that is not a request at all, 1201 for a bad value.
  */
 export function validateCreateBody(body: unknown): KlingCreateBody {
-  if (!isObject(body) || !isObject(body.input)) throw new KlingRejection(1200, 'Invalid request parameters: input is required');
+  if (!isObject(body) || !isObject(body.input))
+    throw new KlingRejection(1200, 'Invalid request parameters: input is required');
   const input = body.input;
   const invalid = (problem: string): never => {
     throw new KlingRejection(1201, `Invalid parameter value: ${problem}`);
@@ -26,7 +27,8 @@ export function validateCreateBody(body: unknown): KlingCreateBody {
 
   if (input.mode === 'text2video') {
     if (!isFilled(input.text)) invalid('text is required for text2video');
-    if ([...(input.text as string)].length > MAX_TEXT_CHARACTERS) invalid(`text must be at most ${MAX_TEXT_CHARACTERS} characters`);
+    if ([...(input.text as string)].length > MAX_TEXT_CHARACTERS)
+      invalid(`text must be at most ${MAX_TEXT_CHARACTERS} characters`);
     if (!isFilled(input.voice_id)) invalid('voice_id is required for text2video');
     if (input.voice_language !== 'zh' && input.voice_language !== 'en') invalid('voice_language must be zh or en');
     if (input.voice_speed !== undefined) {
@@ -49,7 +51,8 @@ export function validateCreateBody(body: unknown): KlingCreateBody {
     invalid('mode must be text2video or audio2video');
   }
 
-  if (body.callback_url !== undefined && !isFilled(body.callback_url)) invalid('callback_url must be a non-empty string');
+  if (body.callback_url !== undefined && !isFilled(body.callback_url))
+    invalid('callback_url must be a non-empty string');
   if (body.external_task_id !== undefined && !isFilled(body.external_task_id)) {
     invalid('external_task_id must be a non-empty string');
   }
