@@ -279,7 +279,7 @@ describe.each([
 });
 
 /** Values that differ between two creates by construction (a new task, a new upstream request each time), masked. */
-const PER_TASK = new Set(['id', 'createdAt', 'updatedAt', 'upstreamRequestId', 'requestId']);
+const PER_TASK = new Set(['id', 'klingTaskId', 'createdAt', 'updatedAt', 'upstreamRequestId', 'requestId']);
 
 /**
  * The body, with stack traces reduced to "there is one" (outside production both paths add them, and the

@@ -183,7 +183,7 @@ describe('subscription clean-up', () => {
     // listening, until the store has the end and the watcher stops.
     await waitFor(
       'the watcher to bring the task to its end in the store, nobody listening',
-      async () => (await t.server.store.getByUpstreamId(id))?.state === 'succeeded',
+      async () => (await t.server.store.getById(id))?.state === 'succeeded',
       20_000,
     );
     await waitFor('the watcher to stop', () => t.server.watcher.activeCount() === 0, 5_000, 20);

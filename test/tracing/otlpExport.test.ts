@@ -123,9 +123,10 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
     expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/x-protobuf']));
   });
 
-  it("one span per upstream attempt: a rate-limited create's retry is a second child, resend_count 1", async () => {
+  it("one span per upstream attempt: a create's retry after Kling's maintenance answer is a second child, resend_count 1", async () => {
     const client = await startTraced({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
-    fake.inject({ code: 1302 }, { endpoint: 'create' });
+    // 5001 is the one refusal a create is re-sent after (1302/1303 send the task back to the queue instead).
+    fake.inject({ code: 5001 }, { endpoint: 'create' });
     const requestId = await tracedCreate(client);
     const spans = await receiver.waitFor(
       (all) => named(all, 'POST /v1/videos/lip-sync').length >= 2 && named(all, 'mutation Create').length > 0,
@@ -135,7 +136,7 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
       (a, b) => Number(a.attributes['http.request.resend_count']) - Number(b.attributes['http.request.resend_count']),
     );
     expect(attempts.map((a) => a.attributes)).toEqual([
-      expect.objectContaining({ 'http.request.resend_count': 0, 'kling.code': 1302, 'http.response.status_code': 429 }),
+      expect.objectContaining({ 'http.request.resend_count': 0, 'kling.code': 5001, 'http.response.status_code': 503 }),
       expect.objectContaining({ 'http.request.resend_count': 1, 'kling.code': 0, 'kling.request_id': requestId }),
     ]);
     expect(attempts[0].statusCode).toBe(2);
