@@ -80,7 +80,7 @@ describe('query limits on every path', () => {
       const url = `${t.server.url}?query=${encodeURIComponent(query)}`;
       response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
     } else {
-      const toApollo = how === 'fast' ? {} : { 'apollo-federation-include-trace': 'ftv1' };
+      const toApollo: Record<string, string> = how === 'fast' ? {} : { 'apollo-federation-include-trace': 'ftv1' };
       response = await fetch(t.server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...toApollo },
