@@ -85,6 +85,8 @@ export interface Config {
   callbackSafetyPollMs: number;
   /** a burst of callbacks for one task costs one upstream read per this window */
   callbackDebounceMs: number;
+  /** how long this server accepts an identify-face session for advanced lip-sync (FACE_SESSION_TTL_HOURS) */
+  faceSessionTtlMs: number;
 }
 
 /**
@@ -290,6 +292,7 @@ const variables = {
   SIMULATED_MAX_CONCURRENT: positiveInt(100_000).default(3),
   CALLBACK_SAFETY_POLL_MS: positiveInt().default(60_000),
   CALLBACK_DEBOUNCE_MS: positiveInt().default(5_000),
+  FACE_SESSION_TTL_HOURS: positiveNumber.default(24),
 } satisfies Record<string, z.ZodType>;
 
 /** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
@@ -409,5 +412,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     callbackSafetyPollMs: Math.max(v.CALLBACK_SAFETY_POLL_MS, v.POLL_MAX_MS),
     callbackDebounceMs: v.CALLBACK_DEBOUNCE_MS,
+    faceSessionTtlMs: Math.round(v.FACE_SESSION_TTL_HOURS * 3_600_000),
   });
 }

@@ -112,4 +112,12 @@ export class Metrics {
   }
 }
 
-export type UpstreamEndpoint = 'create' | 'get' | 'list';
+export type UpstreamEndpoint =
+  | 'create'
+  | 'get'
+  | 'list'
+  /** advanced lip-sync (docs/kling.md): its own endpoint family, and identify-face */
+  | 'advanced_create'
+  | 'advanced_get'
+  | 'advanced_list'
+  | 'identify_face';

@@ -5,6 +5,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import type { RequestContext } from './context';
+import { AdvancedLipSyncResolver } from './resolvers/AdvancedLipSyncResolver';
 import { LipSyncResolver } from './resolvers/LipSyncResolver';
 import { resolveLipSyncTaskReference } from './resolvers/LipSyncTask.reference';
 import { VoiceResolver } from './resolvers/VoiceResolver';
@@ -45,7 +46,7 @@ export function buildLipSyncSchema(): Promise<GraphQLSchema> {
 
 async function build(): Promise<GraphQLSchema> {
   const typeSchema = await buildSchema({
-    resolvers: [LipSyncResolver, VoiceResolver],
+    resolvers: [LipSyncResolver, VoiceResolver, AdvancedLipSyncResolver],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validateFn: validateArgument,
     pubSub: NO_TOPIC_PUBSUB,

@@ -31,6 +31,8 @@ import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { buildLipSyncSchema } from './schema';
 import { CallbackUrls } from './services/CallbackUrls';
+import { AdvancedLipSyncRules } from './services/AdvancedLipSyncRules';
+import { FaceIdentification } from './services/FaceIdentification';
 import { LipSyncService } from './services/LipSyncService';
 import { QueueDispatcher } from './services/QueueDispatcher';
 import { recoverTasks } from './services/recoverTasks';
@@ -172,10 +174,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     freshnessMs: config.freshnessMs,
     callbackDebounce: new RefreshDebounce({ windowMs: config.callbackDebounceMs, maxKeys: 100_000 }),
   });
+  const createLimit = coordination.redis
+    ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
+    : TenantCreateLimit.inProcess(config.createsPerMinute);
   const services: Services = {
     voices,
     outboundUrls: config.outboundUrls,
     tasks,
+    faces: new FaceIdentification({ store, kling, now, sessionTtlMs: config.faceSessionTtlMs, createLimit }),
     lipSync: new LipSyncService({
       store,
       reads: tasks,
@@ -187,9 +193,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       now,
       idempotencyTtlMs: config.idempotencyTtlMs,
       submitLeaseMs,
-      createLimit: coordination.redis
-        ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
-        : TenantCreateLimit.inProcess(config.createsPerMinute),
+      createLimit,
+      advancedRules: new AdvancedLipSyncRules({ store, now }),
     }),
   };
 

@@ -18,6 +18,24 @@ export type AcceptedState = Exclude<TaskState, 'submitting' | 'submit_failed' | 
 
 export type TaskMode = 'TEXT_TO_VIDEO' | 'AUDIO_TO_VIDEO';
 
+/** Which upstream endpoint family a task lives in: /v1/videos/lip-sync or /v1/videos/advanced-lip-sync (docs/kling.md). */
+export type TaskKind = 'STANDARD' | 'ADVANCED';
+
+/** What tasks are grouped by when learning how long they take: the mode of a STANDARD task, or ADVANCED. */
+export type TaskClass = TaskMode | 'ADVANCED';
+
+export function taskClassOf(record: { kind: TaskKind; mode: TaskMode | null }): TaskClass {
+  return record.kind === 'ADVANCED' || record.mode === null ? 'ADVANCED' : record.mode;
+}
+
+/** A face Kling found in a video (identify-face): its thumbnail and the time range (ms into the video) it is seen. */
+export interface FaceInfo {
+  id: string;
+  imageUrl: string;
+  startMs: number;
+  endMs: number;
+}
+
 export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['succeeded', 'failed', 'canceled']);
 
 export function isTerminal(state: TaskState): boolean {
@@ -36,6 +54,8 @@ export interface VideoInfo {
   id: string;
   url: string;
   durationSeconds: number | null;
+  /** ADVANCED: the watermarked copy, when Kling made one */
+  watermarkUrl?: string | null;
 }
 
 /** What the upstream said about one task at one moment, in our own terms. */
@@ -74,7 +94,11 @@ export interface TaskRecord {
   state: TaskState;
   /** the upstream task_id, null until the upstream accepted the task */
   upstreamId: string | null;
-  mode: TaskMode;
+  /** null for ADVANCED tasks (they have no mode) */
+  mode: TaskMode | null;
+  kind: TaskKind;
+  /** ADVANCED: the face chosen from the face session; null for STANDARD */
+  face: FaceInfo | null;
   statusMessage: string | null;
   parentVideo: VideoInfo | null;
   videos: VideoInfo[];
@@ -101,7 +125,10 @@ export interface TaskRecord {
 export interface TaskIntent {
   id: string;
   tenant: string;
-  mode: TaskMode;
+  mode: TaskMode | null;
+  /** absent: STANDARD */
+  kind?: TaskKind;
+  face?: FaceInfo | null;
   requestHash: string;
   idempotencyKey: string | null;
   idempotencyExpiresAt: number | null;

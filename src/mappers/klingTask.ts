@@ -40,6 +40,7 @@ function fromKlingVideo(video: KlingVideo): VideoInfo {
     id: String(video.id ?? ''),
     url: String(video.url ?? ''),
     durationSeconds: Number.isFinite(seconds) ? seconds : null,
+    ...(typeof video.watermark_url === 'string' && { watermarkUrl: video.watermark_url }),
   };
 }
 

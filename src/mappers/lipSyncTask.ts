@@ -1,5 +1,7 @@
 import type { TaskRecord, TaskState, VideoInfo } from '../domain/task';
+import { LipSyncKind } from '../types/LipSyncKind';
 import { LipSyncMode } from '../types/LipSyncMode';
+import { toDetectedFace } from './faceSession';
 import type { LipSyncTask } from '../types/LipSyncTask';
 import { LipSyncTaskStatus } from '../types/LipSyncTaskStatus';
 import type { LipSyncVideo } from '../types/LipSyncVideo';
@@ -46,7 +48,9 @@ export function toLipSyncTask(record: TaskRecord, queuePosition: number | null =
     queuePosition: record.state === 'queued' ? queuePosition : null,
     statusMessage:
       record.statusMessage ?? (record.state === 'submit_failed' ? (record.submitError?.message ?? null) : null),
-    mode: LipSyncMode[record.mode],
+    mode: record.mode === null ? null : LipSyncMode[record.mode],
+    kind: LipSyncKind[record.kind],
+    face: record.face && toDetectedFace(record.face),
     parentVideo: record.parentVideo ? toVideo(record.parentVideo) : null,
     videos: record.videos.map(toVideo),
     createdAt: new Date(record.createdAt),
@@ -56,5 +60,5 @@ export function toLipSyncTask(record: TaskRecord, queuePosition: number | null =
 }
 
 function toVideo(video: VideoInfo): LipSyncVideo {
-  return { id: video.id, url: video.url, durationSeconds: video.durationSeconds };
+  return { id: video.id, url: video.url, durationSeconds: video.durationSeconds, watermarkUrl: video.watermarkUrl ?? null };
 }

@@ -48,7 +48,7 @@ export class LipSyncResolver {
 
   @Query(() => LipSyncTaskConnection, { description: "This caller's tasks, newest first (Relay pagination)." })
   async lipSyncTasks(
-    @Args() { first, after, status }: LipSyncTasksArgs,
+    @Args() { first, after, status, kind }: LipSyncTasksArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<LipSyncTaskConnection> {
     const { records, hasNextPage } = await ctx.services.tasks.list(
@@ -56,6 +56,7 @@ export class LipSyncResolver {
       first ?? DEFAULT_PAGE_SIZE, // an explicit null means the default too
       after ? decodeCursor(after) : undefined,
       status ? stateOfStatus(status) : undefined,
+      kind ?? undefined,
     );
     const edges = records.map((record) => ({ cursor: cursorOf(record), node: toLipSyncTask(record) }));
     // Forward paging only: src/types/PageInfo.ts says why hasPreviousPage is false.

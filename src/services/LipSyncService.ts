@@ -1,14 +1,16 @@
 import { GraphQLError } from 'graphql';
+import { storedRequest, type AdvancedLipSyncRequest, type TaskRequest } from '../domain/advancedRequest';
 import { newRecordId } from '../domain/recordId';
 import { effectiveMode, type LipSyncRequest } from '../domain/request';
-import type { TaskMode, TaskRecord } from '../domain/task';
+import type { FaceInfo, TaskMode, TaskRecord } from '../domain/task';
 import { BadUserInputError, errorFromStored, NotFoundError, UpstreamError, ErrorCode } from '../errors';
 import { statusOf } from '../mappers/lipSyncTask';
 import type { TaskStore } from '../store/TaskStore';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../types/CreateLipSyncInput';
 import { charLengthProblem } from '../types/validation/rules';
 import type { QueueDispatcher } from './QueueDispatcher';
-import { requestHash } from './requestHash';
+import type { AdvancedLipSyncRules } from './AdvancedLipSyncRules';
+import { advancedRequestHash, requestHash } from './requestHash';
 import type { SubmissionReconciler } from './SubmissionReconciler';
 import type { TaskReads } from './TaskReads';
 import type { TaskSubmitter } from './TaskSubmitter';
@@ -30,6 +32,18 @@ export interface LipSyncServiceOptions {
   submitLeaseMs: number;
   /** creates per tenant per minute */
   createLimit: TenantCreateLimit;
+  /** the advanced input's rules that need the stored face session */
+  advancedRules: AdvancedLipSyncRules;
+}
+
+/** What a create writes besides the common columns: its kind's own fields and its fingerprint. */
+interface Acceptance {
+  task: TaskRequest;
+  mode: TaskMode | null;
+  face: FaceInfo | null;
+  /** the fingerprint of the normalised input (computed only for keyed creates) */
+  hash: () => string;
+  warnings: string[];
 }
 
 export interface CreateResult {
@@ -50,19 +64,53 @@ export class LipSyncService {
   constructor(private readonly options: LipSyncServiceOptions) {}
 
   async create(tenant: string, request: LipSyncRequest, headerKey: string | null = null): Promise<CreateResult> {
-    const { store, now, idempotencyTtlMs, submitLeaseMs, submitter, dispatcher } = this.options;
     const mode = effectiveMode(request) as TaskMode; // validation guarantees a mode
-    const idempotencyKey = request.idempotencyKey ?? headerKey;
     if (!request.idempotencyKey && headerKey) checkHeaderKey(headerKey);
+    return this.accept(tenant, request.idempotencyKey ?? headerKey, {
+      task: { kind: 'STANDARD', request },
+      mode,
+      face: null,
+      hash: () => requestHash(request, mode),
+      warnings: this.voiceWarnings(request, mode),
+    });
+  }
+
+  /**
+   * The same lifecycle for an advanced task (docs/kling.md, "Advanced lip-sync"): the session-dependent rules run
+   * first (src/services/AdvancedLipSyncRules.ts), so an input Kling would refuse is rejected before anything is
+   * written or sent.
+   */
+  async createAdvanced(
+    tenant: string,
+    request: AdvancedLipSyncRequest,
+    headerKey: string | null = null,
+  ): Promise<CreateResult> {
+    if (!request.idempotencyKey && headerKey) checkHeaderKey(headerKey);
+    const [face] = await this.options.advancedRules.check(tenant, request);
+    return this.accept(tenant, request.idempotencyKey ?? headerKey, {
+      task: { kind: 'ADVANCED', request },
+      mode: null,
+      face,
+      hash: () => advancedRequestHash(request),
+      warnings: [],
+    });
+  }
+
+  /** Write-ahead into the queue, idempotency, at most one upstream task: the same for every kind. */
+  private async accept(tenant: string, idempotencyKey: string | null, acceptance: Acceptance): Promise<CreateResult> {
+    const { store, now, idempotencyTtlMs, submitLeaseMs, submitter, dispatcher } = this.options;
+    const { task, mode, face, warnings } = acceptance;
     // Before anything is written or sent: a refused create leaves nothing behind.
     await this.options.createLimit.take(tenant);
     // Only a key can be replayed, so only a keyed request needs its fingerprint.
-    const hash = idempotencyKey ? requestHash(request, mode) : '';
+    const hash = idempotencyKey ? acceptance.hash() : '';
     const at = now();
     const intent = {
       id: newRecordId(at),
       tenant,
       mode,
+      kind: task.kind,
+      face,
       requestHash: hash,
       idempotencyKey,
       idempotencyExpiresAt: idempotencyKey ? at + idempotencyTtlMs : null,
@@ -70,9 +118,8 @@ export class LipSyncService {
       leaseUntil: at + submitLeaseMs,
       // Every task enters the queue; the dispatch below submits it at once when the cap (and fairness) allow.
       queued: true,
-      request: JSON.stringify(request),
+      request: storedRequest(task),
     };
-    const warnings = this.voiceWarnings(request, mode);
     // From before the row exists: a definite refusal of this task's submission is this caller's error.
     const answered = submitter.awaitedByCreate(intent.id);
     try {
@@ -84,7 +131,7 @@ export class LipSyncService {
             { field: 'idempotencyKey', message: 'idempotencyKey was already used with a different input' },
           ]);
         }
-        return { record: await this.settle(inserted.record, request, mode), warnings };
+        return { record: await this.settle(inserted.record, task), warnings };
       }
       await dispatcher.dispatch();
       // Claimed by this process (for this create or another's round): answer with its submission; else QUEUED.
@@ -124,7 +171,7 @@ export class LipSyncService {
    * submitted again: until the reconciler finds it or declares it never accepted (after its grace period), the
    * retry gets a retryable error.
    */
-  private async settle(found: TaskRecord, request: LipSyncRequest, mode: TaskMode): Promise<TaskRecord> {
+  private async settle(found: TaskRecord, task: TaskRequest): Promise<TaskRecord> {
     const { store, now, submitLeaseMs, reconciler, submitter } = this.options;
     const deadline = now() + submitLeaseMs * 2;
     let record = found;
@@ -139,7 +186,7 @@ export class LipSyncService {
           // This caller now waits on the retry: its definite refusal is this caller's error again.
           const answered = submitter.awaitedByCreate(record.id);
           try {
-            return await submitter.run({ ...record, mode }, request);
+            return await submitter.run(record, task);
           } finally {
             answered();
           }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TaskRecord, TaskSnapshot } from '../domain/task';
+import type { TaskKind, TaskRecord, TaskSnapshot } from '../domain/task';
 import { ErrorCode } from '../errors';
 import { fromKlingTask } from '../mappers/klingTask';
 import type { TaskStore } from '../store/TaskStore';
@@ -117,7 +117,7 @@ export class SubmissionReconciler {
   private async resolveClaimed(records: TaskRecord[]): Promise<Resolution[]> {
     const { store, watcher, now } = this.options;
     const searchedAt = now();
-    const { matches, complete } = await this.searchUpstream(records);
+    const { matches, complete } = await this.searchEveryFamily(records);
     const resolutions: Resolution[] = [];
     for (const record of records) {
       const match = matches.get(record.id);
@@ -156,15 +156,34 @@ export class SubmissionReconciler {
     return misses >= MISSES_FOR_NEVER_ACCEPTED;
   }
 
+  /** Each record is looked for in the list of its own kind's endpoint family (docs/kling.md, "Advanced lip-sync"). */
+  private async searchEveryFamily(
+    records: TaskRecord[],
+  ): Promise<{ matches: Map<string, Match>; complete: boolean }> {
+    const matches = new Map<string, Match>();
+    let complete = true;
+    for (const kind of ['STANDARD', 'ADVANCED'] as const) {
+      const ofKind = records.filter((record) => record.kind === kind);
+      if (ofKind.length === 0) continue;
+      const found = await this.searchUpstream(ofKind, kind);
+      for (const [id, match] of found.matches) matches.set(id, match);
+      complete &&= found.complete;
+    }
+    return { matches, complete };
+  }
+
   /** Walks the upstream list, newest first, until every record is found or the list is older than all of them. */
-  private async searchUpstream(records: TaskRecord[]): Promise<{ matches: Map<string, Match>; complete: boolean }> {
+  private async searchUpstream(
+    records: TaskRecord[],
+    kind: TaskKind,
+  ): Promise<{ matches: Map<string, Match>; complete: boolean }> {
     const { kling, pageSize = 100, maxPages = 100, clockSkewMs = 5 * 60_000 } = this.options;
     const wanted = new Set(records.map((r) => r.id));
     const oldest = Math.min(...records.map((r) => r.recordedAt)) - clockSkewMs;
     const found = new Map<string, Match>();
     let trusted = true;
     for (let page = 1; page <= maxPages; page++) {
-      const answer = await kling.listLipSync(page, pageSize);
+      const answer = await kling.listLipSync(page, pageSize, kind);
       // A task the client had to leave out could be one we look for: its absence then proves nothing.
       if (answer.unreadable) trusted = false;
       for (const task of answer.data) {

@@ -36,7 +36,7 @@ export class TaskCallbacks {
     // Another instance (or a read) may just have asked: the store's answer is as good.
     if (now() - record.checkedAt <= freshnessMs) return;
     watcher.track(record);
-    await watcher.refresh(record.upstreamId);
+    await watcher.refresh(record.upstreamId, record.kind);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { TaskMode } from '../domain/task';
+import type { TaskClass } from '../domain/task';
 
 /** Recent tasks kept per mode: enough for stable quantiles, few enough that the model follows changes upstream. */
 const SAMPLES_PER_MODE = 256;
@@ -37,25 +37,25 @@ class RecentValues {
  * blind backoff: a Kling task takes minutes, and a backoff capped at POLL_MAX_MS asks about it every few seconds.
  */
 export class TaskDurations {
-  private readonly leftSubmitted = new Map<TaskMode, RecentValues>();
-  private readonly finished = new Map<TaskMode, RecentValues>();
+  private readonly leftSubmitted = new Map<TaskClass, RecentValues>();
+  private readonly finished = new Map<TaskClass, RecentValues>();
 
-  observeLeftSubmitted(mode: TaskMode, ms: number): void {
+  observeLeftSubmitted(mode: TaskClass, ms: number): void {
     if (ms >= 0) valuesOf(this.leftSubmitted, mode).add(ms);
   }
 
-  observeFinished(mode: TaskMode, ms: number): void {
+  observeFinished(mode: TaskClass, ms: number): void {
     if (ms >= 0) valuesOf(this.finished, mode).add(ms);
   }
 
   /** The shortest recent time to leave `submitted`, or null before any was seen. */
-  shortestLeaveSubmittedMs(mode: TaskMode): number | null {
+  shortestLeaveSubmittedMs(mode: TaskClass): number | null {
     const values = this.leftSubmitted.get(mode);
     return values && values.size > 0 ? values.ascending()[0] : null;
   }
 
   /** The longest recent duration, or null before enough tasks finished. */
-  longestDurationMs(mode: TaskMode): number | null {
+  longestDurationMs(mode: TaskClass): number | null {
     const values = this.finished.get(mode);
     return values && values.size >= MIN_SAMPLES ? (values.ascending().at(-1) as number) : null;
   }
@@ -66,7 +66,7 @@ export class TaskDurations {
    * the gap between two quantiles. Past the longest duration seen, null (the caller falls back to its backoff).
    * Null too before enough tasks of this mode finished.
    */
-  nextQuantileAgeMs(mode: TaskMode, ageMs: number): number | null {
+  nextQuantileAgeMs(mode: TaskClass, ageMs: number): number | null {
     const values = this.finished.get(mode);
     if (!values || values.size < MIN_SAMPLES) return null;
     const sorted = values.ascending();
@@ -81,7 +81,7 @@ export class TaskDurations {
   }
 }
 
-function valuesOf(map: Map<TaskMode, RecentValues>, mode: TaskMode): RecentValues {
+function valuesOf(map: Map<TaskClass, RecentValues>, mode: TaskClass): RecentValues {
   let values = map.get(mode);
   if (!values) {
     values = new RecentValues();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isTerminal, type TaskRecord, type TaskState } from '../domain/task';
+import { isTerminal, type TaskKind, type TaskRecord, type TaskState } from '../domain/task';
 import { NotFoundError } from '../errors';
 import type { Metrics } from '../metrics';
 import type { PageCursor, TaskStore } from '../store/TaskStore';
@@ -64,7 +64,7 @@ export class TaskReads {
     const budget = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), READ_REFRESH_BUDGET_MS);
     });
-    const refresh = this.options.watcher.refresh(upstreamId);
+    const refresh = this.options.watcher.refresh(upstreamId, record.kind);
     try {
       const fresh = await Promise.race([refresh, budget]);
       if (fresh !== 'late') return fresh;
@@ -86,8 +86,9 @@ export class TaskReads {
     first: number,
     after: PageCursor | undefined,
     state: TaskState | undefined,
+    kind?: TaskKind,
   ): Promise<ListResult> {
-    const rows = await this.options.store.list({ tenant, limit: first + 1, after, state });
+    const rows = await this.options.store.list({ tenant, limit: first + 1, after, state, kind });
     return { records: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 

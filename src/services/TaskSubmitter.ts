@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { LipSyncRequest } from '../domain/request';
-import type { TaskRecord } from '../domain/task';
+import { parseStoredRequest, type TaskRequest } from '../domain/advancedRequest';
+import type { TaskMode, TaskRecord } from '../domain/task';
 import { ErrorCode, RateLimitedError, UpstreamError } from '../errors';
+import { toKlingAdvancedCreateBody } from '../mappers/klingAdvancedRequest';
 import { toKlingCreateBody } from '../mappers/klingRequest';
 import { fromKlingTask } from '../mappers/klingTask';
 import type { ClaimedTask, TaskStore } from '../store/TaskStore';
@@ -65,23 +66,29 @@ export class TaskSubmitter {
 
   /** Starts the submission of a claimed queued task. */
   submitClaimed(claimed: ClaimedTask): Promise<TaskRecord> {
-    return this.run(claimed.record, JSON.parse(claimed.request) as LipSyncRequest);
+    return this.run(claimed.record, parseStoredRequest(claimed.request));
   }
 
   /** Runs one upstream submission of a row (already `submitting`, leased to this process). */
-  run(record: TaskRecord, request: LipSyncRequest): Promise<TaskRecord> {
-    const submission = this.submit(record, request).finally(() => this.submissions.delete(record.id));
+  run(record: TaskRecord, task: TaskRequest): Promise<TaskRecord> {
+    const submission = this.submit(record, task).finally(() => this.submissions.delete(record.id));
     submission.catch(() => undefined); // waiters and the creator handle the error; never an unhandled rejection
     this.submissions.set(record.id, submission);
     return submission;
   }
 
-  private async submit(record: TaskRecord, request: LipSyncRequest): Promise<TaskRecord> {
+  private async submit(record: TaskRecord, task: TaskRequest): Promise<TaskRecord> {
     const { kling, store, watcher, hub, now, log, callbackUrls } = this.options;
-    const body = toKlingCreateBody(request, record.mode, record.id, callbackUrls?.urlFor(record.id) ?? null);
+    const ownCallbackUrl = callbackUrls?.urlFor(record.id) ?? null;
     let answer;
     try {
-      answer = await kling.createLipSync(body);
+      // The endpoint family of the task's kind; the same write-ahead, outcomes and reconciliation for both.
+      answer =
+        task.kind === 'ADVANCED'
+          ? await kling.createAdvancedLipSync(toKlingAdvancedCreateBody(task.request, record.id, ownCallbackUrl))
+          : await kling.createLipSync(
+              toKlingCreateBody(task.request, record.mode as TaskMode, record.id, ownCallbackUrl),
+            );
     } catch (error) {
       return this.recordFailedSubmission(record, error);
     }

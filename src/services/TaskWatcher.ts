@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isTerminal, type TaskRecord } from '../domain/task';
+import { isTerminal, taskClassOf, type TaskClass, type TaskKind, type TaskRecord } from '../domain/task';
 import { ErrorCode, UpstreamError } from '../errors';
 import { fromKlingTask, hasKnownStatus } from '../mappers/klingTask';
 import type { Metrics } from '../metrics';
@@ -60,7 +60,10 @@ interface Watch {
   timer: NodeJS.Timeout | null;
   /** the state this loop last saw, to start the backoff over when it moves */
   lastState: string;
-  mode: TaskRecord['mode'];
+  /** STANDARD tasks' mode, or ADVANCED: what durations are learnt by */
+  mode: TaskClass;
+  /** which endpoint family the task is polled at */
+  kind: TaskKind;
   /** epoch ms, the upstream's creation time: where the task is in its life */
   createdAt: number;
   /** scheduled polls made so far */
@@ -110,7 +113,8 @@ export class TaskWatcher {
       delay: this.options.pollMinMs,
       timer: null,
       lastState: record.state,
-      mode: record.mode,
+      mode: taskClassOf(record),
+      kind: record.kind,
       createdAt: record.createdAt,
       polls: 0,
     };
@@ -124,10 +128,10 @@ export class TaskWatcher {
    * Asks the upstream now (one request however many callers ask at once).
    * Null when the upstream does not know the task. Throws other upstream errors.
    */
-  refresh(upstreamId: string): Promise<TaskRecord | null> {
+  refresh(upstreamId: string, kind: TaskKind = 'STANDARD'): Promise<TaskRecord | null> {
     let pending = this.inFlight.get(upstreamId);
     if (!pending) {
-      pending = this.fetchAndStore(upstreamId).finally(() => this.inFlight.delete(upstreamId));
+      pending = this.fetchAndStore(upstreamId, kind).finally(() => this.inFlight.delete(upstreamId));
       this.inFlight.set(upstreamId, pending);
     }
     return pending;
@@ -168,7 +172,7 @@ export class TaskWatcher {
       const mine = pollLease ? await this.acquire(upstreamId) : true;
       if (mine) {
         await this.options.pollPacer?.acquire();
-        const record = await this.refresh(upstreamId);
+        const record = await this.refresh(upstreamId, watch.kind);
         if (record === null || isTerminal(record.state)) return this.untrack(upstreamId);
         if (record.state !== watch.lastState) {
           watch.lastState = record.state;
@@ -256,11 +260,11 @@ export class TaskWatcher {
       );
   }
 
-  private async fetchAndStore(upstreamId: string): Promise<TaskRecord | null> {
+  private async fetchAndStore(upstreamId: string, kind: TaskKind): Promise<TaskRecord | null> {
     const { kling, store, hub, now } = this.options;
     let answer;
     try {
-      answer = await kling.getLipSync(upstreamId);
+      answer = await kling.getLipSync(upstreamId, kind);
     } catch (error) {
       if (error instanceof UpstreamError && error.code === ErrorCode.NOT_FOUND) return null;
       throw error;
@@ -282,8 +286,8 @@ export class TaskWatcher {
     const { durations } = this.options;
     if (!durations) return;
     const took = record.updatedAt - record.createdAt;
-    if (record.state === 'processing') durations.observeLeftSubmitted(record.mode, took);
-    else if (isTerminal(record.state)) durations.observeFinished(record.mode, took);
+    if (record.state === 'processing') durations.observeLeftSubmitted(taskClassOf(record), took);
+    else if (isTerminal(record.state)) durations.observeFinished(taskClassOf(record), took);
   }
 
   private untrack(upstreamId: string): void {

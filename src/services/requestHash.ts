@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AdvancedLipSyncRequest } from '../domain/advancedRequest';
 import type { LipSyncRequest } from '../domain/request';
 import type { TaskMode } from '../domain/task';
 
@@ -29,4 +30,37 @@ export function requestHash(request: LipSyncRequest, mode: TaskMode): string {
       .update(value === undefined || value === null ? '' : String(value));
   }
   return hash.digest('base64url');
+}
+
+/** The advanced input's defaults, applied before hashing: leaving a default out asks for the same thing as giving it. */
+const FACE_DEFAULTS = { audioId: null, soundUrl: null, soundFile: null, soundVolume: 1, originalAudioVolume: 1 };
+
+/**
+ * Fingerprint of an advanced create (docs/api.md, "Idempotency"): the session, each face with its audio, times and
+ * volumes (defaults filled in), the watermark and the callback URL, in a fixed field order.
+ */
+export function advancedRequestHash(request: AdvancedLipSyncRequest): string {
+  const normalized = {
+    sessionId: request.sessionId,
+    faces: request.faces.map((face) => {
+      const given = Object.fromEntries(
+        Object.entries(face).filter(([, value]) => value !== undefined && value !== null),
+      );
+      const full: Record<string, unknown> = { ...FACE_DEFAULTS, ...given };
+      return [
+        'faceId',
+        'audioId',
+        'soundUrl',
+        'soundFile',
+        'soundStartMs',
+        'soundEndMs',
+        'soundInsertMs',
+        'soundVolume',
+        'originalAudioVolume',
+      ].map((field) => full[field] ?? null);
+    }),
+    watermark: request.watermark === true,
+    callbackUrl: request.callbackUrl ?? null,
+  };
+  return createHash('sha256').update('ADVANCED\u0000').update(JSON.stringify(normalized)).digest('base64url');
 }

@@ -1,5 +1,7 @@
 import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import type { FaceSession } from '../domain/faceSession';
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import { FACE_SESSION_SQL, faceSessionParams, rowToFaceSession, type FaceSessionRow } from './faceSessionSql';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import { positionalValues, toPositional, type PositionalSql } from './namedParameters';
 import {
@@ -22,6 +24,7 @@ type Queryable = Pool | PoolClient;
 /** The shared statements, plus the row locks that make a read-decide-write atomic between instances. */
 const STATEMENT_SQL = {
   ...TASK_SQL,
+  ...FACE_SESSION_SQL,
   byIdForUpdate: `${TASK_SQL.byId} FOR UPDATE`,
   byUpstreamIdForUpdate: `${TASK_SQL.byUpstreamId} FOR UPDATE`,
 };
@@ -235,6 +238,16 @@ export class PostgresTaskStore implements TaskStore {
     await this.run(this.pool, 'insertSetting', { key: name, value: candidate });
     const { rows } = await this.run<{ value: string }>(this.pool, 'settingValue', { key: name });
     return rows[0].value;
+  }
+
+  async saveFaceSession(session: FaceSession, now: number): Promise<void> {
+    await this.run(this.pool, 'deleteExpiredFaceSessions', { now });
+    await this.run(this.pool, 'insertFaceSession', faceSessionParams(session));
+  }
+
+  async getFaceSession(id: string, tenant: string): Promise<FaceSession | null> {
+    const { rows } = await this.run<FaceSessionRow>(this.pool, 'faceSessionForTenant', { id, tenant });
+    return rows.length > 0 ? rowToFaceSession(rows[0]) : null;
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { FaceSession } from '../domain/faceSession';
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import { FACE_SESSION_SQL, faceSessionParams, rowToFaceSession, type FaceSessionRow } from './faceSessionSql';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import {
   ANSWER_COLUMNS,
@@ -233,6 +235,18 @@ export class SqliteTaskStore implements TaskStore {
       this.statement('insertSetting').run({ key: name, value: candidate });
       return (this.statement('settingValue').get({ key: name }) as { value: string }).value;
     });
+  }
+
+  saveFaceSession(session: FaceSession, now: number): Promise<void> {
+    return this.writes.write(() => {
+      this.db.prepare(FACE_SESSION_SQL.deleteExpiredFaceSessions).run({ now });
+      this.db.prepare(FACE_SESSION_SQL.insertFaceSession).run(faceSessionParams(session));
+    });
+  }
+
+  async getFaceSession(id: string, tenant: string): Promise<FaceSession | null> {
+    const row = this.db.prepare(FACE_SESSION_SQL.faceSessionForTenant).get({ id, tenant }) as FaceSessionRow | undefined;
+    return row ? rowToFaceSession(row) : null;
   }
 
   async ping(): Promise<void> {

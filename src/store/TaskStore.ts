@@ -1,4 +1,5 @@
-import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import type { FaceSession } from '../domain/faceSession';
+import type { StoredError, TaskIntent, TaskKind, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 
 export type IntentResult =
   /** the intent row was written; the caller must now submit it upstream */
@@ -34,6 +35,8 @@ export interface ListQuery {
   /** return rows strictly after this position in (createdAt desc, id desc) order */
   after?: PageCursor;
   state?: TaskState;
+  /** only tasks of this kind (migration 005's tasks_list_by_kind) */
+  kind?: TaskKind;
 }
 
 export interface SnapshotResult {
@@ -116,6 +119,11 @@ export interface TaskStore {
    * restart) gets the same value, whoever called first: for secrets the cluster shares (callback signing).
    */
   getOrCreateSecret(name: string, candidate: string): Promise<string>;
+
+  /** Keeps an identify-face answer (and deletes sessions that expired before `now`). */
+  saveFaceSession(session: FaceSession, now: number): Promise<void>;
+  /** The tenant's session by Kling's session_id, expired or not (the caller tells the two apart); null when unknown. */
+  getFaceSession(id: string, tenant: string): Promise<FaceSession | null>;
 
   /** throws when the database does not answer */
   ping(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { StoredError, TaskMode, TaskRecord, TaskState, VideoInfo } from '../domain/task';
+import type { FaceInfo, StoredError, TaskKind, TaskMode, TaskRecord, TaskState, VideoInfo } from '../domain/task';
 
 /**
  * The `tasks` row as both drivers hand it back. Times are BIGINT in PostgreSQL (pg returns them as strings)
@@ -9,7 +9,7 @@ export interface TaskRow {
   tenant: string;
   state: string;
   upstream_id: string | null;
-  mode: string;
+  mode: string | null;
   status_message: string | null;
   parent_video: unknown;
   videos: unknown;
@@ -24,6 +24,9 @@ export interface TaskRow {
   checked_at: number | string;
   lease_until: number | string;
   queued_at: number | string | null;
+  /** migration 005 */
+  kind: string;
+  face: unknown;
 }
 
 export const TASK_COLUMNS = [
@@ -46,6 +49,8 @@ export const TASK_COLUMNS = [
   'checked_at',
   'lease_until',
   'queued_at',
+  'kind',
+  'face',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 /** What both drivers bind: JSON goes as text (pg would send a JS array as a PostgreSQL array, not JSON). */
@@ -93,6 +98,8 @@ export const INTENT_COLUMNS = [
   'recorded_at',
   'lease_until',
   'queued_at',
+  'kind',
+  'face',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export type IntentRow = Pick<TaskRow, (typeof INTENT_COLUMNS)[number]>;
@@ -116,7 +123,9 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     tenant: row.tenant,
     state: row.state as TaskState,
     upstreamId: row.upstream_id,
-    mode: row.mode as TaskMode,
+    mode: row.mode as TaskMode | null,
+    kind: kindOf(row),
+    face: json<FaceInfo | null>(row.face ?? null),
     statusMessage: row.status_message,
     parentVideo: json<VideoInfo | null>(row.parent_video),
     videos: json<VideoInfo[]>(row.videos),
@@ -145,6 +154,8 @@ export function recordToParams(record: TaskRecord): TaskRowParams {
     recorded_at: record.recordedAt,
     lease_until: record.leaseUntil,
     queued_at: record.queuedAt,
+    kind: record.kind,
+    face: jsonParam(record.face),
     ...answerToParams(record),
   };
 }
@@ -175,7 +186,9 @@ export function answeredRecord(row: IntentRow & Pick<TaskRow, 'created_at'>, fie
     tenant: row.tenant,
     state: fields.state,
     upstreamId: fields.upstreamId,
-    mode: row.mode as TaskMode,
+    mode: row.mode as TaskMode | null,
+    kind: kindOf(row),
+    face: json<FaceInfo | null>(row.face ?? null),
     statusMessage: fields.statusMessage,
     parentVideo: fields.parentVideo,
     videos: fields.videos,
@@ -191,4 +204,9 @@ export function answeredRecord(row: IntentRow & Pick<TaskRow, 'created_at'>, fie
     leaseUntil: epochMs(row.lease_until),
     queuedAt: row.queued_at === null ? null : epochMs(row.queued_at),
   };
+}
+
+/** The column's CHECK allows only the two kinds; anything but ADVANCED reads as STANDARD. */
+function kindOf(row: Pick<TaskRow, 'kind'>): TaskKind {
+  return row.kind === 'ADVANCED' ? 'ADVANCED' : 'STANDARD';
 }

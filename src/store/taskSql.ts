@@ -28,10 +28,11 @@ export const QUEUE_ORDER_SQL = `SELECT id, tenant FROM (
 
 const ACCEPTED_CREATED_AT = 'created_at = CASE WHEN queued_at IS NULL THEN :created_at ELSE created_at END';
 
-function listSql(byState: boolean, afterCursor: boolean): string {
+function listSql(byState: boolean, afterCursor: boolean, byKind = false): string {
   return [
     `SELECT * FROM tasks WHERE tenant = :tenant AND ${LISTED}`,
     byState ? 'AND state = :state' : '',
+    byKind ? 'AND kind = :kind' : '',
     // A row-value comparison is what lets both planners seek straight into the (created_at, id) index.
     afterCursor ? 'AND (created_at, id) < (:createdAt, :id)' : '',
     LIST_ORDER,
@@ -72,6 +73,10 @@ export const TASK_SQL = {
   listByState: listSql(true, false),
   listAfter: listSql(false, true),
   listByStateAfter: listSql(true, true),
+  listByKind: listSql(false, false, true),
+  listByKindAfter: listSql(false, true, true),
+  listByStateAndKind: listSql(true, false, true),
+  listByStateAndKindAfter: listSql(true, true, true),
   byIdForTenant: 'SELECT * FROM tasks WHERE id = :id AND tenant = :tenant',
   queueOrder: QUEUE_ORDER_SQL,
   countLive: `SELECT COUNT(*) AS count FROM tasks WHERE state IN ${LIVE_STATES}`,
@@ -100,8 +105,14 @@ export type TaskSqlName = keyof typeof TASK_SQL;
 
 /** The list statement for a query's shape (each shape is prepared once). */
 export function listStatementName(query: ListQuery): TaskSqlName {
+  if (query.kind !== undefined) return listByKindStatementName(query);
   if (query.state === undefined) return query.after === undefined ? 'list' : 'listAfter';
   return query.after === undefined ? 'listByState' : 'listByStateAfter';
+}
+
+function listByKindStatementName(query: ListQuery): TaskSqlName {
+  if (query.state === undefined) return query.after === undefined ? 'listByKind' : 'listByKindAfter';
+  return query.after === undefined ? 'listByStateAndKind' : 'listByStateAndKindAfter';
 }
 
 /** Named parameters of a list query. */
@@ -110,6 +121,7 @@ export function listParams(query: ListQuery): Record<string, string | number> {
     tenant: query.tenant,
     limit: query.limit,
     ...(query.state === undefined ? {} : { state: query.state }),
+    ...(query.kind === undefined ? {} : { kind: query.kind }),
     ...(query.after === undefined ? {} : { createdAt: query.after.createdAt, id: query.after.id }),
   };
 }

@@ -22,6 +22,8 @@ export function intentRecord(intent: TaskIntent): TaskRecord {
     state: intent.queued ? 'queued' : 'submitting',
     upstreamId: null,
     mode: intent.mode,
+    kind: intent.kind ?? 'STANDARD',
+    face: intent.face ?? null,
     statusMessage: null,
     parentVideo: null,
     videos: [],

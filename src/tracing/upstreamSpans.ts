@@ -8,6 +8,10 @@ const ROUTES: Record<UpstreamEndpoint, string> = {
   create: '/v1/videos/lip-sync',
   get: '/v1/videos/lip-sync/{task_id}',
   list: '/v1/videos/lip-sync',
+  advanced_create: '/v1/videos/advanced-lip-sync',
+  advanced_get: '/v1/videos/advanced-lip-sync/{task_id}',
+  advanced_list: '/v1/videos/advanced-lip-sync',
+  identify_face: '/v1/videos/identify-face',
 };
 
 /**

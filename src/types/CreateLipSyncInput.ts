@@ -12,7 +12,7 @@ import {
   modeOf,
 } from './validation/rules';
 
-const MAX_AUDIO_BYTES = 5 * 1024 * 1024;
+export const MAX_AUDIO_BYTES = 5 * 1024 * 1024;
 /** for the input field and the Idempotency-Key header alike */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const isAudioMode = (input: Record<string, unknown>) => modeOf(input) === LipSyncMode.AUDIO_TO_VIDEO;

@@ -1,4 +1,6 @@
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { DetectedFace } from './DetectedFace';
+import { LipSyncKind } from './LipSyncKind';
 import { LipSyncMode } from './LipSyncMode';
 import { LipSyncTaskStatus } from './LipSyncTaskStatus';
 import { LipSyncVideo } from './LipSyncVideo';
@@ -31,8 +33,14 @@ export class LipSyncTask {
   @Field(() => String, { nullable: true, description: 'The upstream explanation, e.g. why the task failed.' })
   statusMessage: string | null;
 
-  @Field(() => LipSyncMode, { nullable: true, description: 'How the speech was given.' })
+  @Field(() => LipSyncMode, { nullable: true, description: 'How the speech was given (STANDARD); null for ADVANCED.' })
   mode: LipSyncMode | null;
+
+  @Field(() => LipSyncKind, { description: 'STANDARD (`createLipSync`) or ADVANCED (`createAdvancedLipSync`).' })
+  kind: LipSyncKind;
+
+  @Field(() => DetectedFace, { nullable: true, description: 'ADVANCED: the face that speaks; null for STANDARD.' })
+  face: DetectedFace | null;
 
   @Field(() => LipSyncVideo, { nullable: true, description: 'The video whose lips are being synced.' })
   parentVideo: LipSyncVideo | null;

@@ -1,5 +1,6 @@
 import { ArgsType, Field, Int } from 'type-graphql';
 import { InRange } from './validation/rules';
+import { LipSyncKind } from './LipSyncKind';
 import { LipSyncTaskStatus } from './LipSyncTaskStatus';
 
 export const MAX_PAGE_SIZE = 100;
@@ -20,4 +21,7 @@ export class LipSyncTasksArgs {
 
   @Field(() => LipSyncTaskStatus, { nullable: true, description: 'Only tasks in this status.' })
   status?: LipSyncTaskStatus | null;
+
+  @Field(() => LipSyncKind, { nullable: true, description: 'Only tasks of this kind.' })
+  kind?: LipSyncKind | null;
 }

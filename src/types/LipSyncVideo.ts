@@ -17,4 +17,10 @@ export class LipSyncVideo {
 
   @Field(() => Float, { nullable: true, description: 'Length in seconds, when the upstream says.' })
   durationSeconds: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'ADVANCED with `watermark: true`: the watermarked copy (a temporary upstream link, like `url`).',
+  })
+  watermarkUrl: string | null;
 }

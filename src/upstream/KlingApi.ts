@@ -1,4 +1,11 @@
-import type { KlingCreateBody, KlingTaskData } from './kling.types';
+import type { TaskKind } from '../domain/task';
+import type {
+  KlingAdvancedCreateBody,
+  KlingCreateBody,
+  KlingFaceSessionData,
+  KlingIdentifyFaceBody,
+  KlingTaskData,
+} from './kling.types';
 
 export interface UpstreamAnswer<T> {
   data: T;
@@ -9,14 +16,19 @@ export interface UpstreamAnswer<T> {
 }
 
 /**
- * The three upstream calls the server makes. Implemented over HTTP (KlingClient) and in-process
+ * The upstream calls the server makes: create, get and list in the endpoint family of a task's kind
+ * (/v1/videos/lip-sync or /v1/videos/advanced-lip-sync), and identify-face. Implemented over HTTP (KlingClient) and in-process
  * (SimulatedKling). Failures are thrown as UpstreamError (src/errors.ts), never as raw fetch errors.
  */
 export interface KlingApi {
   readonly kind: 'http' | 'simulated';
   createLipSync(body: KlingCreateBody): Promise<UpstreamAnswer<KlingTaskData>>;
-  getLipSync(taskId: string): Promise<UpstreamAnswer<KlingTaskData>>;
-  /** pageNum 1..1000, pageSize 1..500; newest first */
-  listLipSync(pageNum: number, pageSize: number): Promise<UpstreamAnswer<KlingTaskData[]>>;
+  /** `kind`: the endpoint family the task was created in (default STANDARD) */
+  getLipSync(taskId: string, kind?: TaskKind): Promise<UpstreamAnswer<KlingTaskData>>;
+  /** pageNum 1..1000, pageSize 1..500; newest first; `kind`: which family's list (default STANDARD) */
+  listLipSync(pageNum: number, pageSize: number, kind?: TaskKind): Promise<UpstreamAnswer<KlingTaskData[]>>;
+  createAdvancedLipSync(body: KlingAdvancedCreateBody): Promise<UpstreamAnswer<KlingTaskData>>;
+  /** synchronous: the session and the faces are in the answer (it costs units) */
+  identifyFace(body: KlingIdentifyFaceBody): Promise<UpstreamAnswer<KlingFaceSessionData>>;
   close(): Promise<void>;
 }

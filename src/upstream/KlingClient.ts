@@ -1,12 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import type { UpstreamConfig } from '../config';
+import type { TaskKind } from '../domain/task';
 import { ErrorCode, UpstreamError } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics, UpstreamEndpoint } from '../metrics';
 import type { KlingApi, UpstreamAnswer } from './KlingApi';
 import { HttpTransport, TransportError } from './httpTransport';
-import type { KlingCreateBody, KlingEnvelope, KlingTaskData } from './kling.types';
+import type {
+  KlingAdvancedCreateBody,
+  KlingCreateBody,
+  KlingEnvelope,
+  KlingFaceSessionData,
+  KlingIdentifyFaceBody,
+  KlingTaskData,
+} from './kling.types';
 import { isKnownTaskStatus, readKlingTask, readKlingTaskList } from './klingAnswers';
+import { readKlingFaceSession } from './klingFaceSession';
 import { KlingTokenSigner } from './KlingTokenSigner';
 import type { RateLimiter } from './RateLimiter';
 import { MAX_ATTEMPTS, backoffMs, shouldRetry } from './retryPolicy';
@@ -38,6 +47,20 @@ interface UpstreamRequest<T> {
 }
 
 const LIP_SYNC_PATH = '/v1/videos/lip-sync';
+const IDENTIFY_FACE_PATH = '/v1/videos/identify-face';
+
+/** Each kind of task lives in its own endpoint family (docs/kling.md, "Advanced lip-sync"): path and metric names. */
+const FAMILIES: Readonly<
+  Record<TaskKind, { path: string; create: UpstreamEndpoint; get: UpstreamEndpoint; list: UpstreamEndpoint }>
+> = {
+  STANDARD: { path: LIP_SYNC_PATH, create: 'create', get: 'get', list: 'list' },
+  ADVANCED: {
+    path: '/v1/videos/advanced-lip-sync',
+    create: 'advanced_create',
+    get: 'advanced_get',
+    list: 'advanced_list',
+  },
+};
 const EXPIRED_TOKEN = 1004;
 const USER_AGENT = 'lipsync-graph';
 
@@ -62,32 +85,40 @@ export class KlingClient implements KlingApi {
   }
 
   createLipSync(body: KlingCreateBody): Promise<UpstreamAnswer<KlingTaskData>> {
-    const read = (data: unknown, requestId: string | null) => {
-      const task = this.readTask(data, 'create', requestId);
-      // An answer about another task than the one asked for: Kling may still have made ours, so the outcome is unknown.
-      const echoed = task.task_info?.external_task_id;
-      if (body.external_task_id !== undefined && echoed != null && echoed !== body.external_task_id) {
-        throw untrustedAnswer('create', 'the answer names another external_task_id', requestId);
-      }
-      return { data: task, requestId };
-    };
-    return this.call({ endpoint: 'create', method: 'POST', path: LIP_SYNC_PATH, body: JSON.stringify(body), read });
+    return this.createTask('STANDARD', body);
   }
 
-  getLipSync(taskId: string): Promise<UpstreamAnswer<KlingTaskData>> {
+  createAdvancedLipSync(body: KlingAdvancedCreateBody): Promise<UpstreamAnswer<KlingTaskData>> {
+    return this.createTask('ADVANCED', body);
+  }
+
+  identifyFace(body: KlingIdentifyFaceBody): Promise<UpstreamAnswer<KlingFaceSessionData>> {
     const read = (data: unknown, requestId: string | null) => {
-      const task = this.readTask(data, 'get', requestId);
+      const reading = readKlingFaceSession(data);
+      if ('problem' in reading) throw untrustedAnswer('identify_face', reading.problem, requestId);
+      return { data: reading.session, requestId };
+    };
+    const request = { method: 'POST', path: IDENTIFY_FACE_PATH, body: JSON.stringify(body), read } as const;
+    return this.call({ endpoint: 'identify_face', ...request });
+  }
+
+  getLipSync(taskId: string, kind: TaskKind = 'STANDARD'): Promise<UpstreamAnswer<KlingTaskData>> {
+    const family = FAMILIES[kind];
+    const read = (data: unknown, requestId: string | null) => {
+      const task = this.readTask(data, family.get, requestId);
       // Never let an answer about one task be written onto another (possibly another tenant's).
-      if (task.task_id !== taskId) throw untrustedAnswer('get', 'the answer names another task_id', requestId);
+      if (task.task_id !== taskId) throw untrustedAnswer(family.get, 'the answer names another task_id', requestId);
       return { data: task, requestId };
     };
-    return this.call({ endpoint: 'get', method: 'GET', path: `${LIP_SYNC_PATH}/${encodeURIComponent(taskId)}`, read });
+    const path = `${family.path}/${encodeURIComponent(taskId)}`;
+    return this.call({ endpoint: family.get, method: 'GET', path, read });
   }
 
-  listLipSync(pageNum: number, pageSize: number): Promise<UpstreamAnswer<KlingTaskData[]>> {
+  listLipSync(pageNum: number, pageSize: number, kind: TaskKind = 'STANDARD'): Promise<UpstreamAnswer<KlingTaskData[]>> {
+    const family = FAMILIES[kind];
     const read = (data: unknown, requestId: string | null) => {
       const page = readKlingTaskList(data);
-      if (!page) throw untrustedAnswer('list', 'data is not a list of tasks', requestId);
+      if (!page) throw untrustedAnswer(family.list, 'data is not a list of tasks', requestId);
       if (page.problems.length > 0) {
         this.options.log?.warn(
           { requestId, problems: page.problems.slice(0, 5) },
@@ -98,11 +129,29 @@ export class KlingClient implements KlingApi {
       return { data: page.tasks, requestId, unreadable: page.problems.length };
     };
     return this.call({
-      endpoint: 'list',
+      endpoint: family.list,
       method: 'GET',
-      path: `${LIP_SYNC_PATH}?pageNum=${pageNum}&pageSize=${pageSize}`,
+      path: `${family.path}?pageNum=${pageNum}&pageSize=${pageSize}`,
       read,
     });
+  }
+
+  /** A create in either family: the same checks, the same never-twice retries. */
+  private createTask(
+    kind: TaskKind,
+    body: KlingCreateBody | KlingAdvancedCreateBody,
+  ): Promise<UpstreamAnswer<KlingTaskData>> {
+    const family = FAMILIES[kind];
+    const read = (data: unknown, requestId: string | null) => {
+      const task = this.readTask(data, family.create, requestId);
+      // An answer about another task than the one asked for: Kling may still have made ours, so the outcome is unknown.
+      const echoed = task.task_info?.external_task_id;
+      if (body.external_task_id !== undefined && echoed != null && echoed !== body.external_task_id) {
+        throw untrustedAnswer(family.create, 'the answer names another external_task_id', requestId);
+      }
+      return { data: task, requestId };
+    };
+    return this.call({ endpoint: family.create, method: 'POST', path: family.path, body: JSON.stringify(body), read });
   }
 
   async close(): Promise<void> {

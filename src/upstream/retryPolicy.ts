@@ -4,6 +4,17 @@ import type { UpstreamEndpoint } from '../metrics';
 /** Tries per call, the first included. */
 export const MAX_ATTEMPTS = 3;
 
+/** Calls that make something Kling bills: a resend after an unknown outcome could bill twice. */
+const PAID_ENDPOINTS: ReadonlySet<UpstreamEndpoint> = new Set<UpstreamEndpoint>([
+  'create',
+  'advanced_create',
+  'identify_face',
+]);
+
+export function isPaidEndpoint(endpoint: UpstreamEndpoint): boolean {
+  return PAID_ENDPOINTS.has(endpoint);
+}
+
 /**
  * Reads retry every retryable failure. A create retries only when the upstream certainly did not act on it
  * (5001, refused connections): re-sending after a timeout could make a second, paid task. A create refused with
@@ -12,7 +23,7 @@ export const MAX_ATTEMPTS = 3;
  */
 export function shouldRetry(endpoint: UpstreamEndpoint, error: UpstreamError): boolean {
   if (!error.retryable) return false;
-  if (endpoint !== 'create') return true;
+  if (!isPaidEndpoint(endpoint)) return true;
   return !error.outcomeUnknown && error.code !== ErrorCode.RATE_LIMITED;
 }
 

@@ -1,5 +1,6 @@
 import { ErrorCode, UpstreamError, mapUpstreamCode } from '../errors';
 import type { UpstreamEndpoint } from '../metrics';
+import { isPaidEndpoint } from './retryPolicy';
 
 const MAX_UPSTREAM_TEXT = 300;
 /** whole tags, then any stray bracket of a cut-off tag */
@@ -94,7 +95,7 @@ export function untrustedAnswer(endpoint: UpstreamEndpoint, problem: string, req
     message,
     { httpStatus: 200, code: null, message, requestId },
     true,
-    endpoint === 'create',
+    isPaidEndpoint(endpoint),
   );
 }
 

@@ -11,6 +11,8 @@ function taskRecord(upstreamId: string, state: TaskState): TaskRecord {
     state,
     upstreamId,
     mode: 'TEXT_TO_VIDEO',
+    kind: 'STANDARD',
+    face: null,
     statusMessage: null,
     parentVideo: null,
     videos: state === 'succeeded' ? [{ id: 'video-1', url: 'https://cdn.example/out.mp4', durationSeconds: 5.5 }] : [],

@@ -27,6 +27,8 @@ function row(id: string, overrides: Partial<TaskRecord>): TaskRecord {
     state: 'submitting',
     upstreamId: null,
     mode: 'TEXT_TO_VIDEO',
+    kind: 'STANDARD',
+    face: null,
     statusMessage: null,
     parentVideo: null,
     videos: [],

@@ -7,7 +7,8 @@ import { PostgresTaskStore } from '../../src/store/PostgresTaskStore';
 import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
 
 /** The columns of schema version 1 (later migrations added the rest). */
-const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at');
+const LATER_COLUMNS: ReadonlySet<string> = new Set(['queued_at', 'kind', 'face']);
+const V1_COLUMNS = TASK_COLUMNS.filter((c) => !LATER_COLUMNS.has(c));
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support/pgTestDatabase';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';

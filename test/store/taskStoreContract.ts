@@ -83,6 +83,8 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         state: 'submitting',
         upstreamId: null,
         mode: 'TEXT_TO_VIDEO',
+        kind: 'STANDARD',
+        face: null,
         statusMessage: null,
         parentVideo: null,
         videos: [],

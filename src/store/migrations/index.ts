@@ -2,12 +2,19 @@ import { createTasks } from './001_create_tasks';
 import { leanTaskIndexes } from './002_lean_task_indexes';
 import { settings } from './003_settings';
 import { taskQueue } from './004_task_queue';
+import { advancedLipSync } from './005_advanced_lip_sync';
 import type { Migration } from './Migration';
 
 export type { Migration } from './Migration';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [createTasks, leanTaskIndexes, settings, taskQueue];
+export const MIGRATIONS: readonly Migration[] = [
+  createTasks,
+  leanTaskIndexes,
+  settings,
+  taskQueue,
+  advancedLipSync,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -25,16 +25,23 @@ export function validateArgument(value: unknown, _type?: unknown, resolverData?:
   if (errors.length > 0) throw new BadUserInputError(fieldErrors(errors));
 }
 
-/** The contract: an empty string counts as missing, never as a value. */
+/** The contract: an empty string counts as missing, never as a value (in nested inputs too). */
 function blankToAbsent(object: Record<string, unknown>): void {
   for (const key of Object.keys(object)) {
-    if (object[key] === '') object[key] = undefined;
+    const value = object[key];
+    if (value === '') object[key] = undefined;
+    else if (Array.isArray(value)) for (const item of value) if (isObject(item)) blankToAbsent(item);
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = prefix + error.property;
+    // A list entry is named as in JavaScript: faces[0].faceId
+    const field = /^\d+$/.test(error.property) ? `${prefix.slice(0, -1)}[${error.property}]` : prefix + error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message: `${field} ${message}` }));
     return [...own, ...fieldErrors(error.children ?? [], `${field}.`)];
   });

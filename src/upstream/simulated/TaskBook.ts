@@ -25,6 +25,18 @@ interface BookedTask {
   resultVideo: KlingVideo;
   /** set when the task is bound to fail, with the reason Kling would give */
   failureMessage: string | null;
+  /** advanced lip-sync with watermark_info.enabled: the result also has a watermark_url */
+  watermark: boolean;
+}
+
+/** What a validated create asks the book for (docs/kling.md: both endpoint families make the same kind of task). */
+export interface Booking {
+  videoId: string | undefined;
+  videoUrl: string | undefined;
+  externalTaskId: string | undefined;
+  /** fails the way Kling fails a faceless video */
+  noFace: boolean;
+  watermark: boolean;
 }
 
 const SIMULATED_DURATION = '5.1';
@@ -63,19 +75,32 @@ export class TaskBook {
   /** Accepts a task like Kling's create endpoint; throws KlingRejection (1200/1201) for what Kling rejects. */
   create(body: KlingCreateBody): KlingTaskData {
     const { input, external_task_id: externalTaskId } = validateCreateBody(body);
+    return this.book({
+      videoId: input.video_id,
+      videoUrl: input.video_url,
+      externalTaskId,
+      noFace: [input.text, input.video_id, input.video_url].some((v) => v !== undefined && NO_FACE.test(v)),
+      watermark: false,
+    });
+  }
+
+  /** The media base URL now (the server's own origin may be known only once it listens). */
+  get mediaBase(): string {
+    return this.mediaBaseUrl();
+  }
+
+  /** Books a validated task (1201 for a reused external_task_id, 1303 over the concurrency limit). */
+  book({ videoId, videoUrl, externalTaskId, noFace, watermark }: Booking): KlingTaskData {
     if (externalTaskId !== undefined && this.byExternalId.has(externalTaskId)) {
       throw new KlingRejection(1201, `Invalid parameter value: external_task_id ${externalTaskId} already exists`);
     }
     // A task holds its slot from submitted until it ends (docs/kling.md, 1303).
     if (this.running() >= this.maxConcurrent) throw new KlingRejection(1303, 'parallel task over resource pack limit');
     const taskId = this.newId();
-    const parentVideo: KlingVideo = input.video_id
-      ? { id: input.video_id, url: `${this.mediaBaseUrl()}/videos/${input.video_id}.mp4`, duration: SIMULATED_DURATION }
-      : { id: this.newId(), url: input.video_url as string, duration: SIMULATED_DURATION };
+    const parentVideo: KlingVideo = videoId
+      ? { id: videoId, url: `${this.mediaBaseUrl()}/videos/${videoId}.mp4`, duration: SIMULATED_DURATION }
+      : { id: this.newId(), url: videoUrl as string, duration: SIMULATED_DURATION };
     const resultId = this.newId();
-    const failsForNoFace = [input.text, input.video_id, input.video_url].some(
-      (v) => v !== undefined && NO_FACE.test(v),
-    );
     const task: BookedTask = {
       taskId,
       createdAt: this.now(),
@@ -86,7 +111,8 @@ export class TaskBook {
         url: `${this.mediaBaseUrl()}/lipsync/${resultId}.mp4`,
         duration: SIMULATED_DURATION,
       },
-      failureMessage: failsForNoFace ? 'no face detected in the video' : null,
+      failureMessage: noFace ? 'no face detected in the video' : null,
+      watermark,
     };
     this.remember(task);
     return this.view(task);
@@ -167,10 +193,14 @@ export class TaskBook {
         parent_video: { ...task.parentVideo },
         ...(task.externalTaskId !== undefined && { external_task_id: task.externalTaskId }),
       },
+      ...(task.watermark && { watermark_info: { enabled: true } }),
       created_at: task.createdAt,
       updated_at: changedAt,
     };
-    if (status === 'succeed') data.task_result = { videos: [{ ...task.resultVideo }] };
+    if (status === 'succeed') {
+      const watermarked = task.watermark && { watermark_url: task.resultVideo.url.replace(/\.mp4$/, '-watermarked.mp4') };
+      data.task_result = { videos: [{ ...task.resultVideo, ...watermarked }] };
+    }
     return data;
   }
 
