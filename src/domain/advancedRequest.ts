@@ -30,8 +30,7 @@ export interface AdvancedLipSyncRequest {
  * kind and are STANDARD.
  */
 export type TaskRequest =
-  | { kind: 'STANDARD'; request: LipSyncRequest }
-  | { kind: 'ADVANCED'; request: AdvancedLipSyncRequest };
+  { kind: 'STANDARD'; request: LipSyncRequest } | { kind: 'ADVANCED'; request: AdvancedLipSyncRequest };
 
 export function storedRequest(task: TaskRequest): string {
   return JSON.stringify(task.kind === 'ADVANCED' ? { ...task.request, kind: 'ADVANCED' } : task.request);

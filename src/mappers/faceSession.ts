@@ -16,14 +16,12 @@ export function fromKlingFaceSession(
   return {
     id: data.session_id,
     tenant,
-    faces: data.face_data.map(
-      (face): FaceInfo => ({
-        id: face.face_id,
-        imageUrl: face.face_image,
-        startMs: Math.round(face.start_time),
-        endMs: Math.round(face.end_time),
-      }),
-    ),
+    faces: data.face_data.map((face): FaceInfo => ({
+      id: face.face_id,
+      imageUrl: face.face_image,
+      startMs: Math.round(face.start_time),
+      endMs: Math.round(face.end_time),
+    })),
     unitsCharged: Number.isFinite(units) ? units : null,
     upstreamRequestId,
     createdAt: now,

@@ -1,17 +1,16 @@
 import type { AdvancedLipSyncRequest, FaceAudio } from '../domain/advancedRequest';
 import { normalizedUrl } from '../domain/outboundUrl';
 import { isGiven } from '../domain/request';
-import type {
-  KlingAdvancedCreateBody,
-  KlingFaceChoice,
-  KlingIdentifyFaceBody,
-} from '../upstream/kling.types';
+import type { KlingAdvancedCreateBody, KlingFaceChoice, KlingIdentifyFaceBody } from '../upstream/kling.types';
 
 /** Kling's default for both volumes (docs/kling.md, "Advanced lip-sync"); sent explicitly so the body says what runs. */
 const DEFAULT_VOLUME = 1;
 
 /** identify-face's body: exactly one video source, URLs in the form validation checked (src/domain/outboundUrl.ts). */
-export function toKlingIdentifyFaceBody(input: { videoId?: string | null; videoUrl?: string | null }): KlingIdentifyFaceBody {
+export function toKlingIdentifyFaceBody(input: {
+  videoId?: string | null;
+  videoUrl?: string | null;
+}): KlingIdentifyFaceBody {
   if (isGiven(input.videoId)) return { video_id: input.videoId };
   return { video_url: normalizedUrl(input.videoUrl as string) };
 }

@@ -60,5 +60,10 @@ export function toLipSyncTask(record: TaskRecord, queuePosition: number | null =
 }
 
 function toVideo(video: VideoInfo): LipSyncVideo {
-  return { id: video.id, url: video.url, durationSeconds: video.durationSeconds, watermarkUrl: video.watermarkUrl ?? null };
+  return {
+    id: video.id,
+    url: video.url,
+    durationSeconds: video.durationSeconds,
+    watermarkUrl: video.watermarkUrl ?? null,
+  };
 }

@@ -157,9 +157,7 @@ export class SubmissionReconciler {
   }
 
   /** Each record is looked for in the list of its own kind's endpoint family (docs/kling.md, "Advanced lip-sync"). */
-  private async searchEveryFamily(
-    records: TaskRecord[],
-  ): Promise<{ matches: Map<string, Match>; complete: boolean }> {
+  private async searchEveryFamily(records: TaskRecord[]): Promise<{ matches: Map<string, Match>; complete: boolean }> {
     const matches = new Map<string, Match>();
     let complete = true;
     for (const kind of ['STANDARD', 'ADVANCED'] as const) {

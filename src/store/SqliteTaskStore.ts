@@ -245,7 +245,8 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async getFaceSession(id: string, tenant: string): Promise<FaceSession | null> {
-    const row = this.db.prepare(FACE_SESSION_SQL.faceSessionForTenant).get({ id, tenant }) as FaceSessionRow | undefined;
+    const row = this.db.prepare(FACE_SESSION_SQL.faceSessionForTenant).get({ id, tenant }) as
+      FaceSessionRow | undefined;
     return row ? rowToFaceSession(row) : null;
   }
 

@@ -7,7 +7,7 @@ import { CharLength, IsOutboundUrl } from './validation/rules';
 
 @InputType({
   description:
-    'Make a face found by `identifyFaces` speak. The session must be this caller\'s and not expired; each face must ' +
+    "Make a face found by `identifyFaces` speak. The session must be this caller's and not expired; each face must " +
     'belong to it. Everything is checked before Kling is called.',
 })
 export class AdvancedLipSyncInput {
@@ -29,7 +29,8 @@ export class AdvancedLipSyncInput {
   @IsOutboundUrl()
   @Field(() => String, {
     nullable: true,
-    description: 'Where this server will send webhooks for the task (same URL rules as videoUrl). Never forwarded to the upstream.',
+    description:
+      'Where this server will send webhooks for the task (same URL rules as videoUrl). Never forwarded to the upstream.',
   })
   callbackUrl?: string | null;
 

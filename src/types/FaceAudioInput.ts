@@ -21,7 +21,8 @@ export class FaceAudioInput {
   @CharLength(1, 128, { notBlank: true })
   @Field(() => ID, {
     nullable: true,
-    description: "An audio made by Kling's text-to-speech (2–60 s, last 30 days). Exactly one of audioId / soundUrl / soundFile.",
+    description:
+      "An audio made by Kling's text-to-speech (2–60 s, last 30 days). Exactly one of audioId / soundUrl / soundFile.",
   })
   audioId?: string | null;
 

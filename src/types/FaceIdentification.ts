@@ -14,7 +14,8 @@ export class FaceIdentification {
 
   @Field({
     nullable: true,
-    description: 'Until when this server accepts the session (FACE_SESSION_TTL_HOURS after it was made); identify again after.',
+    description:
+      'Until when this server accepts the session (FACE_SESSION_TTL_HOURS after it was made); identify again after.',
   })
   expiresAt: Date | null;
 

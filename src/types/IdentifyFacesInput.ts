@@ -1,7 +1,9 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { CharLength, ExactlyOneOf, IsOutboundUrl } from './validation/rules';
 
-@InputType({ description: 'The video to look for faces in (mp4/mov, 2–60 s, 720p/1080p). Empty strings count as not given.' })
+@InputType({
+  description: 'The video to look for faces in (mp4/mov, 2–60 s, 720p/1080p). Empty strings count as not given.',
+})
 export class IdentifyFacesInput {
   @ExactlyOneOf(['videoId', 'videoUrl'])
   @CharLength(1, 128, { notBlank: true })

@@ -114,7 +114,11 @@ export class KlingClient implements KlingApi {
     return this.call({ endpoint: family.get, method: 'GET', path, read });
   }
 
-  listLipSync(pageNum: number, pageSize: number, kind: TaskKind = 'STANDARD'): Promise<UpstreamAnswer<KlingTaskData[]>> {
+  listLipSync(
+    pageNum: number,
+    pageSize: number,
+    kind: TaskKind = 'STANDARD',
+  ): Promise<UpstreamAnswer<KlingTaskData[]>> {
     const family = FAMILIES[kind];
     const read = (data: unknown, requestId: string | null) => {
       const page = readKlingTaskList(data);

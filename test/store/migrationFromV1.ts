@@ -124,6 +124,7 @@ export function describeMigrationFromV1(harness: V1Harness): void {
         'tasks_idempotency_key',
         'tasks_list',
         'tasks_list_by_state',
+        'tasks_list_by_kind',
         'tasks_submitting',
         'tasks_upstream_id',
       ]),
@@ -151,6 +152,20 @@ export function describeMigrationFromV1(harness: V1Harness): void {
       succeeded: 1,
       failed: 1,
     });
+  });
+
+  it('makes every old row STANDARD (migration 005) and takes ADVANCED rows without a mode beside them', async () => {
+    const store = await migrated();
+    const all = await store.list({ tenant: 'default', limit: 10 });
+    expect(await store.list({ tenant: 'default', limit: 10, kind: 'STANDARD' })).toEqual(all);
+    expect(await store.list({ tenant: 'default', limit: 10, kind: 'ADVANCED' })).toEqual([]);
+    const face = { id: 'face_1', imageUrl: 'https://cdn.example/f.jpg', startMs: 0, endMs: 4_000 };
+    const { record } = await store.insertIntent(
+      taskIntent({ kind: 'ADVANCED', mode: null, face, recordedAt: 9_000 }),
+      9_000,
+    );
+    expect(await store.list({ tenant: 'default', limit: 10, kind: 'ADVANCED' })).toEqual([record]);
+    expect(record).toMatchObject({ kind: 'ADVANCED', mode: null, face });
   });
 
   it('still enforces one live row per (tenant, idempotency key) and one task per upstream id', async () => {

@@ -10,6 +10,7 @@ import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
 const LATER_COLUMNS: ReadonlySet<string> = new Set(['queued_at', 'kind', 'face']);
 const V1_COLUMNS = TASK_COLUMNS.filter((c) => !LATER_COLUMNS.has(c));
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support/pgTestDatabase';
+import { describeAdvancedStoreContract } from './advancedStoreContract';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
 
@@ -25,6 +26,17 @@ afterAll(async () => {
 
 describe('PostgresTaskStore', () => {
   describeTaskStoreContract({
+    open: async () => {
+      const store = await createTaskStore(schema.url);
+      await schema.truncate();
+      return store;
+    },
+    reopen: () => createTaskStore(schema.url),
+  });
+});
+
+describe('PostgresTaskStore: advanced lip-sync (migration 005)', () => {
+  describeAdvancedStoreContract({
     open: async () => {
       const store = await createTaskStore(schema.url);
       await schema.truncate();

@@ -12,6 +12,7 @@ const V1_COLUMNS = TASK_COLUMNS.filter((c) => !LATER_COLUMNS.has(c));
 import { SqliteTaskStore } from '../../src/store/SqliteTaskStore';
 import { taskIntent } from '../support/storeFixtures';
 import { useTempDir } from '../support/storeTempDir';
+import { describeAdvancedStoreContract } from './advancedStoreContract';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
 
@@ -23,6 +24,16 @@ describe('SqliteTaskStore', () => {
   describeTaskStoreContract({
     open: () => {
       currentFile = temp.path(`contract-${++fileCount}`, 'tasks.db');
+      return createTaskStore(`file:${currentFile}`);
+    },
+    reopen: () => createTaskStore(`file:${currentFile}`),
+  });
+});
+
+describe('SqliteTaskStore: advanced lip-sync (migration 005)', () => {
+  describeAdvancedStoreContract({
+    open: () => {
+      currentFile = temp.path(`advanced-${++fileCount}`, 'tasks.db');
       return createTaskStore(`file:${currentFile}`);
     },
     reopen: () => createTaskStore(`file:${currentFile}`),

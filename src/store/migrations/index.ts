@@ -8,13 +8,7 @@ import type { Migration } from './Migration';
 export type { Migration } from './Migration';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [
-  createTasks,
-  leanTaskIndexes,
-  settings,
-  taskQueue,
-  advancedLipSync,
-];
+export const MIGRATIONS: readonly Migration[] = [createTasks, leanTaskIndexes, settings, taskQueue, advancedLipSync];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -51,7 +51,10 @@ export class FaceBook {
     return {
       session_id: sessionId,
       final_unit_deduction: '0.5',
-      face_data: faces.map((face) => ({ ...face, face_image: `${mediaBaseUrl}/faces/${sessionId}/${face.face_id}.jpg` })),
+      face_data: faces.map((face) => ({
+        ...face,
+        face_image: `${mediaBaseUrl}/faces/${sessionId}/${face.face_id}.jpg`,
+      })),
     };
   }
 

@@ -198,7 +198,9 @@ export class TaskBook {
       updated_at: changedAt,
     };
     if (status === 'succeed') {
-      const watermarked = task.watermark && { watermark_url: task.resultVideo.url.replace(/\.mp4$/, '-watermarked.mp4') };
+      const watermarked = task.watermark && {
+        watermark_url: task.resultVideo.url.replace(/\.mp4$/, '-watermarked.mp4'),
+      };
       data.task_result = { videos: [{ ...task.resultVideo, ...watermarked }] };
     }
     return data;
