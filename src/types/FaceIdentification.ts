@@ -12,7 +12,7 @@ export class FaceIdentification {
   @Field(() => Float, { nullable: true, description: "What the identification cost (Kling's final_unit_deduction)." })
   unitsCharged: number | null;
 
-  @Field({
+  @Field(() => Date, {
     nullable: true,
     description:
       'Until when this server accepts the session (FACE_SESSION_TTL_HOURS after it was made); identify again after.',

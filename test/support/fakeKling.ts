@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import send from 'send';
+import { FakeAdvancedKling, type FakeAdvancedEndpoint, type FakeAdvancedRoute } from './fakeAdvancedKling';
 import { FakeRejection, FakeTaskLedger, newKlingId, type FakeTaskData } from './fakeTaskLedger';
 
 /*
@@ -11,7 +12,8 @@ import { FakeRejection, FakeTaskLedger, newKlingId, type FakeTaskData } from './
  * misreading of Kling's format in src/ fails a test instead of hiding in the fake too.
  */
 
-export type FakeEndpoint = 'create' | 'get' | 'list';
+/** the legacy lip-sync family, and advanced lip-sync's endpoints (fakeAdvancedKling.ts) */
+export type FakeEndpoint = 'create' | 'get' | 'list' | FakeAdvancedEndpoint;
 
 /** Credentials the fake accepts, in the shape the server's upstream configuration uses. */
 export type FakeAuth = { kind: 'apiKey'; apiKey: string } | { kind: 'jwt'; accessKey: string; secretKey: string };
@@ -130,7 +132,7 @@ const gatewayPage = (status: number) => {
   return `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`;
 };
 
-type Route = { endpoint: 'create' | 'list' } | { endpoint: 'get'; taskId: string };
+type Route = { endpoint: 'create' | 'list' } | { endpoint: 'get'; taskId: string } | FakeAdvancedRoute;
 
 /**
  * A real HTTP server on 127.0.0.1 that speaks the Kling lip-sync API, with fault injection.
@@ -139,6 +141,8 @@ type Route = { endpoint: 'create' | 'list' } | { endpoint: 'get'; taskId: string
 export class FakeKling {
   readonly requests: RecordedRequest[] = [];
   readonly tasks: FakeTaskLedger;
+  /** identify-face sessions and the advanced lip-sync family's own tasks (`advanced.tasks`) */
+  readonly advanced: FakeAdvancedKling;
   readonly auth: FakeAuth;
   private readonly server: http.Server;
   private readonly prefix: string;
@@ -161,6 +165,15 @@ export class FakeKling {
       maxRunning: options.maxRunning,
       succeedAfterMsMax: options.succeedAfterMsMax,
     });
+    this.advanced = new FakeAdvancedKling(
+      {
+        processingAfterMs: options.processingAfterMs ?? 200,
+        succeedAfterMs: options.succeedAfterMs ?? 600,
+        maxRunning: options.maxRunning,
+        succeedAfterMsMax: options.succeedAfterMsMax,
+      },
+      () => this.tasks.mediaBaseUrl,
+    );
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -202,6 +215,7 @@ export class FakeKling {
   /** Tasks appear in list answers only `ms` after their creation, as Kling's list can lag its create. */
   setListVisibilityDelay(ms: number): void {
     this.tasks.listVisibilityDelayMs = ms;
+    this.advanced.tasks.listVisibilityDelayMs = ms;
   }
 
   /** Back to a fresh fake on the same port: no requests, faults, tasks, latency or list delay. */
@@ -210,6 +224,7 @@ export class FakeKling {
     this.counts.clear();
     this.faults = [];
     this.tasks.clear();
+    this.advanced.clear();
     this.latencyMs = this.options.latencyMs ?? 0;
   }
 
@@ -272,6 +287,17 @@ export class FakeKling {
   }
 
   private answer(route: Route, body: unknown, url: URL): FakeTaskData | FakeTaskData[] {
+    if (route.endpoint === 'advanced_create') {
+      const task = this.advanced.answer(route, body, { pageNum: 1, pageSize: 1 }) as FakeTaskData;
+      const callbackUrl = (body as { callback_url?: unknown }).callback_url;
+      if (this.options.sendCallbacks && typeof callbackUrl === 'string')
+        this.scheduleCallbacks(callbackUrl, task.task_id, this.advanced.tasks);
+      return task;
+    }
+    if (route.endpoint === 'identify_face' || route.endpoint === 'advanced_get' || route.endpoint === 'advanced_list') {
+      const page = { pageNum: pageParam(url, 'pageNum', 1), pageSize: pageParam(url, 'pageSize', 30) };
+      return this.advanced.answer(route, body, page) as FakeTaskData | FakeTaskData[];
+    }
     switch (route.endpoint) {
       case 'create': {
         const task = this.tasks.create(body);
@@ -288,6 +314,9 @@ export class FakeKling {
   }
 
   private route(method: string, pathname: string): Route | null {
+    if (!pathname.startsWith(this.prefix)) return null;
+    const advanced = this.advanced.route(method, pathname.slice(this.prefix.length));
+    if (advanced) return advanced;
     if (!pathname.startsWith(`${this.prefix}${LIP_SYNC_PATH}`)) return null;
     const rest = pathname.slice(this.prefix.length + LIP_SYNC_PATH.length);
     if (rest === '' || rest === '/') {
@@ -301,15 +330,15 @@ export class FakeKling {
   }
 
   /** docs/kling.md, "Callbacks": the task as a get answers it, POSTed at each status change; failures ignored. */
-  private scheduleCallbacks(callbackUrl: string, taskId: string): void {
+  private scheduleCallbacks(callbackUrl: string, taskId: string, ledger: FakeTaskLedger = this.tasks): void {
     const send = () => {
-      const body = JSON.stringify(this.tasks.get(taskId));
+      const body = JSON.stringify(ledger.get(taskId));
       fetch(callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
         (res) => res.body?.cancel(),
         () => undefined,
       );
     };
-    const succeedAfterMs = this.tasks.succeedAfterMsOf(taskId) ?? 0;
+    const succeedAfterMs = ledger.succeedAfterMsOf(taskId) ?? 0;
     for (const at of [this.options.processingAfterMs ?? 200, succeedAfterMs]) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);

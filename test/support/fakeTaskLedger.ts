@@ -11,6 +11,8 @@ export interface FakeTaskData {
   task_info: { parent_video: FakeVideo; external_task_id?: string };
   task_result?: { videos: FakeVideo[] };
   final_unit_deduction?: string;
+  /** advanced lip-sync answers echo it */
+  watermark_info?: { enabled: boolean };
   created_at: number;
   updated_at: number;
 }
@@ -19,6 +21,8 @@ export interface FakeVideo {
   id: string;
   url: string;
   duration: string;
+  /** advanced lip-sync with watermark_info.enabled */
+  watermark_url?: string;
 }
 
 /** A refusal the fake answers with Kling's envelope code. */
@@ -40,6 +44,8 @@ interface Task {
   failure: string | null;
   /** this task's own duration */
   succeedAfterMs: number;
+  /** advanced lip-sync: a watermarked copy was asked for */
+  watermark: boolean;
 }
 
 export interface LedgerTiming {
@@ -49,6 +55,8 @@ export interface LedgerTiming {
   maxRunning?: number;
   /** when set, each task's duration is drawn uniformly between succeedAfterMs and this (real jobs vary) */
   succeedAfterMsMax?: number;
+  /** another endpoint family's body rules (fakeAdvancedKling.ts): the input it books, with video_id/video_url */
+  checkBody?: (body: unknown) => { input: Fields; externalTaskId: string | undefined };
 }
 
 const MEDIA = 'https://media.fake-kling.invalid';
@@ -79,7 +87,7 @@ export class FakeTaskLedger {
   constructor(private readonly timing: LedgerTiming) {}
 
   create(body: unknown): FakeTaskData {
-    const { input, externalTaskId } = checkCreateBody(body);
+    const { input, externalTaskId } = (this.timing.checkBody ?? checkCreateBody)(body);
     if (externalTaskId !== undefined && this.byExternalId.has(externalTaskId)) {
       throw new FakeRejection(1201, `Invalid parameter value: external_task_id ${externalTaskId} already exists`);
     }
@@ -101,6 +109,7 @@ export class FakeTaskLedger {
       failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`)
         ? 'no face detected in the video'
         : null,
+      watermark: input.watermark === true,
     };
     this.ordered.push(task);
     this.maxRunningSeen = Math.max(this.maxRunningSeen, this.running());
@@ -195,6 +204,10 @@ export class FakeTaskLedger {
       };
     }
     if (done) data.final_unit_deduction = UNITS;
+    if (task.watermark) {
+      data.watermark_info = { enabled: true };
+      for (const video of data.task_result?.videos ?? []) video.watermark_url = video.url.replace(/\.mp4$/, '-wm.mp4');
+    }
     return data;
   }
 }
@@ -234,6 +247,6 @@ function checkCreateBody(body: unknown): { input: Fields; externalTaskId: string
   return { input, externalTaskId: body.external_task_id as string | undefined };
 }
 
-function isObject(value: unknown): value is Fields {
+export function isObject(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
