@@ -8,7 +8,6 @@ import {
 import { FAKE_FACES, FAKE_IDENTIFY_UNITS } from '../support/fakeAdvancedKling';
 import type { GraphQLTestClient } from '../support/graphqlClient';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
-import { waitFor } from '../support/waitFor';
 
 interface Identification {
   sessionId: string;
