@@ -2,6 +2,7 @@ import type { CacheHint } from '@apollo/cache-control-types';
 import type { OutboundUrlPolicy } from './domain/outboundUrl';
 import type { LipSyncService } from './services/LipSyncService';
 import type { TaskReads } from './services/TaskReads';
+import type { TenantUsage } from './services/TenantUsage';
 import type { VoiceCatalog } from './services/VoiceCatalog';
 
 export interface Services {
@@ -11,6 +12,8 @@ export interface Services {
   voices: VoiceCatalog;
   /** which URLs clients may give (media, callbacks); read by the input rules */
   outboundUrls: OutboundUrlPolicy;
+  /** the tenant's usage report (units charged, tasks by status) */
+  usage: TenantUsage;
 }
 
 /** What every resolver gets: who is calling and the services to call. Built once per request. */

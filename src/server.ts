@@ -53,6 +53,9 @@ import { startTracing } from './tracing/startTracing';
 import { tracedExecution } from './tracing/subscriptionSpans';
 import { traceStore } from './tracing/TracedTaskStore';
 import { UpstreamSpans } from './tracing/upstreamSpans';
+import { unitsFromMicro } from './domain/units';
+import { TenantUnitBudget } from './services/TenantUnitBudget';
+import { TenantUsage } from './services/TenantUsage';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -172,7 +175,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     freshnessMs: config.freshnessMs,
     callbackDebounce: new RefreshDebounce({ windowMs: config.callbackDebounceMs, maxKeys: 100_000 }),
   });
+  // Every units charged is counted once, by the instance whose write stored it (src/store/unitsCharged.ts).
+  store.onUnitsCharged((record) =>
+    metrics.unitsCharged.inc({ tenant: record.tenant }, unitsFromMicro(record.unitsChargedMicro ?? 0)),
+  );
   const services: Services = {
+    usage: new TenantUsage({ store, now }),
     voices,
     outboundUrls: config.outboundUrls,
     tasks,
@@ -190,6 +198,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       createLimit: coordination.redis
         ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
         : TenantCreateLimit.inProcess(config.createsPerMinute),
+      budget: new TenantUnitBudget({ store, budgets: config.tenantMonthlyUnits, now }),
     }),
   };
 

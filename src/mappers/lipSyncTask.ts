@@ -1,4 +1,5 @@
 import type { TaskRecord, TaskState, VideoInfo } from '../domain/task';
+import { unitsFromMicro } from '../domain/units';
 import { LipSyncMode } from '../types/LipSyncMode';
 import type { LipSyncTask } from '../types/LipSyncTask';
 import { LipSyncTaskStatus } from '../types/LipSyncTaskStatus';
@@ -52,6 +53,7 @@ export function toLipSyncTask(record: TaskRecord, queuePosition: number | null =
     createdAt: new Date(record.createdAt),
     updatedAt: new Date(record.updatedAt),
     upstreamRequestId: record.upstreamRequestId,
+    unitsCharged: record.unitsChargedMicro === null ? null : unitsFromMicro(record.unitsChargedMicro),
   };
 }
 

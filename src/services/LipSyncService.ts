@@ -14,6 +14,7 @@ import type { TaskReads } from './TaskReads';
 import type { TaskSubmitter } from './TaskSubmitter';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 import type { TenantCreateLimit } from './TenantCreateLimit';
+import type { TenantUnitBudget } from './TenantUnitBudget';
 import type { VoiceCatalog } from './VoiceCatalog';
 
 export interface LipSyncServiceOptions {
@@ -30,6 +31,8 @@ export interface LipSyncServiceOptions {
   submitLeaseMs: number;
   /** creates per tenant per minute */
   createLimit: TenantCreateLimit;
+  /** TENANT_MONTHLY_UNITS */
+  budget: TenantUnitBudget;
 }
 
 export interface CreateResult {
@@ -56,6 +59,7 @@ export class LipSyncService {
     if (!request.idempotencyKey && headerKey) checkHeaderKey(headerKey);
     // Before anything is written or sent: a refused create leaves nothing behind.
     await this.options.createLimit.take(tenant);
+    await this.options.budget.ensureRoom(tenant, idempotencyKey);
     // Only a key can be replayed, so only a keyed request needs its fingerprint.
     const hash = idempotencyKey ? requestHash(request, mode) : '';
     const at = now();

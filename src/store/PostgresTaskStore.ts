@@ -1,5 +1,6 @@
 import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import { positionalValues, toPositional, type PositionalSql } from './namedParameters';
 import {
@@ -15,6 +16,8 @@ import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
+import { chargedBy, UnitsChargedListeners } from './unitsCharged';
+import { budgetParams, budgetUse, usageParams, usageStatement, usageTotals, type BudgetRow, type UsageRow } from './usageSql';
 
 type Params = Readonly<Record<string, unknown>>;
 type Queryable = Pool | PoolClient;
@@ -51,6 +54,7 @@ export class PostgresTaskStore implements TaskStore {
   readonly singleProcess = false;
   private readonly pool: Pool;
   private closed = false;
+  private readonly unitsCharged = new UnitsChargedListeners();
 
   /** Connects lazily; `migrate()` is the first round trip. */
   constructor(connectionString: string) {
@@ -101,14 +105,19 @@ export class PostgresTaskStore implements TaskStore {
     const accepted = await upstreamIdUnique(id, snapshot.upstreamId, () =>
       this.run<IntentRow & Pick<TaskRow, 'created_at'>>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
     );
-    if (accepted.rows.length > 0) return answeredRecord(accepted.rows[0], fields);
-    return this.transaction(async (client) => {
+    if (accepted.rows.length > 0) {
+      // A row without an upstream id has never had units.
+      const record = answeredRecord(accepted.rows[0], fields);
+      return this.unitsCharged.committed({ value: record, charged: chargedBy(null, record) });
+    }
+    const written = await this.transaction(async (client) => {
       const stored = await this.one(client, 'byIdForUpdate', { id });
       if (!stored) throw new TaskNotFoundError(id);
       const record = acceptedRecord(stored, snapshot, upstreamRequestId, now);
       await upstreamIdUnique(id, snapshot.upstreamId, () => this.run(client, 'saveAnswer', recordToParams(record)));
-      return record;
+      return { value: record, charged: chargedBy(stored, record) };
     });
+    return this.unitsCharged.committed(written);
   }
 
   async markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
@@ -137,13 +146,14 @@ export class PostgresTaskStore implements TaskStore {
     upstreamRequestId: string | null,
     now: number,
   ): Promise<SnapshotResult | null> {
-    return this.transaction(async (client) => {
+    const written = await this.transaction(async (client) => {
       const stored = await this.one(client, 'byUpstreamIdForUpdate', { upstreamId: snapshot.upstreamId });
-      if (!stored) return null;
+      if (!stored) return { value: null, charged: null };
       const result = mergeSnapshot(stored, snapshot, upstreamRequestId, now);
       await this.run(client, 'saveAnswer', recordToParams(result.record));
-      return result;
+      return { value: result, charged: chargedBy(stored, result.record) };
     });
+    return this.unitsCharged.committed(written);
   }
 
   async claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {
@@ -235,6 +245,24 @@ export class PostgresTaskStore implements TaskStore {
     await this.run(this.pool, 'insertSetting', { key: name, value: candidate });
     const { rows } = await this.run<{ value: string }>(this.pool, 'settingValue', { key: name });
     return rows[0].value;
+  }
+
+  async getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null> {
+    return this.one(this.pool, 'liveByIdempotencyKey', { tenant, idempotencyKey, now });
+  }
+
+  async usage(query: UsageQuery): Promise<UsageTotals[]> {
+    const { rows } = await this.run<UsageRow>(this.pool, usageStatement(query), usageParams(query));
+    return usageTotals(rows);
+  }
+
+  async budgetUse(tenant: string, monthStart: number, since: number): Promise<BudgetUse> {
+    const { rows } = await this.run<BudgetRow>(this.pool, 'budgetUse', budgetParams(tenant, monthStart, since));
+    return budgetUse(rows[0]);
+  }
+
+  onUnitsCharged(listener: (record: TaskRecord) => void): void {
+    this.unitsCharged.add(listener);
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
 
 export type IntentResult =
   /** the intent row was written; the caller must now submit it upstream */
@@ -116,6 +117,18 @@ export interface TaskStore {
    * restart) gets the same value, whoever called first: for secrets the cluster shares (callback signing).
    */
   getOrCreateSecret(name: string, candidate: string): Promise<string>;
+
+  /** A tenant's task by idempotency key, while the key is live at `now` (an expired key is free for a new task). */
+  getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null>;
+  /** Totals of the tenant's tasks created in [from, to): one row for the range, or one per UTC day with tasks. */
+  usage(query: UsageQuery): Promise<UsageTotals[]>;
+  /** What the monthly budget weighs: units and pending tasks since `monthStart`, the largest charge since `since`. */
+  budgetUse(tenant: string, monthStart: number, since: number): Promise<BudgetUse>;
+  /**
+   * `listener` hears each task once, when a write of this process first stored its units charged (after the
+   * commit): exactly once per task across instances and restarts (src/store/unitsCharged.ts).
+   */
+  onUnitsCharged(listener: (record: TaskRecord) => void): void;
 
   /** throws when the database does not answer */
   ping(): Promise<void>;

@@ -24,6 +24,8 @@ export interface TaskRow {
   checked_at: number | string;
   lease_until: number | string;
   queued_at: number | string | null;
+  /** migration 007: whole millionths of a unit (src/domain/units.ts) */
+  units_charged_micro: number | string | null;
 }
 
 export const TASK_COLUMNS = [
@@ -46,6 +48,7 @@ export const TASK_COLUMNS = [
   'checked_at',
   'lease_until',
   'queued_at',
+  'units_charged_micro',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 /** What both drivers bind: JSON goes as text (pg would send a JS array as a PostgreSQL array, not JSON). */
@@ -63,6 +66,7 @@ export const ANSWER_COLUMNS = [
   'upstream_request_id',
   'submit_error',
   'checked_at',
+  'units_charged_micro',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export type AnswerColumn = (typeof ANSWER_COLUMNS)[number];
@@ -80,6 +84,7 @@ export type AnswerFields = Pick<
   | 'upstreamRequestId'
   | 'submitError'
   | 'checkedAt'
+  | 'unitsChargedMicro'
 >;
 
 /** The columns fixed when the intent is written: what an answer leaves alone. */
@@ -131,7 +136,13 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     checkedAt: epochMs(row.checked_at),
     leaseUntil: epochMs(row.lease_until),
     queuedAt: row.queued_at === null || row.queued_at === undefined ? null : epochMs(row.queued_at),
+    unitsChargedMicro: nullableNumber(row.units_charged_micro),
   };
+}
+
+/** A BIGINT that pg hands back as a string, or null. */
+function nullableNumber(value: number | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 export function recordToParams(record: TaskRecord): TaskRowParams {
@@ -162,6 +173,7 @@ export function answerToParams(fields: AnswerFields): Record<AnswerColumn, strin
     upstream_request_id: fields.upstreamRequestId,
     submit_error: jsonParam(fields.submitError),
     checked_at: fields.checkedAt,
+    units_charged_micro: fields.unitsChargedMicro,
   };
 }
 
@@ -190,5 +202,6 @@ export function answeredRecord(row: IntentRow & Pick<TaskRow, 'created_at'>, fie
     checkedAt: fields.checkedAt,
     leaseUntil: epochMs(row.lease_until),
     queuedAt: row.queued_at === null ? null : epochMs(row.queued_at),
+    unitsChargedMicro: fields.unitsChargedMicro,
   };
 }

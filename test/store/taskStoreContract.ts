@@ -97,6 +97,7 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         checkedAt: 0,
         leaseUntil: 35_000,
         queuedAt: null,
+        unitsChargedMicro: null,
       };
       expect(result).toEqual({ created: true, record: expected });
       expect(await store.getById(intent.id)).toEqual(expected);

@@ -40,6 +40,8 @@ interface Task {
   failure: string | null;
   /** this task's own duration */
   succeedAfterMs: number;
+  /** what it reports as final_unit_deduction once finished; undefined: never reported */
+  units: string | undefined;
 }
 
 export interface LedgerTiming {
@@ -75,6 +77,11 @@ export class FakeTaskLedger {
   maxRunningSeen = 0;
   /** creates refused with 1303 for the concurrency limit */
   concurrencyRefusals = 0;
+  /**
+   * The `final_unit_deduction` a task reports once finished, chosen at its create from the create body's `input`
+   * (e.g. by its text); undefined: the task never reports one. Default: 1.5 for every task.
+   */
+  unitsRule: (input: Record<string, unknown>) => string | undefined = () => UNITS;
 
   constructor(private readonly timing: LedgerTiming) {}
 
@@ -101,6 +108,7 @@ export class FakeTaskLedger {
       failure: /no[\s_-]?face/i.test(`${input.text ?? ''} ${input.video_url ?? ''}`)
         ? 'no face detected in the video'
         : null,
+      units: this.unitsRule(input),
     };
     this.ordered.push(task);
     this.maxRunningSeen = Math.max(this.maxRunningSeen, this.running());
@@ -165,6 +173,7 @@ export class FakeTaskLedger {
     this.listVisibilityDelayMs = 0;
     this.maxRunningSeen = 0;
     this.concurrencyRefusals = 0;
+    this.unitsRule = () => UNITS;
   }
 
   private drawDuration(): number {
@@ -194,7 +203,7 @@ export class FakeTaskLedger {
         videos: [{ id: task.resultId, url: `${this.mediaBaseUrl}/lipsync/${task.resultId}.mp4`, duration: DURATION }],
       };
     }
-    if (done) data.final_unit_deduction = UNITS;
+    if (done && task.units !== undefined) data.final_unit_deduction = task.units;
     return data;
   }
 }
