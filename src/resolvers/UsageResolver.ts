@@ -11,10 +11,7 @@ export class UsageResolver {
     description:
       "The caller's usage: tasks created in [from, to) by status, and the units charged for them (default: this month so far, UTC).",
   })
-  async usage(
-    @Args() { from, to, groupBy }: UsageArgs,
-    @Ctx() ctx: RequestContext,
-  ): Promise<LipSyncUsage> {
+  async usage(@Args() { from, to, groupBy }: UsageArgs, @Ctx() ctx: RequestContext): Promise<LipSyncUsage> {
     const report = await ctx.services.usage.report(ctx.tenant, from ?? null, to ?? null, groupBy === UsageGroupBy.DAY);
     return toLipSyncUsage(report);
   }

@@ -17,7 +17,15 @@ import { TASK_SQL, listParams, listStatementName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
 import { chargedBy, UnitsChargedListeners } from './unitsCharged';
-import { budgetParams, budgetUse, usageParams, usageStatement, usageTotals, type BudgetRow, type UsageRow } from './usageSql';
+import {
+  budgetParams,
+  budgetUse,
+  usageParams,
+  usageStatement,
+  usageTotals,
+  type BudgetRow,
+  type UsageRow,
+} from './usageSql';
 
 type Params = Readonly<Record<string, unknown>>;
 type Queryable = Pool | PoolClient;

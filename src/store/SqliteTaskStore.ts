@@ -23,7 +23,15 @@ import { GroupCommit } from './GroupCommit';
 import { SqliteBackgroundReader } from './sqliteBackgroundReader';
 import { WalCheckpointer } from './walCheckpointer';
 import { chargedBy, UnitsChargedListeners, type Charged } from './unitsCharged';
-import { budgetParams, budgetUse, usageParams, usageStatement, usageTotals, type BudgetRow, type UsageRow } from './usageSql';
+import {
+  budgetParams,
+  budgetUse,
+  usageParams,
+  usageStatement,
+  usageTotals,
+  type BudgetRow,
+  type UsageRow,
+} from './usageSql';
 
 type Params = Readonly<Record<string, unknown>>;
 

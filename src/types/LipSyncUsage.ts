@@ -12,7 +12,9 @@ export class LipSyncUsage {
   @Field({ description: 'End of the range counted (exclusive), defaults applied.' })
   to: Date;
 
-  @Field(() => Int, { description: 'Tasks created in the range, in every status (a create refused with an error is none).' })
+  @Field(() => Int, {
+    description: 'Tasks created in the range, in every status (a create refused with an error is none).',
+  })
   tasks: number;
 
   @Field(() => Int)
