@@ -1,3 +1,4 @@
+import { startFakeKling } from '../support/fakeKling';
 import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
 import type { GraphQLTestClient } from '../support/graphqlClient';
 import { startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
@@ -175,4 +176,30 @@ describe.each([['SQLite'], ['PostgreSQL']])('units charged and usage (%s)', (sto
     const notADate = await alpha.request(USAGE, { from: 'yesterday' });
     expect(notADate.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
+});
+
+describe('the units counter across a restart', () => {
+  it('counts a task once: in the process whose write stored its units, never again after a restart', async () => {
+    const fake = await startFakeKling({ processingAfterMs: 50, succeedAfterMs: 1_500 });
+    fake.tasks.unitsRule = unitsFromText;
+    const first = await startTestServer({ sharedFake: fake });
+    let second: TestServer | undefined;
+    try {
+      const before = await create(first.client, 'units 0.7');
+      await finished(first.client, before);
+      const running = await create(first.client, 'units 0.25');
+      expect(await unitsCounter(first, 'default')).toBeCloseTo(0.7, 9);
+      await first.server.stop();
+
+      // The finished task is read and the running one finishes under the new process: only the latter counts.
+      second = await startTestServer({ sharedFake: fake, databaseFile: first.databaseFile });
+      expect(await finished(second.client, running)).toEqual({ status: 'SUCCEEDED', unitsCharged: 0.25 });
+      expect(await finished(second.client, before)).toEqual({ status: 'SUCCEEDED', unitsCharged: 0.7 });
+      expect(await unitsCounter(second, 'default')).toBeCloseTo(0.25, 9);
+    } finally {
+      await second?.close();
+      await first.close().catch(() => undefined);
+      await fake.close();
+    }
+  }, 30_000);
 });
