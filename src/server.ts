@@ -56,6 +56,7 @@ import { UpstreamSpans } from './tracing/upstreamSpans';
 import { unitsFromMicro } from './domain/units';
 import { TenantUnitBudget } from './services/TenantUnitBudget';
 import { TenantUsage } from './services/TenantUsage';
+import { subscriptionsOverHttpPlugin } from './graphql/subscriptionsOverHttpPlugin';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -242,6 +243,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     plugins: [
       ...armor.plugins,
       observabilityPlugin(recorder),
+      subscriptionsOverHttpPlugin(GRAPHQL_PATH),
       ...(config.federationTraces ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
