@@ -13,7 +13,7 @@ export function subscriptionsOverHttpPlugin<TContext extends BaseContext>(path: 
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, request }) {
-          if (operation.operation !== 'subscription') return;
+          if (operation?.operation !== 'subscription') return;
           const host = request.http?.headers.get('host') ?? 'this-server';
           throw new GraphQLError(
             `Subscriptions are not served over HTTP: connect with the graphql-ws protocol to ws://${host}${path} (wss:// behind TLS)`,

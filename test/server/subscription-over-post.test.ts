@@ -20,7 +20,7 @@ describe('a subscription sent over HTTP', () => {
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ query: 'subscription S { lipSyncTaskUpdated(id: "1") { id } }' }),
     });
-    const body = await response.json();
+    const body = (await response.json()) as { data?: unknown; errors: { message: string; extensions: unknown }[] };
     expect(response.status).toBe(400);
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0].message).toBe(
