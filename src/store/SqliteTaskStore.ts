@@ -141,9 +141,10 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
-    return this.writes
-      .write(() => this.markAcceptedNow(id, snapshot, upstreamRequestId, now))
-      .then((written) => this.unitsCharged.committed(written));
+    return this.writes.write(
+      () => this.markAcceptedNow(id, snapshot, upstreamRequestId, now),
+      (written) => this.unitsCharged.committed(written),
+    );
   }
 
   markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
@@ -164,9 +165,10 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null> {
-    return this.writes
-      .write(() => this.applySnapshotNow(snapshot, upstreamRequestId, now))
-      .then((written) => this.unitsCharged.committed(written));
+    return this.writes.write(
+      () => this.applySnapshotNow(snapshot, upstreamRequestId, now),
+      (written) => this.unitsCharged.committed(written),
+    );
   }
 
   claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {

@@ -27,7 +27,15 @@ export class UnitsChargedListeners {
   /** Call once the write is durable; returns its value. */
   committed<T>(written: Charged<T>): T {
     const { charged } = written;
-    if (charged) for (const listener of this.listeners) listener(charged);
+    if (charged) {
+      for (const listener of this.listeners) {
+        try {
+          listener(charged);
+        } catch {
+          // a listener (a metric) must never fail the write it hears about
+        }
+      }
+    }
     return written.value;
   }
 }

@@ -7,7 +7,7 @@ import { PostgresTaskStore } from '../../src/store/PostgresTaskStore';
 import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
 
 /** The columns of schema version 1 (later migrations added the rest). */
-const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at');
+const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at' && c !== 'units_charged_micro');
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support/pgTestDatabase';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';

@@ -7,7 +7,7 @@ import { createTaskStore, StoreOpenError } from '../../src/store';
 import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
 
 /** The columns of schema version 1 (later migrations added the rest). */
-const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at');
+const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at' && c !== 'units_charged_micro');
 import { SqliteTaskStore } from '../../src/store/SqliteTaskStore';
 import { taskIntent } from '../support/storeFixtures';
 import { useTempDir } from '../support/storeTempDir';
