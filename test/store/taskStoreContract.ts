@@ -686,6 +686,16 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect((await other.getById(task.id))?.unitsChargedMicro).toBe(100_000);
     });
 
+    it('stores units an acceptance already carries (a reconciled task that had finished), telling the listener once', async () => {
+      const heard: (number | null)[] = [];
+      store.onUnitsCharged((record) => heard.push(record.unitsChargedMicro));
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      const done = taskSnapshot(uniqueId('up'), { state: 'succeeded', unitsChargedMicro: 1_500_000 });
+      expect(await store.markAccepted(record.id, done, null, 2_000)).toMatchObject({ unitsChargedMicro: 1_500_000 });
+      await store.markAccepted(record.id, done, null, 3_000);
+      expect(heard).toEqual([1_500_000]);
+    });
+
     it('adds up usage exactly, per tenant and per UTC day, over [from, to)', async () => {
       await charged('t1', DAY + 10, 'succeeded', 100_000);
       await charged('t1', DAY + 20, 'succeeded', 200_000);

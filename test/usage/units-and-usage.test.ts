@@ -156,10 +156,25 @@ describe.each([['SQLite'], ['PostgreSQL']])('units charged and usage (%s)', (sto
     expect((await alpha.request(USAGE, { from })).body.data?.usage).toMatchObject({ tasks: 6, unitsCharged: 1.638334 });
   });
 
+  it('sends the units with the final status to subscribers', async () => {
+    const id = await create(beta, 'units 0.05');
+    const client = beta.ws();
+    try {
+      const events = await beta.subscribeAll(
+        client,
+        'subscription S($id: ID!) { lipSyncTaskUpdated(id: $id) { status unitsCharged } }',
+        { id },
+      );
+      expect(events.at(-1)?.data?.lipSyncTaskUpdated).toEqual({ status: 'SUCCEEDED', unitsCharged: 0.05 });
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('counts units by tenant in Prometheus once per task, however often the task is read', async () => {
     for (let i = 0; i < 3; i++) for (const id of Object.values(ids)) await alpha.request(TASK, { id });
     expect(await unitsCounter(t, 'alpha')).toBeCloseTo(1.638334, 9);
-    expect(await unitsCounter(t, 'beta')).toBeCloseTo(2.5, 9);
+    expect(await unitsCounter(t, 'beta')).toBeCloseTo(2.55, 9);
   });
 
   it('refuses a reversed or too long range, naming the field', async () => {
