@@ -17,7 +17,8 @@ export interface UsageReport extends UsageWindow {
 
 /**
  * A tenant's usage over a range of creation times: a task counts under its `createdAt` (when this server accepted
- * it), in [from, to). `to` defaults to now, `from` to the start of `to`'s UTC month: "this month so far".
+ * it), in [from, to). `to` defaults to now, `from` to the start of the UTC month the range ends in: "this month so
+ * far", or with `to: "2026-03-01T00:00:00Z"` all of February.
  */
 export class TenantUsage {
   constructor(private readonly options: { store: TaskStore; now: () => number }) {}
@@ -45,7 +46,8 @@ function sum(days: readonly UsageTotals[]): UsageTotals {
 /** The range asked for, with its defaults; BAD_USER_INPUT naming the field for a reversed or too long range. */
 export function usageWindow(from: Date | null, to: Date | null, now: number): UsageWindow {
   const end = to ? to.getTime() : now;
-  const start = from ? from.getTime() : startOfUtcMonth(end);
+  // `to` is exclusive: given as the first instant of a month, the range is the month before it.
+  const start = from ? from.getTime() : startOfUtcMonth(to ? end - 1 : end);
   if (start > end) throw new BadUserInputError([{ field: 'to', message: 'to must not be before from' }]);
   // Only a given `from` can be that far back: the default is the start of `to`'s month.
   if (end - start > MAX_USAGE_RANGE_DAYS * DAY_MS) {

@@ -5,7 +5,8 @@ import { UsageGroupBy } from './UsageGroupBy';
 export class UsageArgs {
   @Field(() => Date, {
     nullable: true,
-    description: "Start of the range (inclusive); default: the start of `to`'s calendar month (UTC).",
+    description:
+      'Start of the range (inclusive); default: the start of the calendar month (UTC) the range ends in — this month so far, or with `to` on the first of a month, the month before.',
   })
   from?: Date | null;
 

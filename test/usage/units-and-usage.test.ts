@@ -130,6 +130,8 @@ describe.each([['SQLite'], ['PostgreSQL']])('units charged and usage (%s)', (sto
     expect(thisMonth.from).toBe(
       new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1)).toISOString(),
     );
+    const march = (await alpha.request(USAGE, { to: '2026-03-01T00:00:00Z' })).body.data?.usage;
+    expect([march.from, march.to]).toEqual(['2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z']);
     const todayOnly = (await alpha.request(USAGE, { from: new Date(today).toISOString() })).body.data?.usage;
     expect(todayOnly).toMatchObject({ tasks: 3, succeeded: 3, unitsCharged: 0.633334 });
     expect(0.1 + 0.2 + 0.333334).not.toBe(0.633334); // what a float sum would have answered
