@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { microUnitsFromDecimal } from './domain/units';
 
 /** Kling credentials: aggregator style (static key) or Kling direct (access key + secret key, signed JWT). */
 export type KlingAuth = { kind: 'apiKey'; apiKey: string } | { kind: 'jwt'; accessKey: string; secretKey: string };
@@ -87,6 +88,8 @@ export interface Config {
   callbackDebounceMs: number;
   /** how long this server accepts an identify-face session for advanced lip-sync (FACE_SESSION_TTL_HOURS) */
   faceSessionTtlMs: number;
+  /** TENANT_MONTHLY_UNITS: tenant → units per calendar month (UTC), in whole millionths; tenants not named have no budget */
+  tenantMonthlyUnits: ReadonlyMap<string, number>;
 }
 
 /**
@@ -188,6 +191,45 @@ const authTokens = z
     }
     return parsed;
   });
+
+/** TENANT_MONTHLY_UNITS: `tenant=units` pairs (units a decimal such as 250 or 99.5), tenant → whole millionths. */
+const tenantMonthlyUnits = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const budgets = new Map<string, number>();
+    for (const pair of value.split(',').map((p) => p.trim())) {
+      const eq = pair.indexOf('=');
+      const tenant = pair.slice(0, eq).trim();
+      const units = microUnitsFromDecimal(pair.slice(eq + 1));
+      const problem =
+        eq <= 0 || !tenant || units === null
+          ? 'must be tenant=units[,tenant=units…] with units a number such as 250 or 99.5'
+          : budgets.has(tenant)
+            ? `gives tenant ${tenant} two budgets`
+            : null;
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      budgets.set(tenant, units as number);
+    }
+    return budgets;
+  });
+
+/** A budget for a tenant no token belongs to is a typo that would leave the real tenant without one. */
+function unitBudgets(v: Variables, tokens: ReadonlyMap<string, string> | null): ReadonlyMap<string, number> {
+  const budgets = v.TENANT_MONTHLY_UNITS ?? new Map<string, number>();
+  const tenants = new Set(tokens ? tokens.values() : ['default']);
+  const unknown = [...budgets.keys()].find((tenant) => !tenants.has(tenant));
+  if (unknown !== undefined) {
+    throw new ConfigError(
+      'TENANT_MONTHLY_UNITS',
+      `names tenant ${unknown}, which no client token belongs to (without AUTH_TOKENS the only tenant is default)`,
+    );
+  }
+  return budgets;
+}
 
 /** AUTH_TOKENS_FILE: one `tenant=token` a line; blank lines and `#` comments are skipped. */
 function readTokenFile(file: string): ReadonlyMap<string, string> {
@@ -293,6 +335,7 @@ const variables = {
   CALLBACK_SAFETY_POLL_MS: positiveInt().default(60_000),
   CALLBACK_DEBOUNCE_MS: positiveInt().default(5_000),
   FACE_SESSION_TTL_HOURS: positiveNumber.default(24),
+  TENANT_MONTHLY_UNITS: tenantMonthlyUnits.optional(),
 } satisfies Record<string, z.ZodType>;
 
 /** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
@@ -362,6 +405,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', 'must not be above HTTP_REQUEST_TIMEOUT_MS');
   }
+  const authTokens = clientTokens(v, production);
   return Object.freeze({
     port: v.PORT,
     host: v.HOST,
@@ -373,7 +417,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL ?? null,
     redisKeyPrefix: v.REDIS_KEY_PREFIX,
-    authTokens: clientTokens(v, production),
+    authTokens,
     upstream: Object.freeze({
       baseUrl: v.KLING_BASE_URL ?? null,
       auth: upstreamAuth(v),
@@ -413,5 +457,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callbackSafetyPollMs: Math.max(v.CALLBACK_SAFETY_POLL_MS, v.POLL_MAX_MS),
     callbackDebounceMs: v.CALLBACK_DEBOUNCE_MS,
     faceSessionTtlMs: Math.round(v.FACE_SESSION_TTL_HOURS * 3_600_000),
+    tenantMonthlyUnits: unitBudgets(v, authTokens),
   });
 }

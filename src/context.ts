@@ -3,6 +3,7 @@ import type { OutboundUrlPolicy } from './domain/outboundUrl';
 import type { FaceIdentification } from './services/FaceIdentification';
 import type { LipSyncService } from './services/LipSyncService';
 import type { TaskReads } from './services/TaskReads';
+import type { TenantUsage } from './services/TenantUsage';
 import type { VoiceCatalog } from './services/VoiceCatalog';
 
 export interface Services {
@@ -14,6 +15,8 @@ export interface Services {
   outboundUrls: OutboundUrlPolicy;
   /** identifyFaces: face sessions for advanced lip-sync */
   faces: FaceIdentification;
+  /** the tenant's usage report (units charged, tasks by status) */
+  usage: TenantUsage;
 }
 
 /** What every resolver gets: who is calling and the services to call. Built once per request. */

@@ -13,6 +13,7 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -57,6 +58,13 @@ export class RateLimitedError extends GraphQLError {
         ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
       },
     });
+  }
+}
+
+/** The tenant's own unit budget (TENANT_MONTHLY_UNITS) leaves no room: nothing was stored or sent upstream. */
+export class QuotaExceededError extends GraphQLError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super(message, { extensions: { code: ErrorCode.QUOTA_EXCEEDED, retryable: false, ...details } });
   }
 }
 

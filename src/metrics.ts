@@ -101,6 +101,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Counted once per task, by the instance whose write first stored its units (src/store/unitsCharged.ts): the
+   * sum over instances is what the upstream charged. `tenant` is bounded: tenants come from AUTH_TOKENS.
+   */
+  readonly unitsCharged = new Counter({
+    name: 'lipsync_units_charged_total',
+    help: "Upstream units charged for tasks (Kling's final_unit_deduction), by tenant",
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -9,6 +9,7 @@ import { AdvancedLipSyncResolver } from './resolvers/AdvancedLipSyncResolver';
 import { LipSyncResolver } from './resolvers/LipSyncResolver';
 import { resolveLipSyncTaskReference } from './resolvers/LipSyncTask.reference';
 import { VoiceResolver } from './resolvers/VoiceResolver';
+import { UsageResolver } from './resolvers/UsageResolver';
 import { validateArgument } from './types/validation/validateArgument';
 
 /** Federation v2: this graph is a subgraph; `LipSyncTask` is an entity other subgraphs can reference. */
@@ -46,7 +47,7 @@ export function buildLipSyncSchema(): Promise<GraphQLSchema> {
 
 async function build(): Promise<GraphQLSchema> {
   const typeSchema = await buildSchema({
-    resolvers: [LipSyncResolver, VoiceResolver, AdvancedLipSyncResolver],
+    resolvers: [LipSyncResolver, VoiceResolver, AdvancedLipSyncResolver, UsageResolver],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validateFn: validateArgument,
     pubSub: NO_TOPIC_PUBSUB,

@@ -55,6 +55,10 @@ import { startTracing } from './tracing/startTracing';
 import { tracedExecution } from './tracing/subscriptionSpans';
 import { traceStore } from './tracing/TracedTaskStore';
 import { UpstreamSpans } from './tracing/upstreamSpans';
+import { unitsFromMicro } from './domain/units';
+import { TenantUnitBudget } from './services/TenantUnitBudget';
+import { TenantUsage } from './services/TenantUsage';
+import { subscriptionsOverHttpPlugin } from './graphql/subscriptionsOverHttpPlugin';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -174,14 +178,20 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     freshnessMs: config.freshnessMs,
     callbackDebounce: new RefreshDebounce({ windowMs: config.callbackDebounceMs, maxKeys: 100_000 }),
   });
+  const budget = new TenantUnitBudget({ store, budgets: config.tenantMonthlyUnits, now });
   const createLimit = coordination.redis
     ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
     : TenantCreateLimit.inProcess(config.createsPerMinute);
+  // Every units charged is counted once, by the instance whose write stored it (src/store/unitsCharged.ts).
+  store.onUnitsCharged((record) =>
+    metrics.unitsCharged.inc({ tenant: record.tenant }, unitsFromMicro(record.unitsChargedMicro ?? 0)),
+  );
   const services: Services = {
+    usage: new TenantUsage({ store, now }),
     voices,
     outboundUrls: config.outboundUrls,
     tasks,
-    faces: new FaceIdentification({ store, kling, now, sessionTtlMs: config.faceSessionTtlMs, createLimit }),
+    faces: new FaceIdentification({ store, kling, now, sessionTtlMs: config.faceSessionTtlMs, createLimit, budget }),
     lipSync: new LipSyncService({
       store,
       reads: tasks,
@@ -195,6 +205,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       submitLeaseMs,
       createLimit,
       advancedRules: new AdvancedLipSyncRules({ store, now }),
+      budget,
     }),
   };
 
@@ -238,6 +249,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     plugins: [
       ...armor.plugins,
       observabilityPlugin(recorder),
+      subscriptionsOverHttpPlugin(GRAPHQL_PATH),
       ...(config.federationTraces ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       config.production
         ? ApolloServerPluginLandingPageDisabled()

@@ -70,6 +70,8 @@ export interface TaskSnapshot {
   updatedAt: number;
   /** our own record id, echoed back by the upstream */
   externalTaskId: string | null;
+  /** the upstream's units charged for the task (src/domain/units.ts: whole millionths), once it reports them */
+  unitsChargedMicro?: number | null;
 }
 
 /** An error remembered with a task that never reached the upstream (replayed for idempotent retries). */
@@ -119,6 +121,8 @@ export interface TaskRecord {
   leaseUntil: number;
   /** epoch ms when the task entered the queue (its FIFO place within its tenant); null for rows from before the queue */
   queuedAt: number | null;
+  /** units the upstream charged (whole millionths, src/domain/units.ts); null until it reports them; never changes once set */
+  unitsChargedMicro: number | null;
 }
 
 /** What is written before the upstream is called. */

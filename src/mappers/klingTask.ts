@@ -1,4 +1,5 @@
 import type { AcceptedState, TaskSnapshot, VideoInfo } from '../domain/task';
+import { microUnitsFromDecimal } from '../domain/units';
 import type { KlingTaskData, KlingTaskStatus, KlingVideo } from '../upstream/kling.types';
 import { isKnownTaskStatus } from '../upstream/klingAnswers';
 
@@ -31,7 +32,17 @@ export function fromKlingTask(data: KlingTaskData): TaskSnapshot {
     createdAt: toEpochMs(data.created_at),
     updatedAt: toEpochMs(data.updated_at ?? data.created_at),
     externalTaskId: data.task_info?.external_task_id ?? null,
+    unitsChargedMicro: unitsCharged(data.final_unit_deduction),
   };
+}
+
+/**
+ * `final_unit_deduction` is a decimal string (docs/kling.md); a JSON number is read through its shortest text,
+ * which is the decimal that was written. Anything else (absent, empty, negative, not a number) is "not known yet".
+ */
+function unitsCharged(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? microUnitsFromDecimal(String(value)) : null;
+  return typeof value === 'string' ? microUnitsFromDecimal(value) : null;
 }
 
 function fromKlingVideo(video: KlingVideo): VideoInfo {
@@ -44,8 +55,11 @@ function fromKlingVideo(video: KlingVideo): VideoInfo {
   };
 }
 
-/** The upstream speaks epoch milliseconds; a missing or odd value becomes "now" rather than 1970. */
+/**
+ * The upstream speaks epoch milliseconds; a missing or odd value becomes "now" rather than 1970. A fractional
+ * value is rounded: the stores keep whole milliseconds (an INTEGER/BIGINT column refuses 1762832498885.5).
+ */
 function toEpochMs(value: unknown): number {
   const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : Date.now();
+  return Number.isFinite(n) && n > 0 ? Math.round(n) : Date.now();
 }

@@ -1,5 +1,6 @@
 import type { TaskRecord, TaskState, VideoInfo } from '../domain/task';
 import { LipSyncKind } from '../types/LipSyncKind';
+import { unitsFromMicro } from '../domain/units';
 import { LipSyncMode } from '../types/LipSyncMode';
 import { toDetectedFace } from './faceSession';
 import type { LipSyncTask } from '../types/LipSyncTask';
@@ -56,6 +57,7 @@ export function toLipSyncTask(record: TaskRecord, queuePosition: number | null =
     createdAt: new Date(record.createdAt),
     updatedAt: new Date(record.updatedAt),
     upstreamRequestId: record.upstreamRequestId,
+    unitsCharged: record.unitsChargedMicro === null ? null : unitsFromMicro(record.unitsChargedMicro),
   };
 }
 

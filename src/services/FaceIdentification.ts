@@ -4,6 +4,7 @@ import { toKlingIdentifyFaceBody } from '../mappers/klingAdvancedRequest';
 import type { TaskStore } from '../store/TaskStore';
 import type { KlingApi } from '../upstream/KlingApi';
 import type { TenantCreateLimit } from './TenantCreateLimit';
+import type { TenantUnitBudget } from './TenantUnitBudget';
 
 export interface FaceIdentificationOptions {
   store: TaskStore;
@@ -13,6 +14,8 @@ export interface FaceIdentificationOptions {
   sessionTtlMs: number;
   /** identifications cost units like creates, so they count against the tenant's creates per minute */
   createLimit: TenantCreateLimit;
+  /** an identification costs units, so a tenant past its TENANT_MONTHLY_UNITS is refused before Kling is called */
+  budget: TenantUnitBudget;
 }
 
 /**
@@ -24,8 +27,9 @@ export class FaceIdentification {
   constructor(private readonly options: FaceIdentificationOptions) {}
 
   async identify(tenant: string, input: { videoId?: string | null; videoUrl?: string | null }): Promise<FaceSession> {
-    const { store, kling, now, sessionTtlMs, createLimit } = this.options;
+    const { store, kling, now, sessionTtlMs, createLimit, budget } = this.options;
     await createLimit.take(tenant);
+    await budget.ensureRoom(tenant);
     const answer = await kling.identifyFace(toKlingIdentifyFaceBody(input));
     const session = fromKlingFaceSession(answer.data, tenant, answer.requestId, now(), sessionTtlMs);
     await store.saveFaceSession(session, now());

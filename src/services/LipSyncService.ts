@@ -16,6 +16,7 @@ import type { TaskReads } from './TaskReads';
 import type { TaskSubmitter } from './TaskSubmitter';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 import type { TenantCreateLimit } from './TenantCreateLimit';
+import type { TenantUnitBudget } from './TenantUnitBudget';
 import type { VoiceCatalog } from './VoiceCatalog';
 
 export interface LipSyncServiceOptions {
@@ -34,6 +35,8 @@ export interface LipSyncServiceOptions {
   createLimit: TenantCreateLimit;
   /** the advanced input's rules that need the stored face session */
   advancedRules: AdvancedLipSyncRules;
+  /** TENANT_MONTHLY_UNITS */
+  budget: TenantUnitBudget;
 }
 
 /** What a create writes besides the common columns: its kind's own fields and its fingerprint. */
@@ -102,6 +105,7 @@ export class LipSyncService {
     const { task, mode, face, warnings } = acceptance;
     // Before anything is written or sent: a refused create leaves nothing behind.
     await this.options.createLimit.take(tenant);
+    await this.options.budget.ensureRoom(tenant, idempotencyKey);
     // Only a key can be replayed, so only a keyed request needs its fingerprint.
     const hash = idempotencyKey ? acceptance.hash() : '';
     const at = now();

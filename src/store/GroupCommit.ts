@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 /** A write waiting for the next group commit. */
 interface PendingWrite {
   apply: () => unknown;
+  /** maps the value once committed, in the same turn as the answer (no extra tick: answers keep their order) */
+  committed?: (value: never) => unknown;
   resolve: (value: never) => void;
   reject: (error: unknown) => void;
 }
@@ -46,11 +48,19 @@ export class GroupCommit {
     };
   }
 
-  /** Queues a write for the next group commit; settles once that commit is done. */
-  write<T>(apply: () => T): Promise<T> {
+  /**
+   * Queues a write for the next group commit; settles once that commit is done, with `committed(value)` when
+   * given (what must happen only after the commit, e.g. telling listeners).
+   */
+  write<T, R = T>(apply: () => T, committed?: (value: T) => R): Promise<R> {
     if (!this.db.open) return Promise.reject(new TypeError('The database connection is not open'));
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ apply, resolve: resolve as (value: never) => void, reject });
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({
+        apply,
+        committed: committed as ((value: never) => unknown) | undefined,
+        resolve: resolve as (value: never) => void,
+        reject,
+      });
       this.flushTimer ??= setImmediate(this.flush);
     });
   }
@@ -111,7 +121,8 @@ export class GroupCommit {
     }
     for (let i = 0; i < batch.length; i++) {
       const outcome = outcomes[i];
-      if (outcome.ok) batch[i].resolve(outcome.value as never);
+      const { committed } = batch[i];
+      if (outcome.ok) batch[i].resolve((committed ? committed(outcome.value as never) : outcome.value) as never);
       else batch[i].reject(outcome.error);
     }
   }

@@ -2,6 +2,7 @@ import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResul
 import type { FaceSession } from '../domain/faceSession';
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 import { FACE_SESSION_SQL, faceSessionParams, rowToFaceSession, type FaceSessionRow } from './faceSessionSql';
+import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import { positionalValues, toPositional, type PositionalSql } from './namedParameters';
 import {
@@ -17,6 +18,16 @@ import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
+import { chargedBy, UnitsChargedListeners } from './unitsCharged';
+import {
+  budgetParams,
+  budgetUse,
+  usageParams,
+  usageStatement,
+  usageTotals,
+  type BudgetRow,
+  type UsageRow,
+} from './usageSql';
 
 type Params = Readonly<Record<string, unknown>>;
 type Queryable = Pool | PoolClient;
@@ -54,6 +65,7 @@ export class PostgresTaskStore implements TaskStore {
   readonly singleProcess = false;
   private readonly pool: Pool;
   private closed = false;
+  private readonly unitsCharged = new UnitsChargedListeners();
 
   /** Connects lazily; `migrate()` is the first round trip. */
   constructor(connectionString: string) {
@@ -104,14 +116,19 @@ export class PostgresTaskStore implements TaskStore {
     const accepted = await upstreamIdUnique(id, snapshot.upstreamId, () =>
       this.run<IntentRow & Pick<TaskRow, 'created_at'>>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
     );
-    if (accepted.rows.length > 0) return answeredRecord(accepted.rows[0], fields);
-    return this.transaction(async (client) => {
+    if (accepted.rows.length > 0) {
+      // A row without an upstream id has never had units.
+      const record = answeredRecord(accepted.rows[0], fields);
+      return this.unitsCharged.committed({ value: record, charged: chargedBy(null, record) });
+    }
+    const written = await this.transaction(async (client) => {
       const stored = await this.one(client, 'byIdForUpdate', { id });
       if (!stored) throw new TaskNotFoundError(id);
       const record = acceptedRecord(stored, snapshot, upstreamRequestId, now);
       await upstreamIdUnique(id, snapshot.upstreamId, () => this.run(client, 'saveAnswer', recordToParams(record)));
-      return record;
+      return { value: record, charged: chargedBy(stored, record) };
     });
+    return this.unitsCharged.committed(written);
   }
 
   async markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
@@ -140,13 +157,14 @@ export class PostgresTaskStore implements TaskStore {
     upstreamRequestId: string | null,
     now: number,
   ): Promise<SnapshotResult | null> {
-    return this.transaction(async (client) => {
+    const written = await this.transaction(async (client) => {
       const stored = await this.one(client, 'byUpstreamIdForUpdate', { upstreamId: snapshot.upstreamId });
-      if (!stored) return null;
+      if (!stored) return { value: null, charged: null };
       const result = mergeSnapshot(stored, snapshot, upstreamRequestId, now);
       await this.run(client, 'saveAnswer', recordToParams(result.record));
-      return result;
+      return { value: result, charged: chargedBy(stored, result.record) };
     });
+    return this.unitsCharged.committed(written);
   }
 
   async claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {
@@ -248,6 +266,24 @@ export class PostgresTaskStore implements TaskStore {
   async getFaceSession(id: string, tenant: string): Promise<FaceSession | null> {
     const { rows } = await this.run<FaceSessionRow>(this.pool, 'faceSessionForTenant', { id, tenant });
     return rows.length > 0 ? rowToFaceSession(rows[0]) : null;
+  }
+
+  async getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null> {
+    return this.one(this.pool, 'liveByIdempotencyKey', { tenant, idempotencyKey, now });
+  }
+
+  async usage(query: UsageQuery): Promise<UsageTotals[]> {
+    const { rows } = await this.run<UsageRow>(this.pool, usageStatement(query), usageParams(query));
+    return usageTotals(rows);
+  }
+
+  async budgetUse(tenant: string, monthStart: number, since: number): Promise<BudgetUse> {
+    const { rows } = await this.run<BudgetRow>(this.pool, 'budgetUse', budgetParams(tenant, monthStart, since));
+    return budgetUse(rows[0]);
+  }
+
+  onUnitsCharged(listener: (record: TaskRecord) => void): void {
+    this.unitsCharged.add(listener);
   }
 
   async ping(): Promise<void> {

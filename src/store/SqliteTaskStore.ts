@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { FaceSession } from '../domain/faceSession';
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 import { FACE_SESSION_SQL, faceSessionParams, rowToFaceSession, type FaceSessionRow } from './faceSessionSql';
+import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import {
   ANSWER_COLUMNS,
@@ -23,6 +24,16 @@ import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, 
 import { GroupCommit } from './GroupCommit';
 import { SqliteBackgroundReader } from './sqliteBackgroundReader';
 import { WalCheckpointer } from './walCheckpointer';
+import { chargedBy, UnitsChargedListeners, type Charged } from './unitsCharged';
+import {
+  budgetParams,
+  budgetUse,
+  usageParams,
+  usageStatement,
+  usageTotals,
+  type BudgetRow,
+  type UsageRow,
+} from './usageSql';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -68,6 +79,7 @@ export class SqliteTaskStore implements TaskStore {
   /** the whole-table count, off the event loop (sqliteBackgroundReader.ts says why) */
   private readonly counter: SqliteBackgroundReader<{ state: TaskState; count: number }> | null;
   private wroteSinceCheckpoint = false;
+  private readonly unitsCharged = new UnitsChargedListeners();
   private closing: Promise<void> | null = null;
 
   /** Opens the file (creating it and its directory) and tunes the connection; `migrate()` makes it usable. */
@@ -131,7 +143,10 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
-    return this.writes.write(() => this.markAcceptedNow(id, snapshot, upstreamRequestId, now));
+    return this.writes.write(
+      () => this.markAcceptedNow(id, snapshot, upstreamRequestId, now),
+      (written) => this.unitsCharged.committed(written),
+    );
   }
 
   markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
@@ -152,7 +167,10 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null> {
-    return this.writes.write(() => this.applySnapshotNow(snapshot, upstreamRequestId, now));
+    return this.writes.write(
+      () => this.applySnapshotNow(snapshot, upstreamRequestId, now),
+      (written) => this.unitsCharged.committed(written),
+    );
   }
 
   claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {
@@ -250,6 +268,22 @@ export class SqliteTaskStore implements TaskStore {
     return row ? rowToFaceSession(row) : null;
   }
 
+  async getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null> {
+    return this.one('liveByIdempotencyKey', { tenant, idempotencyKey, now });
+  }
+
+  async usage(query: UsageQuery): Promise<UsageTotals[]> {
+    return usageTotals(this.statement(usageStatement(query)).all(usageParams(query)) as UsageRow[]);
+  }
+
+  async budgetUse(tenant: string, monthStart: number, since: number): Promise<BudgetUse> {
+    return budgetUse(this.statement('budgetUse').get(budgetParams(tenant, monthStart, since)) as BudgetRow | undefined);
+  }
+
+  onUnitsCharged(listener: (record: TaskRecord) => void): void {
+    this.unitsCharged.add(listener);
+  }
+
   async ping(): Promise<void> {
     this.statement('ping').get({});
   }
@@ -321,30 +355,34 @@ export class SqliteTaskStore implements TaskStore {
     snapshot: TaskSnapshot,
     upstreamRequestId: string | null,
     now: number,
-  ): TaskRecord {
+  ): Charged<TaskRecord> {
     // The usual case in one statement: a row no answer has reached yet takes the acceptance as it is.
     const fields = acceptance(snapshot, upstreamRequestId, now);
     const row = this.upstreamIdUnique(id, snapshot.upstreamId, () =>
       this.statement('acceptIntent').get({ id, ...answerToParams(fields) }),
     ) as (IntentRow & Pick<TaskRow, 'created_at'>) | undefined;
-    if (row) return answeredRecord(row, fields);
+    if (row) {
+      // A row without an upstream id has never had units.
+      const accepted = answeredRecord(row, fields);
+      return { value: accepted, charged: chargedBy(null, accepted) };
+    }
     const stored = this.one('byId', { id });
     if (!stored) throw new TaskNotFoundError(id);
     const record = acceptedRecord(stored, snapshot, upstreamRequestId, now);
     this.upstreamIdUnique(id, snapshot.upstreamId, () => this.saveChanges(stored, record));
-    return record;
+    return { value: record, charged: chargedBy(stored, record) };
   }
 
   private applySnapshotNow(
     snapshot: TaskSnapshot,
     upstreamRequestId: string | null,
     now: number,
-  ): SnapshotResult | null {
+  ): Charged<SnapshotResult | null> {
     const stored = this.one('byUpstreamId', { upstreamId: snapshot.upstreamId });
-    if (!stored) return null;
+    if (!stored) return { value: null, charged: null };
     const result = mergeSnapshot(stored, snapshot, upstreamRequestId, now);
     this.saveChanges(stored, result.record);
-    return result;
+    return { value: result, charged: chargedBy(stored, result.record) };
   }
 
   /** Writes the answer columns in which `record` differs from `stored` (a poll usually changes `checked_at` only). */

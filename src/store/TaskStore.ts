@@ -1,4 +1,5 @@
 import type { FaceSession } from '../domain/faceSession';
+import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
 import type { StoredError, TaskIntent, TaskKind, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 
 export type IntentResult =
@@ -124,6 +125,17 @@ export interface TaskStore {
   saveFaceSession(session: FaceSession, now: number): Promise<void>;
   /** The tenant's session by Kling's session_id, expired or not (the caller tells the two apart); null when unknown. */
   getFaceSession(id: string, tenant: string): Promise<FaceSession | null>;
+  /** A tenant's task by idempotency key, while the key is live at `now` (an expired key is free for a new task). */
+  getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null>;
+  /** Totals of the tenant's tasks created in [from, to): one row for the range, or one per UTC day with tasks. */
+  usage(query: UsageQuery): Promise<UsageTotals[]>;
+  /** What the monthly budget weighs: units and pending tasks since `monthStart`, the largest charge since `since`. */
+  budgetUse(tenant: string, monthStart: number, since: number): Promise<BudgetUse>;
+  /**
+   * `listener` hears each task once, when a write of this process first stored its units charged (after the
+   * commit): exactly once per task across instances and restarts (src/store/unitsCharged.ts).
+   */
+  onUnitsCharged(listener: (record: TaskRecord) => void): void;
 
   /** throws when the database does not answer */
   ping(): Promise<void>;

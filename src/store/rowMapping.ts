@@ -27,6 +27,8 @@ export interface TaskRow {
   /** migration 005 */
   kind: string;
   face: unknown;
+  /** migration 007: whole millionths of a unit (src/domain/units.ts) */
+  units_charged_micro: number | string | null;
 }
 
 export const TASK_COLUMNS = [
@@ -51,6 +53,7 @@ export const TASK_COLUMNS = [
   'queued_at',
   'kind',
   'face',
+  'units_charged_micro',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 /** What both drivers bind: JSON goes as text (pg would send a JS array as a PostgreSQL array, not JSON). */
@@ -68,6 +71,7 @@ export const ANSWER_COLUMNS = [
   'upstream_request_id',
   'submit_error',
   'checked_at',
+  'units_charged_micro',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export type AnswerColumn = (typeof ANSWER_COLUMNS)[number];
@@ -85,6 +89,7 @@ export type AnswerFields = Pick<
   | 'upstreamRequestId'
   | 'submitError'
   | 'checkedAt'
+  | 'unitsChargedMicro'
 >;
 
 /** The columns fixed when the intent is written: what an answer leaves alone. */
@@ -140,7 +145,13 @@ export function rowToRecord(row: TaskRow): TaskRecord {
     checkedAt: epochMs(row.checked_at),
     leaseUntil: epochMs(row.lease_until),
     queuedAt: row.queued_at === null || row.queued_at === undefined ? null : epochMs(row.queued_at),
+    unitsChargedMicro: nullableNumber(row.units_charged_micro),
   };
+}
+
+/** A BIGINT that pg hands back as a string, or null. */
+function nullableNumber(value: number | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 export function recordToParams(record: TaskRecord): TaskRowParams {
@@ -173,6 +184,7 @@ export function answerToParams(fields: AnswerFields): Record<AnswerColumn, strin
     upstream_request_id: fields.upstreamRequestId,
     submit_error: jsonParam(fields.submitError),
     checked_at: fields.checkedAt,
+    units_charged_micro: fields.unitsChargedMicro,
   };
 }
 
@@ -203,6 +215,7 @@ export function answeredRecord(row: IntentRow & Pick<TaskRow, 'created_at'>, fie
     checkedAt: fields.checkedAt,
     leaseUntil: epochMs(row.lease_until),
     queuedAt: row.queued_at === null ? null : epochMs(row.queued_at),
+    unitsChargedMicro: fields.unitsChargedMicro,
   };
 }
 

@@ -1,5 +1,6 @@
 import { ANSWER_COLUMNS, INTENT_COLUMNS, TASK_COLUMNS, type AnswerColumn } from './rowMapping';
 import type { ListQuery } from './TaskStore';
+import { USAGE_SQL } from './usageSql';
 
 /**
  * Every statement both stores run, in the SQL that SQLite and PostgreSQL share, with `:name` parameters.
@@ -99,6 +100,9 @@ export const TASK_SQL = {
   // The first writer of a setting wins; everyone (the writer too) then reads the winner's value.
   insertSetting: 'INSERT INTO settings (key, value) VALUES (:key, :value) ON CONFLICT (key) DO NOTHING',
   settingValue: 'SELECT value FROM settings WHERE key = :key',
+  liveByIdempotencyKey: `SELECT * FROM tasks WHERE tenant = :tenant AND idempotency_key = :idempotencyKey
+    AND idempotency_expires_at >= :now`,
+  ...USAGE_SQL,
 } as const;
 
 export type TaskSqlName = keyof typeof TASK_SQL;

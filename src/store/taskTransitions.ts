@@ -38,6 +38,7 @@ export function intentRecord(intent: TaskIntent): TaskRecord {
     checkedAt: 0,
     leaseUntil: intent.queued ? 0 : intent.leaseUntil,
     queuedAt: intent.queued ? intent.recordedAt : null,
+    unitsChargedMicro: null,
   };
 }
 
@@ -72,6 +73,7 @@ export function acceptance(snapshot: TaskSnapshot, upstreamRequestId: string | n
     upstreamRequestId,
     submitError: null,
     checkedAt: now,
+    unitsChargedMicro: snapshot.unitsChargedMicro ?? null,
   };
 }
 
@@ -93,6 +95,8 @@ export function mergeSnapshot(
     // Callbacks carry no request id; the last known one is still the best lead for the upstream's support.
     upstreamRequestId: upstreamRequestId ?? stored.upstreamRequestId,
     checkedAt: now,
+    // The first units reported stay: they are what the units counter counted (src/store/unitsCharged.ts).
+    unitsChargedMicro: stored.unitsChargedMicro ?? snapshot.unitsChargedMicro ?? null,
   };
   return { record, changed: clientVisibleChange(stored, record) };
 }
@@ -113,6 +117,7 @@ function clientVisibleChange(before: TaskRecord, after: TaskRecord): boolean {
     before.state !== after.state ||
     before.statusMessage !== after.statusMessage ||
     JSON.stringify(before.videos) !== JSON.stringify(after.videos) ||
-    JSON.stringify(before.parentVideo) !== JSON.stringify(after.parentVideo)
+    JSON.stringify(before.parentVideo) !== JSON.stringify(after.parentVideo) ||
+    before.unitsChargedMicro !== after.unitsChargedMicro
   );
 }

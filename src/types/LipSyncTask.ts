@@ -1,4 +1,4 @@
-import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { DetectedFace } from './DetectedFace';
 import { LipSyncKind } from './LipSyncKind';
 import { LipSyncMode } from './LipSyncMode';
@@ -62,4 +62,11 @@ export class LipSyncTask {
     description: 'The upstream `request_id` of the last answer about this task: quote it to upstream support.',
   })
   upstreamRequestId: string | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Units the upstream charged for the task (Kling's final_unit_deduction, exact to a millionth); null until it reports them.",
+  })
+  unitsCharged: number | null;
 }

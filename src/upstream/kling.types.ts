@@ -37,6 +37,8 @@ export interface KlingTaskData {
   task_result?: {
     videos?: KlingVideo[];
   };
+  /** units charged, a decimal string such as "1.5", once known (docs/kling.md, "Answer envelope") */
+  final_unit_deduction?: string;
   /** epoch milliseconds */
   created_at: number;
   updated_at: number;

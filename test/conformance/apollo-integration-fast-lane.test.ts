@@ -25,9 +25,9 @@ import { serveThroughOurHandler } from '../support/apolloOverHttp';
  */
 const LANE_DIFFERS: Record<string, string> = {
   'catches custom scalar parseValue and returns BAD_USER_INPUT':
-    "a custom scalar's coercion error gets a stack trace from the lane, none from Apollo (our inputs have no custom scalar yet)",
+    "a custom scalar's coercion error gets a stack trace from the lane, none from Apollo (our one custom scalar input, usage's DateTime, answers alike on both paths outside production too: test/server/fast-lane.test.ts)",
   'catches custom scalar parseValue and preserves code':
-    "the lane answers BAD_USER_INPUT where Apollo keeps the scalar's own code (our inputs have no custom scalar yet)",
+    "the lane answers BAD_USER_INPUT where Apollo keeps the scalar's own code (usage's DateTime throws without a code, so both answer BAD_USER_INPUT: test/server/fast-lane.test.ts)",
   'cache-control set with dynamic hint':
     "the lane's cache hints come from the context (src/graphql/cacheHints.ts), not info.cacheControl",
   'applies cacheControl Headers':

@@ -27,6 +27,7 @@ function taskRecord(upstreamId: string, state: TaskState): TaskRecord {
     checkedAt: 2_000,
     leaseUntil: 0,
     queuedAt: null,
+    unitsChargedMicro: null,
   };
 }
 

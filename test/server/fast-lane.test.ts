@@ -77,6 +77,8 @@ const CLIENTS: Record<string, ClientShape> = {
 
 const TOKEN = 'parity-client-token';
 const TASK_QUERY = 'query T($id: ID!) { lipSyncTask(id: $id) { id status videos { url } } }';
+const USAGE_QUERY =
+  'query U($from: DateTime, $to: DateTime, $groupBy: UsageGroupBy) { usage(from: $from, to: $to, groupBy: $groupBy) { from to tasks unitsCharged days { date tasks } } }';
 
 interface Case {
   query: string;
@@ -145,6 +147,25 @@ const CASES: Record<string, Case> = {
     variables: () => ({ input: TEXT_INPUT }),
     operationName: 'Create',
     upstreamFault: true,
+    lane: true,
+  },
+  // usage: DateTime variables (a custom scalar) coerced, or refused, the same way on both paths
+  'usage with DateTime variables, by day': {
+    query: USAGE_QUERY,
+    variables: () => ({ from: '2026-01-01T00:00:00Z', to: '2026-01-31T12:00:00.000Z', groupBy: 'DAY' }),
+    operationName: 'U',
+    lane: true,
+  },
+  'usage with a DateTime variable that is no date': {
+    query: USAGE_QUERY,
+    variables: () => ({ from: 'yesterday' }),
+    operationName: 'U',
+    lane: true,
+  },
+  'usage with a reversed range': {
+    query: USAGE_QUERY,
+    variables: () => ({ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }),
+    operationName: 'U',
     lane: true,
   },
   // Apollo answers these: the lane needs a valid document and an authenticated caller

@@ -1,13 +1,13 @@
 import { Client } from 'pg';
 import { createTaskStore, StoreOpenError } from '../../src/store';
-import { LATEST_SCHEMA_VERSION, MIGRATION_SQL } from '../../src/store/migrations';
+import { MIGRATION_SQL, MIGRATIONS } from '../../src/store/migrations';
 import { createTasks } from '../../src/store/migrations/001_create_tasks';
 import { positionalValues, toPositional } from '../../src/store/namedParameters';
 import { PostgresTaskStore } from '../../src/store/PostgresTaskStore';
 import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
 
 /** The columns of schema version 1 (later migrations added the rest). */
-const LATER_COLUMNS: ReadonlySet<string> = new Set(['queued_at', 'kind', 'face']);
+const LATER_COLUMNS: ReadonlySet<string> = new Set(['queued_at', 'kind', 'face', 'units_charged_micro']);
 const V1_COLUMNS = TASK_COLUMNS.filter((c) => !LATER_COLUMNS.has(c));
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support/pgTestDatabase';
 import { describeAdvancedStoreContract } from './advancedStoreContract';
@@ -108,7 +108,7 @@ describe('opening PostgreSQL', () => {
       await client.connect();
       const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
       await client.end();
-      expect(rows.map((row) => row.version)).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
+      expect(rows.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await Promise.all(stores.map((store) => store.close()));
       await fresh.drop();

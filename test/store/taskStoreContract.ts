@@ -99,6 +99,7 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         checkedAt: 0,
         leaseUntil: 35_000,
         queuedAt: null,
+        unitsChargedMicro: null,
       };
       expect(result).toEqual({ created: true, record: expected });
       expect(await store.getById(intent.id)).toEqual(expected);
@@ -650,6 +651,82 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
         [old.record.id, 'failed', 'waited too long'],
       ]);
       expect((await store.getById(young.record.id))!.state).toBe('queued');
+    });
+  });
+
+  describe('units charged and usage (migration 007)', () => {
+    const DAY = 86_400_000;
+    async function charged(tenant: string, createdAt: number, state: AcceptedState, units: number | null) {
+      const task = await acceptedTask(store, { tenant, createdAt });
+      await store.applySnapshot(
+        taskSnapshot(task.upstreamId as string, {
+          state,
+          createdAt,
+          updatedAt: createdAt + 1,
+          unitsChargedMicro: units,
+        }),
+        null,
+        5_000,
+      );
+      return task;
+    }
+
+    it('stores the first units once, tells the listener once, across answers and instances', async () => {
+      const heard: string[] = [];
+      const other = await anotherInstance();
+      store.onUnitsCharged((record) => heard.push(`a:${record.unitsChargedMicro}`));
+      other.onUnitsCharged((record) => heard.push(`b:${record.unitsChargedMicro}`));
+      const task = await charged('default', 2_000, 'succeeded', 100_000);
+      const again = taskSnapshot(task.upstreamId as string, {
+        state: 'succeeded',
+        updatedAt: 9_000,
+        unitsChargedMicro: 7,
+      });
+      await store.applySnapshot(again, null, 6_000);
+      await other.applySnapshot(again, null, 6_000);
+      expect(heard).toEqual(['a:100000']);
+      expect((await other.getById(task.id))?.unitsChargedMicro).toBe(100_000);
+    });
+
+    it('stores units an acceptance already carries (a reconciled task that had finished), telling the listener once', async () => {
+      const heard: (number | null)[] = [];
+      store.onUnitsCharged((record) => heard.push(record.unitsChargedMicro));
+      const { record } = await store.insertIntent(taskIntent(), 1_000);
+      const done = taskSnapshot(uniqueId('up'), { state: 'succeeded', unitsChargedMicro: 1_500_000 });
+      expect(await store.markAccepted(record.id, done, null, 2_000)).toMatchObject({ unitsChargedMicro: 1_500_000 });
+      await store.markAccepted(record.id, done, null, 3_000);
+      expect(heard).toEqual([1_500_000]);
+    });
+
+    it('adds up usage exactly, per tenant and per UTC day, over [from, to)', async () => {
+      await charged('t1', DAY + 10, 'succeeded', 100_000);
+      await charged('t1', DAY + 20, 'succeeded', 200_000);
+      await charged('t1', 2 * DAY + 5, 'failed', 0);
+      await charged('t1', 3 * DAY, 'succeeded', 1); // outside [DAY, 3 DAY)
+      await charged('t2', DAY + 30, 'succeeded', 5_000_000);
+      const query = { tenant: 't1', from: DAY, to: 3 * DAY };
+      expect(await store.usage({ ...query, byDay: false })).toEqual([
+        { day: null, tasks: 3, succeeded: 2, failed: 1, canceled: 0, unitsChargedMicro: 300_000 },
+      ]);
+      expect(await store.usage({ ...query, byDay: true })).toEqual([
+        { day: DAY, tasks: 2, succeeded: 2, failed: 0, canceled: 0, unitsChargedMicro: 300_000 },
+        { day: 2 * DAY, tasks: 1, succeeded: 0, failed: 1, canceled: 0, unitsChargedMicro: 0 },
+      ]);
+      expect(await store.usage({ tenant: 'nobody', from: 0, to: DAY, byDay: false })).toEqual([
+        { day: null, tasks: 0, succeeded: 0, failed: 0, canceled: 0, unitsChargedMicro: 0 },
+      ]);
+    });
+
+    it('weighs a budget: units since the month began, pending tasks, the largest charge since the look-back', async () => {
+      await charged('t1', 1_000, 'succeeded', 900_000); // before the month: only its price counts
+      await charged('t1', DAY + 1, 'succeeded', 300_000);
+      await charged('t1', DAY + 2, 'processing', null);
+      expect(await store.budgetUse('t1', DAY, 0)).toEqual({
+        chargedMicro: 300_000,
+        pending: 1,
+        largestChargeMicro: 900_000,
+      });
+      expect(await store.budgetUse('t2', DAY, 0)).toEqual({ chargedMicro: 0, pending: 0, largestChargeMicro: null });
     });
   });
 

@@ -46,6 +46,8 @@ interface Task {
   succeedAfterMs: number;
   /** advanced lip-sync: a watermarked copy was asked for */
   watermark: boolean;
+  /** what it reports as final_unit_deduction once finished; undefined: never reported */
+  units: string | undefined;
 }
 
 export interface LedgerTiming {
@@ -83,6 +85,11 @@ export class FakeTaskLedger {
   maxRunningSeen = 0;
   /** creates refused with 1303 for the concurrency limit */
   concurrencyRefusals = 0;
+  /**
+   * The `final_unit_deduction` a task reports once finished, chosen at its create from the create body's `input`
+   * (e.g. by its text); undefined: the task never reports one. Default: 1.5 for every task.
+   */
+  unitsRule: (input: Record<string, unknown>) => string | undefined = () => UNITS;
 
   constructor(private readonly timing: LedgerTiming) {}
 
@@ -110,6 +117,7 @@ export class FakeTaskLedger {
         ? 'no face detected in the video'
         : null,
       watermark: input.watermark === true,
+      units: this.unitsRule(input),
     };
     this.ordered.push(task);
     this.maxRunningSeen = Math.max(this.maxRunningSeen, this.running());
@@ -174,6 +182,7 @@ export class FakeTaskLedger {
     this.listVisibilityDelayMs = 0;
     this.maxRunningSeen = 0;
     this.concurrencyRefusals = 0;
+    this.unitsRule = () => UNITS;
   }
 
   private drawDuration(): number {
@@ -203,11 +212,11 @@ export class FakeTaskLedger {
         videos: [{ id: task.resultId, url: `${this.mediaBaseUrl}/lipsync/${task.resultId}.mp4`, duration: DURATION }],
       };
     }
-    if (done) data.final_unit_deduction = UNITS;
     if (task.watermark) {
       data.watermark_info = { enabled: true };
       for (const video of data.task_result?.videos ?? []) video.watermark_url = video.url.replace(/\.mp4$/, '-wm.mp4');
     }
+    if (done && task.units !== undefined) data.final_unit_deduction = task.units;
     return data;
   }
 }

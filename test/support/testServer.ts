@@ -15,6 +15,8 @@ export interface TestServerOptions {
   sharedFake?: FakeKling;
   /** reuse a database file (restart tests) */
   databaseFile?: string;
+  /** the server's clock (default Date.now): e.g. to create tasks on other days */
+  now?: () => number;
 }
 
 export interface TestServer {
@@ -67,7 +69,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   });
   const capture = new LogCapture();
-  const server = await createServer(config, { logDestination: capture });
+  const server = await createServer(config, { logDestination: capture, now: options.now });
   return {
     server,
     fake,

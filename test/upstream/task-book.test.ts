@@ -52,10 +52,16 @@ describe('TaskBook', () => {
 
     clock.now += 1_000;
     expect(book.get(created.task_id)).toMatchObject({ task_status: 'processing', updated_at: start + 1_000 });
+    expect(book.get(created.task_id).final_unit_deduction).toBeUndefined(); // not known before the end
 
     clock.now += 4_000;
     const done = book.get(created.task_id);
-    expect(done).toMatchObject({ task_status: 'succeed', created_at: start, updated_at: start + 5_000 });
+    expect(done).toMatchObject({
+      task_status: 'succeed',
+      created_at: start,
+      updated_at: start + 5_000,
+      final_unit_deduction: '1.5', // a decimal string, as Kling sends it
+    });
     expect(done.task_result?.videos).toEqual([
       {
         id: expect.stringMatching(/^\d{18}$/),
@@ -72,6 +78,7 @@ describe('TaskBook', () => {
     expect(book.get(task_id)).toMatchObject({
       task_status: 'failed',
       task_status_msg: 'no face detected in the video',
+      final_unit_deduction: '0',
     });
     expect(book.get(task_id).task_result).toBeUndefined();
   });

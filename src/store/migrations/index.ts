@@ -3,12 +3,20 @@ import { leanTaskIndexes } from './002_lean_task_indexes';
 import { settings } from './003_settings';
 import { taskQueue } from './004_task_queue';
 import { advancedLipSync } from './005_advanced_lip_sync';
+import { unitsCharged } from './007_units_charged';
 import type { Migration } from './Migration';
 
 export type { Migration } from './Migration';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [createTasks, leanTaskIndexes, settings, taskQueue, advancedLipSync];
+export const MIGRATIONS: readonly Migration[] = [
+  createTasks,
+  leanTaskIndexes,
+  settings,
+  taskQueue,
+  advancedLipSync,
+  unitsCharged,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -40,6 +40,11 @@ export interface Booking {
 }
 
 const SIMULATED_DURATION = '5.1';
+/**
+ * What a finished simulated task reports as `final_unit_deduction` (a decimal string, docs/kling.md): an
+ * illustrative price, not Kling's; a failed task is charged nothing here.
+ */
+const SIMULATED_UNITS: Readonly<Record<'succeed' | 'failed', string>> = { succeed: '1.5', failed: '0' };
 /** A text (or video reference) that mentions "no face" makes the task fail the way Kling fails a faceless video. */
 const NO_FACE = /no[\s_-]?face/i;
 
@@ -203,6 +208,7 @@ export class TaskBook {
       };
       data.task_result = { videos: [{ ...task.resultVideo, ...watermarked }] };
     }
+    if (status === 'succeed' || status === 'failed') data.final_unit_deduction = SIMULATED_UNITS[status];
     return data;
   }
 

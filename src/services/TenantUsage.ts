@@ -1,0 +1,59 @@
+import { MAX_USAGE_RANGE_DAYS, DAY_MS, startOfUtcMonth, type UsageTotals } from '../domain/usage';
+import { BadUserInputError } from '../errors';
+import type { TaskStore } from '../store/TaskStore';
+
+export interface UsageWindow {
+  /** epoch ms, inclusive */
+  from: number;
+  /** epoch ms, exclusive */
+  to: number;
+}
+
+export interface UsageReport extends UsageWindow {
+  total: UsageTotals;
+  /** one entry per UTC day with tasks, oldest first; null unless asked for */
+  days: UsageTotals[] | null;
+}
+
+/**
+ * A tenant's usage over a range of creation times: a task counts under its `createdAt` (when this server accepted
+ * it), in [from, to). `to` defaults to now, `from` to the start of the UTC month the range ends in: "this month so
+ * far", or with `to: "2026-03-01T00:00:00Z"` all of February.
+ */
+export class TenantUsage {
+  constructor(private readonly options: { store: TaskStore; now: () => number }) {}
+
+  async report(tenant: string, from: Date | null, to: Date | null, byDay: boolean): Promise<UsageReport> {
+    const window = usageWindow(from, to, this.options.now());
+    const rows = await this.options.store.usage({ tenant, ...window, byDay });
+    // The days add up to the total exactly: every figure is a whole number (units in millionths).
+    return byDay ? { ...window, total: sum(rows), days: rows } : { ...window, total: rows[0], days: null };
+  }
+}
+
+function sum(days: readonly UsageTotals[]): UsageTotals {
+  const total: UsageTotals = { day: null, tasks: 0, succeeded: 0, failed: 0, canceled: 0, unitsChargedMicro: 0 };
+  for (const day of days) {
+    total.tasks += day.tasks;
+    total.succeeded += day.succeeded;
+    total.failed += day.failed;
+    total.canceled += day.canceled;
+    total.unitsChargedMicro += day.unitsChargedMicro;
+  }
+  return total;
+}
+
+/** The range asked for, with its defaults; BAD_USER_INPUT naming the field for a reversed or too long range. */
+export function usageWindow(from: Date | null, to: Date | null, now: number): UsageWindow {
+  const end = to ? to.getTime() : now;
+  // `to` is exclusive: given as the first instant of a month, the range is the month before it.
+  const start = from ? from.getTime() : startOfUtcMonth(to ? end - 1 : end);
+  if (start > end) throw new BadUserInputError([{ field: 'to', message: 'to must not be before from' }]);
+  // Only a given `from` can be that far back: the default is the start of `to`'s month.
+  if (end - start > MAX_USAGE_RANGE_DAYS * DAY_MS) {
+    throw new BadUserInputError([
+      { field: 'from', message: `from must be at most ${MAX_USAGE_RANGE_DAYS} days before to` },
+    ]);
+  }
+  return { from: start, to: end };
+}
