@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config';
+import { ADVANCED_MUTATION, IDENTIFY_MUTATION, VIDEO_URL, faceAudio } from '../support/advancedOperations';
 import type { GraphQLTestClient } from '../support/graphqlClient';
 import { startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 import { waitFor } from '../support/waitFor';
@@ -21,6 +22,8 @@ describe('monthly unit budget', () => {
   let capped: GraphQLTestClient;
   let fresh: GraphQLTestClient;
   let free: GraphQLTestClient;
+  /** a face session of the capped tenant's, identified while it still had room */
+  let cappedSession: string;
 
   const create = (client: GraphQLTestClient, text: string, idempotencyKey?: string) =>
     client.request(CREATE, { input: { ...TEXT_INPUT, text, ...(idempotencyKey ? { idempotencyKey } : {}) } });
@@ -47,6 +50,8 @@ describe('monthly unit budget', () => {
     capped = t.client.withHeaders({ authorization: 'Bearer capped-token' });
     fresh = t.client.withHeaders({ authorization: 'Bearer fresh-token' });
     free = t.client.withHeaders({ authorization: 'Bearer free-token' });
+    const identified = await capped.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } });
+    cappedSession = identified.body.data!.identifyFaces.sessionId as string;
   });
   afterAll(() => t.close());
 
@@ -83,6 +88,18 @@ describe('monthly unit budget', () => {
     expect(used.body.errors?.[0].extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', used: 0.6, pending: 0 });
     expect(used.body.errors?.[0].message).toMatch(/is used up/);
     expect(t.fake.count('create')).toBe(creates);
+  });
+
+  it('refuses identifyFaces and createAdvancedLipSync past the budget too, before Kling is called', async () => {
+    const posts = () => t.fake.count('identify_face') + t.fake.count('advanced_create');
+    const before = posts();
+    const identify = await capped.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } });
+    expect(identify.body.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
+    const advanced = await capped.request(ADVANCED_MUTATION, {
+      input: { sessionId: cappedSession, faces: [faceAudio()] },
+    });
+    expect(advanced.body.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
+    expect(posts()).toBe(before);
   });
 
   it('never refuses a keyed retry of a task already made', async () => {
