@@ -21,6 +21,7 @@ import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, 
 import { GroupCommit } from './GroupCommit';
 import { SqliteBackgroundReader } from './sqliteBackgroundReader';
 import { WalCheckpointer } from './walCheckpointer';
+import { SqliteWebhookOutbox } from './SqliteWebhookOutbox';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -67,6 +68,7 @@ export class SqliteTaskStore implements TaskStore {
   private readonly counter: SqliteBackgroundReader<{ state: TaskState; count: number }> | null;
   private wroteSinceCheckpoint = false;
   private closing: Promise<void> | null = null;
+  readonly webhooks: SqliteWebhookOutbox;
 
   /** Opens the file (creating it and its directory) and tunes the connection; `migrate()` makes it usable. */
   constructor(
@@ -95,6 +97,7 @@ export class SqliteTaskStore implements TaskStore {
     this.writes = new GroupCommit(db, () => {
       this.wroteSinceCheckpoint = true;
     });
+    this.webhooks = new SqliteWebhookOutbox(db, (apply) => this.writes.write(apply));
     this.checkpointer = filePath === IN_MEMORY ? null : new WalCheckpointer(filePath, () => this.checkpointHere());
     this.counter =
       filePath === IN_MEMORY
@@ -125,11 +128,13 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
-    return this.writes.write(() => this.insertIntentNow(intent, now));
+    return this.writes.write(() => this.webhooks.recordIntent(intent, this.insertIntentNow(intent, now), now));
   }
 
   markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
-    return this.writes.write(() => this.markAcceptedNow(id, snapshot, upstreamRequestId, now));
+    return this.writes.write(() =>
+      this.webhooks.recorded(this.markAcceptedNow(id, snapshot, upstreamRequestId, now), now),
+    );
   }
 
   markSubmitFailed(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
@@ -150,7 +155,9 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null> {
-    return this.writes.write(() => this.applySnapshotNow(snapshot, upstreamRequestId, now));
+    return this.writes.write(() =>
+      this.webhooks.recordedSnapshot(this.applySnapshotNow(snapshot, upstreamRequestId, now), now),
+    );
   }
 
   claimQueued(cap: number | null, limit: number, leaseUntil: number, now: number): Promise<ClaimedTask[]> {
@@ -176,17 +183,20 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   cancelQueued(id: string, tenant: string, now: number): Promise<TaskRecord | null> {
-    return this.writes.write(() => this.one('cancelQueued', { id, tenant, now }));
+    return this.writes.write(() => this.webhooks.recorded(this.one('cancelQueued', { id, tenant, now }), now));
   }
 
   failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
     return this.writes.write(() =>
-      this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }),
+      this.webhooks.recorded(
+        this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }),
+        now,
+      ),
     );
   }
 
   expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]> {
-    return this.writes.write(() => this.many('expireQueued', { before, message, now }));
+    return this.writes.write(() => this.webhooks.recordedAll(this.many('expireQueued', { before, message, now }), now));
   }
 
   async queueOrder(): Promise<string[]> {

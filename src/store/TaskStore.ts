@@ -1,4 +1,5 @@
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import type { WebhookOutbox } from './WebhookOutbox';
 
 export type IntentResult =
   /** the intent row was written; the caller must now submit it upstream */
@@ -116,6 +117,13 @@ export interface TaskStore {
    * restart) gets the same value, whoever called first: for secrets the cluster shares (callback signing).
    */
   getOrCreateSecret(name: string, candidate: string): Promise<string>;
+
+  /**
+   * The webhook outbox (src/store/WebhookOutbox.ts). Its events are written by the methods above, in the transaction
+   * of the status change they report: insertIntent (QUEUED), markAccepted, applySnapshot (when something a client
+   * sees moved), cancelQueued, failSubmission and expireQueued.
+   */
+  readonly webhooks: WebhookOutbox;
 
   /** throws when the database does not answer */
   ping(): Promise<void>;
