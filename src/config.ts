@@ -85,6 +85,23 @@ export interface Config {
   callbackSafetyPollMs: number;
   /** a burst of callbacks for one task costs one upstream read per this window */
   callbackDebounceMs: number;
+  webhooks: WebhookConfig;
+}
+
+/** Webhooks to clients' callbackUrls (src/services/webhooks/). */
+export interface WebhookConfig {
+  /** WEBHOOK_SECRET, the root of every tenant's signing secret; null = generated once (outside production) or off */
+  secret: string | null;
+  /** after a rotation, the previous secret keeps signing this long */
+  rotationOverlapMs: number;
+  /** a delivery is retried until this long after its event, then FAILED */
+  maxAgeMs: number;
+  /** one attempt, connecting included */
+  timeoutMs: number;
+  /** the first retry's delay; the later ones keep their ratio to it (5 s, 30 s, 2 min, 10 min, 30 min, 1 h) */
+  retryBaseMs: number;
+  /** how often the outbox is looked at for due deliveries without any event */
+  scanIntervalMs: number;
 }
 
 /**
@@ -290,6 +307,12 @@ const variables = {
   SIMULATED_MAX_CONCURRENT: positiveInt(100_000).default(3),
   CALLBACK_SAFETY_POLL_MS: positiveInt().default(60_000),
   CALLBACK_DEBOUNCE_MS: positiveInt().default(5_000),
+  WEBHOOK_SECRET: z.string().trim().min(32, 'must be at least 32 characters').optional(),
+  WEBHOOK_ROTATION_OVERLAP_HOURS: positiveNumber.default(24),
+  WEBHOOK_MAX_AGE_HOURS: positiveNumber.default(24),
+  WEBHOOK_TIMEOUT_MS: positiveInt().default(10_000),
+  WEBHOOK_RETRY_BASE_MS: positiveInt().default(5_000),
+  WEBHOOK_SCAN_INTERVAL_MS: positiveInt().default(1_000),
 } satisfies Record<string, z.ZodType>;
 
 /** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
@@ -409,5 +432,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     callbackSafetyPollMs: Math.max(v.CALLBACK_SAFETY_POLL_MS, v.POLL_MAX_MS),
     callbackDebounceMs: v.CALLBACK_DEBOUNCE_MS,
+    webhooks: Object.freeze({
+      secret: v.WEBHOOK_SECRET ?? null,
+      rotationOverlapMs: Math.round(v.WEBHOOK_ROTATION_OVERLAP_HOURS * 3_600_000),
+      maxAgeMs: Math.round(v.WEBHOOK_MAX_AGE_HOURS * 3_600_000),
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: v.WEBHOOK_RETRY_BASE_MS,
+      scanIntervalMs: v.WEBHOOK_SCAN_INTERVAL_MS,
+    }),
   });
 }

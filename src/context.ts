@@ -3,6 +3,7 @@ import type { OutboundUrlPolicy } from './domain/outboundUrl';
 import type { LipSyncService } from './services/LipSyncService';
 import type { TaskReads } from './services/TaskReads';
 import type { VoiceCatalog } from './services/VoiceCatalog';
+import type { WebhookDeliveries } from './services/webhooks/WebhookDeliveries';
 
 export interface Services {
   lipSync: LipSyncService;
@@ -11,6 +12,8 @@ export interface Services {
   voices: VoiceCatalog;
   /** which URLs clients may give (media, callbacks); read by the input rules */
   outboundUrls: OutboundUrlPolicy;
+  /** signing secrets, their rotation, a task's webhook deliveries and redelivery */
+  webhooks: WebhookDeliveries;
 }
 
 /** What every resolver gets: who is calling and the services to call. Built once per request. */

@@ -44,6 +44,9 @@ import { TaskDurations } from './services/TaskDurations';
 import { TaskWatcher } from './services/TaskWatcher';
 import { TenantCreateLimit } from './services/TenantCreateLimit';
 import { VoiceCatalog } from './services/VoiceCatalog';
+import { WebhookDeliveries } from './services/webhooks/WebhookDeliveries';
+import { WebhookSecrets } from './services/webhooks/WebhookSecrets';
+import { WebhookWorker } from './services/webhooks/WebhookWorker';
 import { createTaskStore } from './store';
 import type { TaskStore } from './store/TaskStore';
 import { createKlingApi } from './upstream';
@@ -172,10 +175,38 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     freshnessMs: config.freshnessMs,
     callbackDebounce: new RefreshDebounce({ windowMs: config.callbackDebounceMs, maxKeys: 100_000 }),
   });
+  const webhookSecrets = await WebhookSecrets.open({
+    configured: config.webhooks.secret,
+    production: config.production,
+    store,
+    databaseUrl: config.databaseUrl,
+    log,
+    rotationOverlapMs: config.webhooks.rotationOverlapMs,
+    now,
+  });
+  const webhookWorker = new WebhookWorker({
+    outbox: store.webhooks,
+    secrets: webhookSecrets,
+    hub: coordination.hub,
+    log,
+    metrics,
+    now,
+    policy: config.outboundUrls,
+    timeoutMs: config.webhooks.timeoutMs,
+    retryBaseMs: config.webhooks.retryBaseMs,
+    maxAgeMs: config.webhooks.maxAgeMs,
+    scanIntervalMs: config.webhooks.scanIntervalMs,
+  });
   const services: Services = {
     voices,
     outboundUrls: config.outboundUrls,
     tasks,
+    webhooks: new WebhookDeliveries({
+      outbox: store.webhooks,
+      secrets: webhookSecrets,
+      now,
+      wake: () => webhookWorker.wake(),
+    }),
     lipSync: new LipSyncService({
       store,
       reads: tasks,
@@ -190,6 +221,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       createLimit: coordination.redis
         ? TenantCreateLimit.shared(coordination.redis, config.redisKeyPrefix, config.createsPerMinute)
         : TenantCreateLimit.inProcess(config.createsPerMinute),
+      webhooksEnabled: webhookSecrets.enabled,
     }),
   };
 
@@ -316,6 +348,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await recoverTasks({ store, watcher, reconciler, log });
   reconciler.start(config.reconcileIntervalMs);
   dispatcher.start();
+  if (webhookSecrets.enabled) webhookWorker.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info(
@@ -336,6 +369,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     ['reconciler', () => reconciler.stop()],
     ['queue dispatcher', () => dispatcher.close()],
     ['task counts', () => taskCounts.stop()],
+    // attempts in flight finish (each within WEBHOOK_TIMEOUT_MS) and are recorded before the store closes
+    ['webhook worker', () => webhookWorker.close()],
     [
       'HTTP and WebSockets',
       async () => {

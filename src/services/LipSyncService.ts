@@ -4,6 +4,8 @@ import { effectiveMode, type LipSyncRequest } from '../domain/request';
 import type { TaskMode, TaskRecord } from '../domain/task';
 import { BadUserInputError, errorFromStored, NotFoundError, UpstreamError, ErrorCode } from '../errors';
 import { statusOf } from '../mappers/lipSyncTask';
+import { normalizedUrl } from '../domain/outboundUrl';
+import { webhooksDisabled } from './webhooks/WebhookDeliveries';
 import type { TaskStore } from '../store/TaskStore';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../types/CreateLipSyncInput';
 import { charLengthProblem } from '../types/validation/rules';
@@ -30,6 +32,8 @@ export interface LipSyncServiceOptions {
   submitLeaseMs: number;
   /** creates per tenant per minute */
   createLimit: TenantCreateLimit;
+  /** false in production without WEBHOOK_SECRET: a callbackUrl is refused, as nothing could be signed (default true) */
+  webhooksEnabled?: boolean;
 }
 
 export interface CreateResult {
@@ -54,6 +58,7 @@ export class LipSyncService {
     const mode = effectiveMode(request) as TaskMode; // validation guarantees a mode
     const idempotencyKey = request.idempotencyKey ?? headerKey;
     if (!request.idempotencyKey && headerKey) checkHeaderKey(headerKey);
+    if (request.callbackUrl && this.options.webhooksEnabled === false) throw webhooksDisabled('callbackUrl');
     // Before anything is written or sent: a refused create leaves nothing behind.
     await this.options.createLimit.take(tenant);
     // Only a key can be replayed, so only a keyed request needs its fingerprint.
@@ -71,6 +76,8 @@ export class LipSyncService {
       // Every task enters the queue; the dispatch below submits it at once when the cap (and fairness) allow.
       queued: true,
       request: JSON.stringify(request),
+      // Written with the intent: the webhook target outlives the create input (dropped once Kling has the task).
+      callbackUrl: request.callbackUrl ? normalizedUrl(request.callbackUrl) : null,
     };
     const warnings = this.voiceWarnings(request, mode);
     // From before the row exists: a definite refusal of this task's submission is this caller's error.

@@ -95,6 +95,10 @@ export class PostgresWebhookOutbox implements WebhookOutbox {
     return rows.length > 0 ? rowToDelivery(rows[0]) : null;
   }
 
+  async hasDue(now: number): Promise<boolean> {
+    return (await this.run(this.pool, 'hasDue', { now })).rows.length > 0;
+  }
+
   async pendingCount(): Promise<number> {
     const { rows } = await this.run<{ count: string }>(this.pool, 'pendingCount', {});
     return Number(rows[0].count);

@@ -88,6 +88,10 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     });
   }
 
+  async hasDue(now: number): Promise<boolean> {
+    return this.statement('hasDue').get({ now }) !== undefined;
+  }
+
   async pendingCount(): Promise<number> {
     return (this.statement('pendingCount').get({}) as { count: number }).count;
   }

@@ -65,6 +65,8 @@ export interface WebhookOutbox {
   get(id: string, tenant: string): Promise<WebhookDeliveryRecord | null>;
   /** FAILED → pending again, due now, with a fresh give-up clock; null when it is not a FAILED delivery of the tenant */
   redeliver(id: string, tenant: string, now: number): Promise<WebhookDeliveryRecord | null>;
+  /** whether any pending delivery is due (claimed ones included): a cheap read that spares most claims */
+  hasDue(now: number): Promise<boolean>;
   /** deliveries still pending (the outbox depth) */
   pendingCount(): Promise<number>;
   signingKey(tenant: string): Promise<SigningKeyGeneration>;

@@ -36,6 +36,8 @@ export const WEBHOOK_SQL = {
   redeliver: `UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = :now, pending_since = :now, claimed_until = 0
     WHERE id = :id AND tenant = :tenant AND state = 'failed' RETURNING *`,
   pendingCount: `SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`,
+  // A read before the claim (a write): most wakes find nothing due.
+  hasDue: `SELECT 1 AS due FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= :now LIMIT 1`,
   signingKey: `SELECT generation, rotated_at FROM webhook_signing_keys WHERE tenant = :tenant`,
   rotateSigningKey: `INSERT INTO webhook_signing_keys (tenant, generation, rotated_at) VALUES (:tenant, 1, :now)
     ON CONFLICT (tenant) DO UPDATE SET generation = webhook_signing_keys.generation + 1, rotated_at = :now
