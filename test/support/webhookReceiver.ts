@@ -8,6 +8,8 @@ export interface ReceivedWebhook {
   headers: Record<string, string>;
   id: string;
   body: string;
+  /** the receiver answered it with a 2xx */
+  answeredOk: boolean;
   /** parsed body */
   event: { type: string; timestamp: string; data: { id: string; status: string } & Record<string, unknown> };
 }
@@ -69,12 +71,14 @@ export class WebhookReceiver {
         headers,
         id: headers['webhook-id'] ?? '',
         body,
+        answeredOk: false,
         event: JSON.parse(body) as ReceivedWebhook['event'],
       };
       const earlier = this.received.filter((r) => r.id === request.id).length;
       this.received.push(request);
       const answer = this.answer(request, earlier);
       if (answer === 'hang') return;
+      request.answeredOk = answer >= 200 && answer < 300;
       res.writeHead(answer, { 'content-type': 'text/plain' }).end('ok');
     });
   }
