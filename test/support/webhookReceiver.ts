@@ -14,8 +14,11 @@ export interface ReceivedWebhook {
   event: { type: string; timestamp: string; data: { id: string; status: string } & Record<string, unknown> };
 }
 
-/** An HTTP status, or 'hang': never answer (the sender's timeout must end the attempt). */
-export type ReceiverAnswer = number | 'hang';
+/**
+ * An HTTP status; 'hang': never answer (the sender's timeout must end the attempt); 'endless': 200 with a body that
+ * never ends (only a sender that stops reading finishes); 'redirect': 307 to /hooks on the same receiver.
+ */
+export type ReceiverAnswer = number | 'hang' | 'endless' | 'redirect';
 
 /**
  * A webhook receiver on 127.0.0.1 that records every request and answers as the test says: `answer` is asked with
@@ -27,11 +30,12 @@ export class WebhookReceiver {
 
   private constructor(private readonly server: http.Server) {}
 
-  static async start(port = 0): Promise<WebhookReceiver> {
+  /** On 127.0.0.1 unless told otherwise (0.0.0.0: reachable by this machine's own name too). */
+  static async start(port = 0, host = '127.0.0.1'): Promise<WebhookReceiver> {
     const server = http.createServer();
     const receiver = new WebhookReceiver(server);
     server.on('request', (req, res) => receiver.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
     return receiver;
   }
 
@@ -78,6 +82,18 @@ export class WebhookReceiver {
       this.received.push(request);
       const answer = this.answer(request, earlier);
       if (answer === 'hang') return;
+      if (answer === 'redirect') {
+        res.writeHead(307, { location: '/hooks' }).end();
+        return;
+      }
+      if (answer === 'endless') {
+        request.answeredOk = true;
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(16 * 1024, 'x');
+        const timer = setInterval(() => res.write(chunk), 5);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       request.answeredOk = answer >= 200 && answer < 300;
       res.writeHead(answer, { 'content-type': 'text/plain' }).end('ok');
     });

@@ -45,6 +45,8 @@ describe('webhooks to callbackUrl', () => {
     receiver.answer = (request, earlier) => {
       if (request.path === '/flaky') return earlier < 2 ? 500 : 200;
       if (request.path === '/gone') return goneAnswers410 ? 410 : 200;
+      if (request.path === '/endless') return 'endless';
+      if (request.path === '/redirect') return 'redirect';
       if (request.path === '/slow') return earlier === 0 && request.event.data.status === 'QUEUED' ? 'hang' : 200;
       return 200;
     };
@@ -158,6 +160,22 @@ describe('webhooks to callbackUrl', () => {
     const got = receiver.forTask(id);
     expect(got.map((r) => r.event.data.status)).toEqual(['QUEUED', ...ALL_STATUSES]);
     expect(got[0].id).toBe(got[1].id);
+  });
+
+  it('reads at most 64 KB of an answer: a 2xx whose body never ends is delivered at once', async () => {
+    const id = await create(alpha, '/endless');
+    const listed = await untilDelivered(alpha, id);
+    expect(listed.map((d) => [d.attempts, d.lastResponseStatus])).toEqual(ALL_STATUSES.map(() => [1, 200]));
+  });
+
+  it('follows no redirect: a 307 is a failed attempt, and its target is never called', async () => {
+    const id = await create(alpha, '/redirect');
+    const first = await waitFor('a retried redirect', async () => {
+      const list = await deliveries(alpha, id);
+      return list[0]?.attempts >= 2 && list[0];
+    });
+    expect(first).toMatchObject({ status: 'QUEUED', state: 'PENDING', lastResponseStatus: 307 });
+    expect(receiver.forTask(id).map((r) => r.path)).toEqual(Array(receiver.forTask(id).length).fill('/redirect'));
   });
 
   it("stops a task's webhooks after 410 Gone; redeliverWebhook sends the FAILED one again", async () => {
