@@ -11,6 +11,7 @@ const V1_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'queued_at');
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support/pgTestDatabase';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
+import { describeWebhookOutboxContract } from './webhookOutboxContract';
 
 let schema: TestSchema;
 
@@ -29,6 +30,13 @@ describe('PostgresTaskStore', () => {
       await schema.truncate();
       return store;
     },
+    reopen: () => createTaskStore(schema.url),
+  });
+});
+
+describe('PostgresTaskStore webhook outbox', () => {
+  describeWebhookOutboxContract({
+    open: () => createTaskStore(schema.url),
     reopen: () => createTaskStore(schema.url),
   });
 });

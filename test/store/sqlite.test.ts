@@ -13,6 +13,7 @@ import { taskIntent } from '../support/storeFixtures';
 import { useTempDir } from '../support/storeTempDir';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
+import { describeWebhookOutboxContract } from './webhookOutboxContract';
 
 const temp = useTempDir();
 let fileCount = 0;
@@ -22,6 +23,16 @@ describe('SqliteTaskStore', () => {
   describeTaskStoreContract({
     open: () => {
       currentFile = temp.path(`contract-${++fileCount}`, 'tasks.db');
+      return createTaskStore(`file:${currentFile}`);
+    },
+    reopen: () => createTaskStore(`file:${currentFile}`),
+  });
+});
+
+describe('SqliteTaskStore webhook outbox', () => {
+  describeWebhookOutboxContract({
+    open: () => {
+      currentFile = temp.path(`outbox-${++fileCount}`, 'tasks.db');
       return createTaskStore(`file:${currentFile}`);
     },
     reopen: () => createTaskStore(`file:${currentFile}`),
