@@ -245,6 +245,45 @@ describe('webhooks to callbackUrl', () => {
   });
 });
 
+describe('a receiver that never answers 2xx', () => {
+  it('is retried until WEBHOOK_MAX_AGE_HOURS, then FAILED', async () => {
+    const receiver = await WebhookReceiver.start();
+    receiver.answer = () => 503;
+    // 1.8 s of retries, 100 ms apart at first: several attempts, then the give-up.
+    const t = await startTestServer({
+      env: {
+        ALLOW_PRIVATE_URLS: 'true',
+        ALLOW_HTTP_MEDIA_URLS: 'true',
+        WEBHOOK_RETRY_BASE_MS: '100',
+        WEBHOOK_SCAN_INTERVAL_MS: '100',
+        WEBHOOK_MAX_AGE_HOURS: '0.0005',
+      },
+      fake: { processingAfterMs: 60_000, succeedAfterMs: 120_000 },
+    });
+    try {
+      const res = await t.client.request(CREATE_MUTATION, {
+        input: { ...TEXT_INPUT, callbackUrl: receiver.url('/down') },
+      });
+      const id = res.body.data!.createLipSync.id as string;
+      const first = await waitFor(
+        'the first webhook to be given up',
+        async () => {
+          const answer = await t.client.request(TASK_DELIVERIES, { id });
+          const [queued] = answer.body.data!.lipSyncTask.webhookDeliveries as Delivery[];
+          return queued?.state === 'FAILED' && queued;
+        },
+        20_000,
+      );
+      expect(first).toMatchObject({ status: 'QUEUED', lastResponseStatus: 503, nextAttemptAt: null });
+      expect(first.attempts).toBeGreaterThanOrEqual(2);
+      expect(receiver.received.filter((r) => r.event.data.status === 'QUEUED')).toHaveLength(first.attempts);
+    } finally {
+      await t.close();
+      await receiver.close();
+    }
+  });
+});
+
 describe('webhooks in production', () => {
   it('refuses a callbackUrl without WEBHOOK_SECRET, and derives the same tenant secret on every instance with it', async () => {
     const production = { NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' };
