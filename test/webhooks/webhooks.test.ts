@@ -298,6 +298,13 @@ describe('webhooks in production', () => {
         validationErrors: [expect.objectContaining({ field: 'callbackUrl' })],
       });
       expect((await off.client.request(CREATE_MUTATION, { input: TEXT_INPUT })).body.errors).toBeUndefined();
+      for (const operation of ['{ webhookSigningSecret }', 'mutation { rotateWebhookSigningSecret }']) {
+        const refused = await off.client.request(operation);
+        expect(refused.body.errors?.[0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'WEBHOOKS_DISABLED',
+        });
+      }
     } finally {
       await off.close();
     }
