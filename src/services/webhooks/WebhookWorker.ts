@@ -22,8 +22,11 @@ export interface WebhookWorkerOptions {
   scanIntervalMs: number;
 }
 
-/** deliveries claimed (and sent in parallel) per claim; one task has at most one of them */
-const BATCH = 16;
+/**
+ * Attempts in flight at most, per instance. Each runs on its own, so a receiver that hangs holds one slot for its
+ * timeout, not the others' deliveries; one task never has two (a claim skips tasks with an earlier pending event).
+ */
+const MAX_IN_FLIGHT = 32;
 
 /**
  * Sends the outbox's due webhooks, on every instance. A status change heard on the hub (this instance's or, with
@@ -35,6 +38,7 @@ const BATCH = 16;
 export class WebhookWorker {
   private round: Promise<void> | null = null;
   private again = false;
+  private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private closed = false;
@@ -74,20 +78,37 @@ export class WebhookWorker {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     await this.round;
+    await Promise.all(this.inFlight);
   }
 
+  /** Claims what is due while there are free slots, and starts each attempt without waiting for it. */
   private async run(): Promise<void> {
     const { outbox, now, timeoutMs, log } = this.options;
     try {
-      while (!this.closed && (await outbox.hasDue(now()))) {
+      while (!this.closed && this.inFlight.size < MAX_IN_FLIGHT && (await outbox.hasDue(now()))) {
         // The lease outlasts the attempt (bounded by the timeout) and the recording of its outcome.
-        const claims = await outbox.claimDue(BATCH, now() + timeoutMs * 2 + 5_000, now());
+        const leaseUntil = now() + timeoutMs * 2 + 5_000;
+        const claims = await outbox.claimDue(MAX_IN_FLIGHT - this.inFlight.size, leaseUntil, now());
         if (claims.length === 0) return;
-        await Promise.all(claims.map((claim) => this.attempt(claim)));
+        for (const claim of claims) this.track(claim);
       }
     } catch (error) {
       log.warn({ err: String(error) }, 'webhook outbox unavailable; the next scan tries again');
     }
+  }
+
+  /** An attempt in flight; when it ends its slot is free and the task's next event may be due: look again. */
+  private track(claim: ClaimedDelivery): void {
+    const attempt = this.attempt(claim)
+      .catch((error: unknown) => {
+        // The claim's lease runs out and the delivery is tried again then.
+        this.options.log.warn({ deliveryId: claim.id, err: String(error) }, 'webhook attempt not recorded');
+      })
+      .finally(() => {
+        this.inFlight.delete(attempt);
+        this.wake();
+      });
+    this.inFlight.add(attempt);
   }
 
   private async attempt(claim: ClaimedDelivery): Promise<void> {
