@@ -80,7 +80,7 @@ export class PostgresTaskStore implements TaskStore {
   async insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
     const record = intentRecord(intent);
     const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
-    return this.transaction(async (client) => {
+    const committed = this.transaction(async (client) => {
       if (intent.idempotencyKey !== null) await this.run(client, 'releaseExpiredKey', key);
       // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields to it.
       const inserted = await this.run(client, 'insertIntent', {
@@ -94,6 +94,7 @@ export class PostgresTaskStore implements TaskStore {
       }
       return { created: false, record: await this.existing(client, 'byIdempotencyKey', key) };
     });
+    return this.webhooks.afterIntent(intent, committed);
   }
 
   async markAccepted(

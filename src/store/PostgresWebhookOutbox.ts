@@ -38,10 +38,26 @@ const STATEMENTS = Object.fromEntries(
  * each due delivery one instance's alone.
  */
 export class PostgresWebhookOutbox implements WebhookOutbox {
+  private eventWritten: () => void = () => undefined;
+
   constructor(
     private readonly pool: Pool,
     private readonly transaction: Transaction,
   ) {}
+
+  onEventWritten(listener: () => void): void {
+    this.eventWritten = listener;
+  }
+
+  /**
+   * Tells the listener once `committed` (PostgresTaskStore.insertIntent's transaction) has written an intent with a
+   * callbackUrl: its QUEUED event is the one change not published on the hub.
+   */
+  async afterIntent(intent: TaskIntent, committed: Promise<IntentResult>): Promise<IntentResult> {
+    const result = await committed;
+    if (result.created && targetParams(intent)) this.eventWritten();
+    return result;
+  }
 
   async recordIntent(client: PoolClient, intent: TaskIntent, result: IntentResult, now: number): Promise<void> {
     const target = targetParams(intent);

@@ -21,6 +21,7 @@ type GroupWrite = <T>(apply: () => T) => Promise<T>;
  */
 export class SqliteWebhookOutbox implements WebhookOutbox {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  private eventWritten: () => void = () => undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -37,9 +38,15 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     return result;
   }
 
+  onEventWritten(listener: () => void): void {
+    this.eventWritten = listener;
+  }
+
   /** The event for the status `record` is in (nothing when the task has no live target or already has it). */
   recorded<T extends TaskRecord | null>(record: T, now: number): T {
-    if (record) this.statement('insertEvent').run(eventParams(record, now));
+    // The group commit runs its whole batch and COMMIT in one callback, so a microtask runs after the COMMIT.
+    if (record && this.statement('insertEvent').run(eventParams(record, now)).changes === 1)
+      queueMicrotask(this.eventWritten);
     return record;
   }
 

@@ -53,6 +53,11 @@ export interface SigningKeyGeneration {
 
 export interface WebhookOutbox {
   /**
+   * Told after a transaction that wrote an event has committed, in this process (the delivery worker wakes at
+   * once instead of at its next scan). Best effort: a change also published on the hub wakes the worker anyway.
+   */
+  onEventWritten(listener: () => void): void;
+  /**
    * Due pending deliveries, oldest due first, at most `limit`, each claimed by this caller alone until
    * `leaseUntil` (its attempt counted): none whose task has an earlier event still pending, so one task's events
    * go out in order.

@@ -1,5 +1,6 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { GraphQLTestClient } from '../support/graphqlClient';
+import { createTestSchema } from '../support/pgTestDatabase';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 import { sleep, waitFor } from '../support/waitFor';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhookReceiver';
@@ -280,6 +281,39 @@ describe('a receiver that never answers 2xx', () => {
     } finally {
       await t.close();
       await receiver.close();
+    }
+  });
+});
+
+describe.each(['sqlite', 'postgres'])('a webhook nothing else announces (%s)', (store) => {
+  it('goes out when its event is committed, not at the next scan', async () => {
+    const receiver = await WebhookReceiver.start();
+    const schema = store === 'postgres' ? await createTestSchema() : null;
+    // One Kling slot, held by a task that never moves on: the second task stays QUEUED, and no status change is
+    // published on the hub after its create. The scan would come only after a minute.
+    const t = await startTestServer({
+      env: {
+        ALLOW_PRIVATE_URLS: 'true',
+        ALLOW_HTTP_MEDIA_URLS: 'true',
+        KLING_MAX_CONCURRENT_TASKS: '1',
+        WEBHOOK_SCAN_INTERVAL_MS: '60000',
+        ...(schema ? { DATABASE_URL: schema.url } : {}),
+      },
+      fake: { processingAfterMs: 600_000, succeedAfterMs: 1_200_000 },
+    });
+    try {
+      await t.client.request(CREATE_MUTATION, { input: TEXT_INPUT });
+      const res = await t.client.request(CREATE_MUTATION, {
+        input: { ...TEXT_INPUT, callbackUrl: receiver.url('/queued') },
+      });
+      expect(res.body.data!.createLipSync.status).toBe('QUEUED');
+      const id = res.body.data!.createLipSync.id as string;
+      await waitFor('the QUEUED webhook', () => receiver.forTask(id).length === 1, 15_000);
+      expect(receiver.forTask(id)[0].event.data).toMatchObject({ id, status: 'QUEUED' });
+    } finally {
+      await t.close();
+      await receiver.close();
+      await schema?.drop();
     }
   });
 });

@@ -29,9 +29,9 @@ export interface WebhookWorkerOptions {
 const MAX_IN_FLIGHT = 32;
 
 /**
- * Sends the outbox's due webhooks, on every instance. A status change heard on the hub (this instance's or, with
- * Redis, another's: the event is committed before it is published) wakes it at once; a timer scans for retries and
- * anything missed. Each claim leases its rows to this instance (TaskStore.webhooks.claimDue), so a delivery is sent
+ * Sends the outbox's due webhooks, on every instance. An event this instance commits, or a status change heard on the
+ * hub (this instance's or, with Redis, another's: the event is committed before it is published), wakes it at once;
+ * a timer scans for retries and anything missed. Each claim leases its rows to this instance (TaskStore.webhooks.claimDue), so a delivery is sent
  * by one instance at a time, one task's events in order, and a crashed instance's claims are taken over when their
  * lease runs out: delivery is at least once, and the stable `webhook-id` lets receivers drop a repeat.
  */
@@ -47,6 +47,7 @@ export class WebhookWorker {
 
   start(): void {
     this.unsubscribe = this.options.hub.subscribeAll(() => this.wake());
+    this.options.outbox.onEventWritten(() => this.wake());
     this.timer = setInterval(() => {
       this.wake();
       void this.sampleDepth();
