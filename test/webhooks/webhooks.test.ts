@@ -227,9 +227,46 @@ describe('webhooks to callbackUrl', () => {
     }
   });
 
+  it('shows the deliveries as they are at each result of a subscription', async () => {
+    const id = await create(alpha, '/ok');
+    const ws = alpha.ws({ authorization: 'Bearer token-alpha' });
+    const results = await alpha.subscribeAll(
+      ws,
+      'subscription($id: ID!) { lipSyncTaskUpdated(id: $id) { status webhookDeliveries { status } } }',
+      { id },
+    );
+    await ws.dispose();
+    const seen = results.map((r) => {
+      const task = (r.data as { lipSyncTaskUpdated: { status: string; webhookDeliveries: { status: string }[] } })
+        .lipSyncTaskUpdated;
+      return [task.status, task.webhookDeliveries.map((d) => d.status)];
+    });
+    // Each result lists the events up to its own status (written with it), the last one all four.
+    expect(seen.at(-1)).toEqual(['SUCCEEDED', ALL_STATUSES]);
+    for (const [status, statuses] of seen) expect(statuses.at(-1)).toBe(status);
+  });
+
   it('shows no deliveries for a task without callbackUrl, and counts attempts and the outbox in /metrics', async () => {
     const res = await alpha.request(CREATE_MUTATION, { input: TEXT_INPUT });
     expect(await deliveries(alpha, res.body.data!.createLipSync.id)).toEqual([]);
+    // A page of tasks (read in one batch) shows each task its own deliveries, as the single-task query does.
+    const page = await alpha.request(
+      '{ lipSyncTasks(first: 50) { edges { node { id webhookDeliveries { id status state attempts } } } } }',
+    );
+    expect(page.body.errors).toBeUndefined();
+    const nodes = (page.body.data!.lipSyncTasks.edges as { node: { id: string; webhookDeliveries: Delivery[] } }[]).map(
+      (e) => e.node,
+    );
+    expect(nodes.filter((n) => n.webhookDeliveries.length > 0).length).toBeGreaterThanOrEqual(5);
+    for (const node of nodes) {
+      const single = (await deliveries(alpha, node.id)).map(({ id, status, state, attempts }) => ({
+        id,
+        status,
+        state,
+        attempts,
+      }));
+      expect(node.webhookDeliveries).toEqual(single);
+    }
     const metrics = await (await fetch(`${t.server.origin}/metrics`)).text();
     expect(metrics).toMatch(/lipsync_webhook_attempts_total\{outcome="delivered"\} [1-9]/);
     expect(metrics).toMatch(/lipsync_webhook_attempts_total\{outcome="retry"\} [1-9]/);

@@ -51,15 +51,19 @@ export class WebhookDeliveries {
 
   /**
    * One loader per request: every task of a page asks for its deliveries, and they are read in one query
-   * (TaskStore.webhooks.listForTasks) instead of one per task.
+   * (TaskStore.webhooks.listForTasks) instead of one per task. Batching only, no cache: a subscription keeps its
+   * context for every result it sends, and each must show the deliveries as they are then.
    */
   loader(tenant: string): DataLoader<string, WebhookDeliveryRecord[]> {
-    return new DataLoader(async (taskIds: readonly string[]) => {
-      const rows = await this.options.outbox.listForTasks(taskIds, tenant);
-      const byTask = new Map<string, WebhookDeliveryRecord[]>(taskIds.map((id) => [id, []]));
-      for (const row of rows) byTask.get(row.taskId)?.push(row);
-      return taskIds.map((id) => byTask.get(id) ?? []);
-    });
+    return new DataLoader(
+      async (taskIds: readonly string[]) => {
+        const rows = await this.options.outbox.listForTasks(taskIds, tenant);
+        const byTask = new Map<string, WebhookDeliveryRecord[]>(taskIds.map((id) => [id, []]));
+        for (const row of rows) byTask.get(row.taskId)?.push(row);
+        return taskIds.map((id) => byTask.get(id) ?? []);
+      },
+      { cache: false },
+    );
   }
 
   private requireEnabled(): void {
