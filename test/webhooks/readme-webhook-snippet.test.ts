@@ -28,6 +28,7 @@ describe("the README's webhook verification snippet", () => {
     expect(code.trim().split('\n').length).toBeLessThanOrEqual(10);
     t = await startTestServer({
       env: { ALLOW_PRIVATE_URLS: 'true', ALLOW_HTTP_MEDIA_URLS: 'true', WEBHOOK_SCAN_INTERVAL_MS: '100' },
+      fake: { processingAfterMs: 700, succeedAfterMs: 1_700 }, // a second of PROCESSING: every status is seen
     });
     const secret = (await t.client.request('{ webhookSigningSecret }')).body.data!.webhookSigningSecret as string;
     const port = await freePort();

@@ -60,6 +60,8 @@ describe('webhooks to callbackUrl', () => {
         WEBHOOK_TIMEOUT_MS: '1000',
         WEBHOOK_SCAN_INTERVAL_MS: '100',
       },
+      // A second of PROCESSING (polls every ≤ 200 ms): every status is seen, and so has its webhook.
+      fake: { processingAfterMs: 700, succeedAfterMs: 1_700 },
     });
     alpha = t.client.withHeaders({ authorization: 'Bearer token-alpha' });
     beta = t.client.withHeaders({ authorization: 'Bearer token-beta' });
