@@ -90,6 +90,23 @@ export interface Config {
   faceSessionTtlMs: number;
   /** TENANT_MONTHLY_UNITS: tenant → units per calendar month (UTC), in whole millionths; tenants not named have no budget */
   tenantMonthlyUnits: ReadonlyMap<string, number>;
+  webhooks: WebhookConfig;
+}
+
+/** Webhooks to clients' callbackUrls (src/services/webhooks/). */
+export interface WebhookConfig {
+  /** WEBHOOK_SECRET, the root of every tenant's signing secret; null = generated once (outside production) or off */
+  secret: string | null;
+  /** after a rotation, the previous secret keeps signing this long */
+  rotationOverlapMs: number;
+  /** a delivery is retried until this long after its event, then FAILED */
+  maxAgeMs: number;
+  /** one attempt, connecting included */
+  timeoutMs: number;
+  /** the first retry's delay; the later ones keep their ratio to it (5 s, 30 s, 2 min, 10 min, 30 min, 1 h) */
+  retryBaseMs: number;
+  /** how often the outbox is looked at for due deliveries without any event */
+  scanIntervalMs: number;
 }
 
 /**
@@ -336,6 +353,12 @@ const variables = {
   CALLBACK_DEBOUNCE_MS: positiveInt().default(5_000),
   FACE_SESSION_TTL_HOURS: positiveNumber.default(24),
   TENANT_MONTHLY_UNITS: tenantMonthlyUnits.optional(),
+  WEBHOOK_SECRET: z.string().trim().min(32, 'must be at least 32 characters').optional(),
+  WEBHOOK_ROTATION_OVERLAP_HOURS: positiveNumber.default(24),
+  WEBHOOK_MAX_AGE_HOURS: positiveNumber.default(24),
+  WEBHOOK_TIMEOUT_MS: positiveInt().default(10_000),
+  WEBHOOK_RETRY_BASE_MS: positiveInt().default(5_000),
+  WEBHOOK_SCAN_INTERVAL_MS: positiveInt().default(1_000),
 } satisfies Record<string, z.ZodType>;
 
 /** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
@@ -458,5 +481,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callbackDebounceMs: v.CALLBACK_DEBOUNCE_MS,
     faceSessionTtlMs: Math.round(v.FACE_SESSION_TTL_HOURS * 3_600_000),
     tenantMonthlyUnits: unitBudgets(v, authTokens),
+    webhooks: Object.freeze({
+      secret: v.WEBHOOK_SECRET ?? null,
+      rotationOverlapMs: Math.round(v.WEBHOOK_ROTATION_OVERLAP_HOURS * 3_600_000),
+      maxAgeMs: Math.round(v.WEBHOOK_MAX_AGE_HOURS * 3_600_000),
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: v.WEBHOOK_RETRY_BASE_MS,
+      scanIntervalMs: v.WEBHOOK_SCAN_INTERVAL_MS,
+    }),
   });
 }

@@ -5,6 +5,7 @@ import type { LipSyncService } from './services/LipSyncService';
 import type { TaskReads } from './services/TaskReads';
 import type { TenantUsage } from './services/TenantUsage';
 import type { VoiceCatalog } from './services/VoiceCatalog';
+import type { WebhookDeliveries } from './services/webhooks/WebhookDeliveries';
 
 export interface Services {
   lipSync: LipSyncService;
@@ -17,6 +18,8 @@ export interface Services {
   faces: FaceIdentification;
   /** the tenant's usage report (units charged, tasks by status) */
   usage: TenantUsage;
+  /** signing secrets, their rotation, a task's webhook deliveries and redelivery */
+  webhooks: WebhookDeliveries;
 }
 
 /** What every resolver gets: who is calling and the services to call. Built once per request. */

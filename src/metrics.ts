@@ -112,6 +112,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** webhook attempts by what came of them (src/services/webhooks/WebhookWorker.ts) */
+  readonly webhookAttempts = new Counter({
+    name: 'lipsync_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (will be tried again), failed (gave up), gone (410)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookOutboxDepth = new Gauge({
+    name: 'lipsync_webhook_outbox_depth',
+    help: 'Webhook deliveries still pending, cluster-wide (sampled on the outbox scan timer)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

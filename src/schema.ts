@@ -10,6 +10,8 @@ import { LipSyncResolver } from './resolvers/LipSyncResolver';
 import { resolveLipSyncTaskReference } from './resolvers/LipSyncTask.reference';
 import { VoiceResolver } from './resolvers/VoiceResolver';
 import { UsageResolver } from './resolvers/UsageResolver';
+import { LipSyncTaskWebhooksResolver } from './resolvers/LipSyncTaskWebhooksResolver';
+import { WebhookResolver } from './resolvers/WebhookResolver';
 import { validateArgument } from './types/validation/validateArgument';
 
 /** Federation v2: this graph is a subgraph; `LipSyncTask` is an entity other subgraphs can reference. */
@@ -47,7 +49,14 @@ export function buildLipSyncSchema(): Promise<GraphQLSchema> {
 
 async function build(): Promise<GraphQLSchema> {
   const typeSchema = await buildSchema({
-    resolvers: [LipSyncResolver, VoiceResolver, AdvancedLipSyncResolver, UsageResolver],
+    resolvers: [
+      LipSyncResolver,
+      VoiceResolver,
+      AdvancedLipSyncResolver,
+      UsageResolver,
+      WebhookResolver,
+      LipSyncTaskWebhooksResolver,
+    ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validateFn: validateArgument,
     pubSub: NO_TOPIC_PUBSUB,

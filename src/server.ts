@@ -46,6 +46,9 @@ import { TaskDurations } from './services/TaskDurations';
 import { TaskWatcher } from './services/TaskWatcher';
 import { TenantCreateLimit } from './services/TenantCreateLimit';
 import { VoiceCatalog } from './services/VoiceCatalog';
+import { WebhookDeliveries } from './services/webhooks/WebhookDeliveries';
+import { WebhookSecrets } from './services/webhooks/WebhookSecrets';
+import { WebhookWorker } from './services/webhooks/WebhookWorker';
 import { createTaskStore } from './store';
 import type { TaskStore } from './store/TaskStore';
 import { createKlingApi } from './upstream';
@@ -186,12 +189,40 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   store.onUnitsCharged((record) =>
     metrics.unitsCharged.inc({ tenant: record.tenant }, unitsFromMicro(record.unitsChargedMicro ?? 0)),
   );
+  const webhookSecrets = await WebhookSecrets.open({
+    configured: config.webhooks.secret,
+    production: config.production,
+    store,
+    databaseUrl: config.databaseUrl,
+    log,
+    rotationOverlapMs: config.webhooks.rotationOverlapMs,
+    now,
+  });
+  const webhookWorker = new WebhookWorker({
+    outbox: store.webhooks,
+    secrets: webhookSecrets,
+    hub: coordination.hub,
+    log,
+    metrics,
+    now,
+    policy: config.outboundUrls,
+    timeoutMs: config.webhooks.timeoutMs,
+    retryBaseMs: config.webhooks.retryBaseMs,
+    maxAgeMs: config.webhooks.maxAgeMs,
+    scanIntervalMs: config.webhooks.scanIntervalMs,
+  });
   const services: Services = {
     usage: new TenantUsage({ store, now }),
     voices,
     outboundUrls: config.outboundUrls,
     tasks,
     faces: new FaceIdentification({ store, kling, now, sessionTtlMs: config.faceSessionTtlMs, createLimit, budget }),
+    webhooks: new WebhookDeliveries({
+      outbox: store.webhooks,
+      secrets: webhookSecrets,
+      now,
+      wake: () => webhookWorker.wake(),
+    }),
     lipSync: new LipSyncService({
       store,
       reads: tasks,
@@ -206,6 +237,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       createLimit,
       advancedRules: new AdvancedLipSyncRules({ store, now }),
       budget,
+      webhooksEnabled: webhookSecrets.enabled,
     }),
   };
 
@@ -333,6 +365,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await recoverTasks({ store, watcher, reconciler, log });
   reconciler.start(config.reconcileIntervalMs);
   dispatcher.start();
+  if (webhookSecrets.enabled) webhookWorker.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info(
@@ -353,6 +386,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     ['reconciler', () => reconciler.stop()],
     ['queue dispatcher', () => dispatcher.close()],
     ['task counts', () => taskCounts.stop()],
+    // attempts in flight finish (each within WEBHOOK_TIMEOUT_MS) and are recorded before the store closes
+    ['webhook worker', () => webhookWorker.close()],
     [
       'HTTP and WebSockets',
       async () => {

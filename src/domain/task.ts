@@ -142,4 +142,6 @@ export interface TaskIntent {
   queued?: boolean;
   /** the create input as JSON, kept until the upstream accepts the task so a queued task can be sent later */
   request?: string;
+  /** where this server sends the task's webhooks (checked and normalised); written with the intent (migration 006) */
+  callbackUrl?: string | null;
 }

@@ -5,6 +5,8 @@ import { effectiveMode, type LipSyncRequest } from '../domain/request';
 import type { FaceInfo, TaskMode, TaskRecord } from '../domain/task';
 import { BadUserInputError, errorFromStored, NotFoundError, UpstreamError, ErrorCode } from '../errors';
 import { statusOf } from '../mappers/lipSyncTask';
+import { normalizedUrl } from '../domain/outboundUrl';
+import { webhooksDisabled } from './webhooks/WebhookDeliveries';
 import type { TaskStore } from '../store/TaskStore';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../types/CreateLipSyncInput';
 import { charLengthProblem } from '../types/validation/rules';
@@ -37,6 +39,8 @@ export interface LipSyncServiceOptions {
   advancedRules: AdvancedLipSyncRules;
   /** TENANT_MONTHLY_UNITS */
   budget: TenantUnitBudget;
+  /** false in production without WEBHOOK_SECRET: a callbackUrl is refused, as nothing could be signed (default true) */
+  webhooksEnabled?: boolean;
 }
 
 /** What a create writes besides the common columns: its kind's own fields and its fingerprint. */
@@ -103,6 +107,8 @@ export class LipSyncService {
   private async accept(tenant: string, idempotencyKey: string | null, acceptance: Acceptance): Promise<CreateResult> {
     const { store, now, idempotencyTtlMs, submitLeaseMs, submitter, dispatcher } = this.options;
     const { task, mode, face, warnings } = acceptance;
+    const callbackUrl = task.request.callbackUrl ?? null;
+    if (callbackUrl && this.options.webhooksEnabled === false) throw webhooksDisabled('callbackUrl');
     // Before anything is written or sent: a refused create leaves nothing behind.
     await this.options.createLimit.take(tenant);
     await this.options.budget.ensureRoom(tenant, idempotencyKey);
@@ -123,6 +129,8 @@ export class LipSyncService {
       // Every task enters the queue; the dispatch below submits it at once when the cap (and fairness) allow.
       queued: true,
       request: storedRequest(task),
+      // Written with the intent: the webhook target outlives the create input (dropped once Kling has the task).
+      callbackUrl: callbackUrl ? normalizedUrl(callbackUrl) : null,
     };
     // From before the row exists: a definite refusal of this task's submission is this caller's error.
     const answered = submitter.awaitedByCreate(intent.id);

@@ -28,6 +28,7 @@ import {
   type BudgetRow,
   type UsageRow,
 } from './usageSql';
+import { PostgresWebhookOutbox } from './PostgresWebhookOutbox';
 
 type Params = Readonly<Record<string, unknown>>;
 type Queryable = Pool | PoolClient;
@@ -66,6 +67,7 @@ export class PostgresTaskStore implements TaskStore {
   private readonly pool: Pool;
   private closed = false;
   private readonly unitsCharged = new UnitsChargedListeners();
+  readonly webhooks: PostgresWebhookOutbox;
 
   /** Connects lazily; `migrate()` is the first round trip. */
   constructor(connectionString: string) {
@@ -74,6 +76,7 @@ export class PostgresTaskStore implements TaskStore {
     // An idle connection dropped by the server must not crash the process: the pool replaces it,
     // and the next query (or /readyz ping) reports the outage if it lasts.
     this.pool.on('error', () => undefined);
+    this.webhooks = new PostgresWebhookOutbox(this.pool, (work) => this.transaction(work));
   }
 
   async migrate(): Promise<void> {
@@ -92,16 +95,21 @@ export class PostgresTaskStore implements TaskStore {
   async insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
     const record = intentRecord(intent);
     const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
-    return this.transaction(async (client) => {
+    const committed = this.transaction(async (client) => {
       if (intent.idempotencyKey !== null) await this.run(client, 'releaseExpiredKey', key);
       // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields to it.
       const inserted = await this.run(client, 'insertIntent', {
         ...recordToParams(record),
         request: intent.request ?? null,
       });
-      if (inserted.rowCount === 1) return { created: true, record };
+      if (inserted.rowCount === 1) {
+        const created = { created: true as const, record };
+        await this.webhooks.recordIntent(client, intent, created, now);
+        return created;
+      }
       return { created: false, record: await this.existing(client, 'byIdempotencyKey', key) };
     });
+    return this.webhooks.afterIntent(intent, committed);
   }
 
   async markAccepted(
@@ -110,23 +118,24 @@ export class PostgresTaskStore implements TaskStore {
     upstreamRequestId: string | null,
     now: number,
   ): Promise<TaskRecord> {
-    // The usual case in one statement (no transaction): a row no answer has reached yet takes the acceptance as
-    // it is. A concurrent acceptance makes the row lock re-check `upstream_id IS NULL` and this one falls through.
+    // The usual case in one statement: a row no answer has reached yet takes the acceptance as it is. A
+    // concurrent acceptance makes the row lock re-check `upstream_id IS NULL` and this one falls through. One
+    // transaction with the webhook event it reports (src/store/webhookEvents.ts).
     const fields = acceptance(snapshot, upstreamRequestId, now);
-    const accepted = await upstreamIdUnique(id, snapshot.upstreamId, () =>
-      this.run<IntentRow & Pick<TaskRow, 'created_at'>>(this.pool, 'acceptIntent', { id, ...answerToParams(fields) }),
-    );
-    if (accepted.rows.length > 0) {
-      // A row without an upstream id has never had units.
-      const record = answeredRecord(accepted.rows[0], fields);
-      return this.unitsCharged.committed({ value: record, charged: chargedBy(null, record) });
-    }
     const written = await this.transaction(async (client) => {
+      const accepted = await upstreamIdUnique(id, snapshot.upstreamId, () =>
+        this.run<IntentRow & Pick<TaskRow, 'created_at'>>(client, 'acceptIntent', { id, ...answerToParams(fields) }),
+      );
+      if (accepted.rows.length > 0) {
+        // A row without an upstream id has never had units.
+        const record = await this.webhooks.recorded(client, answeredRecord(accepted.rows[0], fields), now);
+        return { value: record, charged: chargedBy(null, record) };
+      }
       const stored = await this.one(client, 'byIdForUpdate', { id });
       if (!stored) throw new TaskNotFoundError(id);
       const record = acceptedRecord(stored, snapshot, upstreamRequestId, now);
       await upstreamIdUnique(id, snapshot.upstreamId, () => this.run(client, 'saveAnswer', recordToParams(record)));
-      return { value: record, charged: chargedBy(stored, record) };
+      return { value: await this.webhooks.recorded(client, record, now), charged: chargedBy(stored, record) };
     });
     return this.unitsCharged.committed(written);
   }
@@ -162,7 +171,10 @@ export class PostgresTaskStore implements TaskStore {
       if (!stored) return { value: null, charged: null };
       const result = mergeSnapshot(stored, snapshot, upstreamRequestId, now);
       await this.run(client, 'saveAnswer', recordToParams(result.record));
-      return { value: result, charged: chargedBy(stored, result.record) };
+      return {
+        value: await this.webhooks.recordedSnapshot(client, result, now),
+        charged: chargedBy(stored, result.record),
+      };
     });
     return this.unitsCharged.committed(written);
   }
@@ -197,15 +209,23 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async cancelQueued(id: string, tenant: string, now: number): Promise<TaskRecord | null> {
-    return this.one(this.pool, 'cancelQueued', { id, tenant, now });
+    return this.transaction(async (client) =>
+      this.webhooks.recorded(client, await this.one(client, 'cancelQueued', { id, tenant, now }), now),
+    );
   }
 
   async failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
-    return this.one(this.pool, 'failSubmission', { id, message: error.message, submitError: jsonParam(error), now });
+    return this.transaction(async (client) => {
+      const params = { id, message: error.message, submitError: jsonParam(error), now };
+      return this.webhooks.recorded(client, await this.one(client, 'failSubmission', params), now);
+    });
   }
 
   async expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]> {
-    return this.many('expireQueued', { before, message, now });
+    return this.transaction(async (client) => {
+      const { rows } = await this.run(client, 'expireQueued', { before, message, now });
+      return this.webhooks.recordedAll(client, rows.map(rowToRecord), now);
+    });
   }
 
   async queueOrder(): Promise<string[]> {

@@ -34,6 +34,7 @@ import {
   type BudgetRow,
   type UsageRow,
 } from './usageSql';
+import { SqliteWebhookOutbox } from './SqliteWebhookOutbox';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -81,6 +82,7 @@ export class SqliteTaskStore implements TaskStore {
   private wroteSinceCheckpoint = false;
   private readonly unitsCharged = new UnitsChargedListeners();
   private closing: Promise<void> | null = null;
+  readonly webhooks: SqliteWebhookOutbox;
 
   /** Opens the file (creating it and its directory) and tunes the connection; `migrate()` makes it usable. */
   constructor(
@@ -109,6 +111,7 @@ export class SqliteTaskStore implements TaskStore {
     this.writes = new GroupCommit(db, () => {
       this.wroteSinceCheckpoint = true;
     });
+    this.webhooks = new SqliteWebhookOutbox(db, (apply) => this.writes.write(apply));
     this.checkpointer = filePath === IN_MEMORY ? null : new WalCheckpointer(filePath, () => this.checkpointHere());
     this.counter =
       filePath === IN_MEMORY
@@ -139,12 +142,15 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
-    return this.writes.write(() => this.insertIntentNow(intent, now));
+    return this.writes.write(() => this.webhooks.recordIntent(intent, this.insertIntentNow(intent, now), now));
   }
 
   markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
     return this.writes.write(
-      () => this.markAcceptedNow(id, snapshot, upstreamRequestId, now),
+      () =>
+        this.withEvent(this.markAcceptedNow(id, snapshot, upstreamRequestId, now), (r) =>
+          this.webhooks.recorded(r, now),
+        ),
       (written) => this.unitsCharged.committed(written),
     );
   }
@@ -168,7 +174,10 @@ export class SqliteTaskStore implements TaskStore {
 
   applySnapshot(snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<SnapshotResult | null> {
     return this.writes.write(
-      () => this.applySnapshotNow(snapshot, upstreamRequestId, now),
+      () =>
+        this.withEvent(this.applySnapshotNow(snapshot, upstreamRequestId, now), (r) =>
+          this.webhooks.recordedSnapshot(r, now),
+        ),
       (written) => this.unitsCharged.committed(written),
     );
   }
@@ -196,17 +205,20 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   cancelQueued(id: string, tenant: string, now: number): Promise<TaskRecord | null> {
-    return this.writes.write(() => this.one('cancelQueued', { id, tenant, now }));
+    return this.writes.write(() => this.webhooks.recorded(this.one('cancelQueued', { id, tenant, now }), now));
   }
 
   failSubmission(id: string, error: StoredError, now: number): Promise<TaskRecord | null> {
     return this.writes.write(() =>
-      this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }),
+      this.webhooks.recorded(
+        this.one('failSubmission', { id, message: error.message, submitError: jsonParam(error), now }),
+        now,
+      ),
     );
   }
 
   expireQueued(before: number, message: string, now: number): Promise<TaskRecord[]> {
-    return this.writes.write(() => this.many('expireQueued', { before, message, now }));
+    return this.writes.write(() => this.webhooks.recordedAll(this.many('expireQueued', { before, message, now }), now));
   }
 
   async queueOrder(): Promise<string[]> {
@@ -383,6 +395,11 @@ export class SqliteTaskStore implements TaskStore {
     const result = mergeSnapshot(stored, snapshot, upstreamRequestId, now);
     this.saveChanges(stored, result.record);
     return { value: result, charged: chargedBy(stored, result.record) };
+  }
+
+  /** Records a write's webhook event (src/store/SqliteWebhookOutbox.ts) in its own transaction, keeping its units. */
+  private withEvent<T>(written: Charged<T>, record: (value: T) => T): Charged<T> {
+    return { value: record(written.value), charged: written.charged };
   }
 
   /** Writes the answer columns in which `record` differs from `stored` (a poll usually changes `checked_at` only). */

@@ -1,6 +1,7 @@
 import type { FaceSession } from '../domain/faceSession';
 import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
 import type { StoredError, TaskIntent, TaskKind, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import type { WebhookOutbox } from './WebhookOutbox';
 
 export type IntentResult =
   /** the intent row was written; the caller must now submit it upstream */
@@ -136,6 +137,12 @@ export interface TaskStore {
    * commit): exactly once per task across instances and restarts (src/store/unitsCharged.ts).
    */
   onUnitsCharged(listener: (record: TaskRecord) => void): void;
+  /**
+   * The webhook outbox (src/store/WebhookOutbox.ts). Its events are written by the methods above, in the transaction
+   * of the status change they report: insertIntent (QUEUED), markAccepted, applySnapshot (when something a client
+   * sees moved), cancelQueued, failSubmission and expireQueued.
+   */
+  readonly webhooks: WebhookOutbox;
 
   /** throws when the database does not answer */
   ping(): Promise<void>;

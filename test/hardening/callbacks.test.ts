@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { freePort } from '../support/freePort';
 import { waitUntil } from '../support/redis';
+import { WebhookReceiver } from '../support/webhookReceiver';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 
 /**
@@ -210,6 +212,57 @@ describe('the callback key', () => {
     } finally {
       await second.close();
       await first.close();
+    }
+  });
+});
+
+describe("Kling's callbacks and a client's webhooks together (issue 13)", () => {
+  it('gives Kling our own receiver, never the callbackUrl, and its callbacks still move the task the client hears of', async () => {
+    const receiver = await WebhookReceiver.start();
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    // Polling slowed to a minute: only Kling's callbacks (sent by the fake as Kling does) can move the task on.
+    const t = await startTestServer({
+      env: {
+        PORT: String(port),
+        PUBLIC_URL: publicUrl,
+        POLL_MIN_MS: '60000',
+        POLL_MAX_MS: '60000',
+        ALLOW_PRIVATE_URLS: 'true',
+        ALLOW_HTTP_MEDIA_URLS: 'true',
+        WEBHOOK_SCAN_INTERVAL_MS: '100',
+        // Kling's two callbacks (processing, then succeed) come 600 ms apart: each must cause its own read.
+        CALLBACK_DEBOUNCE_MS: '100',
+      },
+      fake: { processingAfterMs: 300, succeedAfterMs: 900, sendCallbacks: true },
+    });
+    try {
+      const callbackUrl = receiver.url('/client-hooks');
+      const res = await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, callbackUrl } });
+      expect(res.body.errors).toBeUndefined();
+      const id = res.body.data!.createLipSync.id as string;
+      const bodies = t.fake.requests
+        .filter((r) => r.endpoint === 'create')
+        .map((r) => r.body as Record<string, unknown>);
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0].callback_url).toMatch(new RegExp(`^${publicUrl}/callbacks/kling/${id}/`));
+      expect(JSON.stringify(bodies)).not.toContain(callbackUrl);
+      expect(JSON.stringify(bodies)).not.toContain('client-hooks');
+      // Kling's callbacks reached /callbacks/kling: the task succeeded without a poll, and the client was told.
+      await waitUntil(
+        async () => receiver.forTask(id).some((r) => r.event.data.status === 'SUCCEEDED' && r.answeredOk),
+        "the client's SUCCEEDED webhook",
+        15_000,
+      );
+      expect(receiver.forTask(id).map((r) => r.event.data.status)).toEqual([
+        'QUEUED',
+        'SUBMITTED',
+        'PROCESSING',
+        'SUCCEEDED',
+      ]);
+    } finally {
+      await t.close();
+      await receiver.close();
     }
   });
 });

@@ -13,6 +13,7 @@ import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../support
 import { describeAdvancedStoreContract } from './advancedStoreContract';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
+import { describeWebhookOutboxContract } from './webhookOutboxContract';
 
 let schema: TestSchema;
 
@@ -42,6 +43,13 @@ describe('PostgresTaskStore: advanced lip-sync (migration 005)', () => {
       await schema.truncate();
       return store;
     },
+    reopen: () => createTaskStore(schema.url),
+  });
+});
+
+describe('PostgresTaskStore webhook outbox', () => {
+  describeWebhookOutboxContract({
+    open: () => createTaskStore(schema.url),
     reopen: () => createTaskStore(schema.url),
   });
 });

@@ -15,6 +15,7 @@ import { useTempDir } from '../support/storeTempDir';
 import { describeAdvancedStoreContract } from './advancedStoreContract';
 import { describeMigrationFromV1 } from './migrationFromV1';
 import { describeTaskStoreContract } from './taskStoreContract';
+import { describeWebhookOutboxContract } from './webhookOutboxContract';
 
 const temp = useTempDir();
 let fileCount = 0;
@@ -34,6 +35,16 @@ describe('SqliteTaskStore: advanced lip-sync (migration 005)', () => {
   describeAdvancedStoreContract({
     open: () => {
       currentFile = temp.path(`advanced-${++fileCount}`, 'tasks.db');
+      return createTaskStore(`file:${currentFile}`);
+    },
+    reopen: () => createTaskStore(`file:${currentFile}`),
+  });
+});
+
+describe('SqliteTaskStore webhook outbox', () => {
+  describeWebhookOutboxContract({
+    open: () => {
+      currentFile = temp.path(`outbox-${++fileCount}`, 'tasks.db');
       return createTaskStore(`file:${currentFile}`);
     },
     reopen: () => createTaskStore(`file:${currentFile}`),

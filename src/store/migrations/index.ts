@@ -3,6 +3,7 @@ import { leanTaskIndexes } from './002_lean_task_indexes';
 import { settings } from './003_settings';
 import { taskQueue } from './004_task_queue';
 import { advancedLipSync } from './005_advanced_lip_sync';
+import { webhooks } from './006_webhooks';
 import { unitsCharged } from './007_units_charged';
 import type { Migration } from './Migration';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   settings,
   taskQueue,
   advancedLipSync,
+  webhooks,
   unitsCharged,
 ];
 
