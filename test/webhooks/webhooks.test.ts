@@ -1,6 +1,7 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { GraphQLTestClient } from '../support/graphqlClient';
 import { createTestSchema } from '../support/pgTestDatabase';
+import { ADVANCED_MUTATION, IDENTIFY_MUTATION, VIDEO_URL, faceAudio } from '../support/advancedOperations';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 import { sleep, waitFor } from '../support/waitFor';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhookReceiver';
@@ -141,6 +142,28 @@ describe('webhooks to callbackUrl', () => {
       'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
     };
     expect(() => new Webhook(secretAlpha).verify(forged, resigned)).toThrow(WebhookVerificationError);
+  });
+
+  it('sends the same signed events for an ADVANCED task, with its kind, face and units', async () => {
+    const identified = await alpha.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } });
+    const sessionId = identified.body.data!.identifyFaces.sessionId as string;
+    const res = await alpha.request(ADVANCED_MUTATION, {
+      input: { sessionId, faces: [faceAudio()], callbackUrl: receiver.url('/advanced') },
+    });
+    expect(res.body.errors).toBeUndefined();
+    const id = res.body.data!.createAdvancedLipSync.id as string;
+    await untilDelivered(alpha, id);
+    const got = receiver.forTask(id);
+    expectOnceEachInOrder(got);
+    for (const r of got) expect(new Webhook(await secretOf(alpha)).verify(r.body, r.headers)).toEqual(r.event);
+    expect(got.at(-1)!.event.data).toMatchObject({
+      id,
+      kind: 'ADVANCED',
+      mode: null,
+      status: 'SUCCEEDED',
+      face: { id: 'face_1' },
+      unitsCharged: expect.any(Number),
+    });
   });
 
   it('retries a receiver that answers 500 twice: three attempts with one webhook-id, then DELIVERED', async () => {
