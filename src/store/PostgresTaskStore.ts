@@ -15,6 +15,8 @@ import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName } from './taskSql';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
+import type { ArchiveStore } from './archive/ArchiveStore';
+import { PostgresArchiveStore } from './archive/PostgresArchiveStore';
 
 type Params = Readonly<Record<string, unknown>>;
 type Queryable = Pool | PoolClient;
@@ -51,6 +53,7 @@ export class PostgresTaskStore implements TaskStore {
   readonly singleProcess = false;
   private readonly pool: Pool;
   private closed = false;
+  readonly archives: ArchiveStore;
 
   /** Connects lazily; `migrate()` is the first round trip. */
   constructor(connectionString: string) {
@@ -59,6 +62,7 @@ export class PostgresTaskStore implements TaskStore {
     // An idle connection dropped by the server must not crash the process: the pool replaces it,
     // and the next query (or /readyz ping) reports the outage if it lasts.
     this.pool.on('error', () => undefined);
+    this.archives = new PostgresArchiveStore(this.pool);
   }
 
   async migrate(): Promise<void> {

@@ -21,6 +21,8 @@ import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, 
 import { GroupCommit } from './GroupCommit';
 import { SqliteBackgroundReader } from './sqliteBackgroundReader';
 import { WalCheckpointer } from './walCheckpointer';
+import type { ArchiveStore } from './archive/ArchiveStore';
+import { SqliteArchiveStore } from './archive/SqliteArchiveStore';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -67,6 +69,7 @@ export class SqliteTaskStore implements TaskStore {
   private readonly counter: SqliteBackgroundReader<{ state: TaskState; count: number }> | null;
   private wroteSinceCheckpoint = false;
   private closing: Promise<void> | null = null;
+  readonly archives: ArchiveStore;
 
   /** Opens the file (creating it and its directory) and tunes the connection; `migrate()` makes it usable. */
   constructor(
@@ -95,6 +98,7 @@ export class SqliteTaskStore implements TaskStore {
     this.writes = new GroupCommit(db, () => {
       this.wroteSinceCheckpoint = true;
     });
+    this.archives = new SqliteArchiveStore(db, this.writes);
     this.checkpointer = filePath === IN_MEMORY ? null : new WalCheckpointer(filePath, () => this.checkpointHere());
     this.counter =
       filePath === IN_MEMORY

@@ -1,4 +1,5 @@
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
+import type { ArchiveStore } from './archive/ArchiveStore';
 
 export type IntentResult =
   /** the intent row was written; the caller must now submit it upstream */
@@ -116,6 +117,9 @@ export interface TaskStore {
    * restart) gets the same value, whoever called first: for secrets the cluster shares (callback signing).
    */
   getOrCreateSecret(name: string, candidate: string): Promise<string>;
+
+  /** the result archive's rows, in the same database (src/store/archive/) */
+  readonly archives: ArchiveStore;
 
   /** throws when the database does not answer */
   ping(): Promise<void>;

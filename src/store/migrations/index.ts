@@ -2,12 +2,13 @@ import { createTasks } from './001_create_tasks';
 import { leanTaskIndexes } from './002_lean_task_indexes';
 import { settings } from './003_settings';
 import { taskQueue } from './004_task_queue';
+import { archive } from './008_archive';
 import type { Migration } from './Migration';
 
 export type { Migration } from './Migration';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [createTasks, leanTaskIndexes, settings, taskQueue];
+export const MIGRATIONS: readonly Migration[] = [createTasks, leanTaskIndexes, settings, taskQueue, archive];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
