@@ -1,5 +1,6 @@
 import type { CacheHint } from '@apollo/cache-control-types';
 import type { OutboundUrlPolicy } from './domain/outboundUrl';
+import type { ArchiveLinks } from './services/archive/ArchiveLinks';
 import type { LipSyncService } from './services/LipSyncService';
 import type { TaskReads } from './services/TaskReads';
 import type { VoiceCatalog } from './services/VoiceCatalog';
@@ -11,6 +12,8 @@ export interface Services {
   voices: VoiceCatalog;
   /** which URLs clients may give (media, callbacks); read by the input rules */
   outboundUrls: OutboundUrlPolicy;
+  /** archivedState and archivedUrl (src/services/archive/) */
+  archive: ArchiveLinks;
 }
 
 /** What every resolver gets: who is calling and the services to call. Built once per request. */

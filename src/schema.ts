@@ -8,6 +8,8 @@ import type { RequestContext } from './context';
 import { LipSyncResolver } from './resolvers/LipSyncResolver';
 import { resolveLipSyncTaskReference } from './resolvers/LipSyncTask.reference';
 import { VoiceResolver } from './resolvers/VoiceResolver';
+import { LipSyncTaskArchiveResolver } from './resolvers/LipSyncTaskArchiveResolver';
+import { LipSyncVideoArchiveResolver } from './resolvers/LipSyncVideoArchiveResolver';
 import { validateArgument } from './types/validation/validateArgument';
 
 /** Federation v2: this graph is a subgraph; `LipSyncTask` is an entity other subgraphs can reference. */
@@ -45,7 +47,7 @@ export function buildLipSyncSchema(): Promise<GraphQLSchema> {
 
 async function build(): Promise<GraphQLSchema> {
   const typeSchema = await buildSchema({
-    resolvers: [LipSyncResolver, VoiceResolver],
+    resolvers: [LipSyncResolver, VoiceResolver, LipSyncTaskArchiveResolver, LipSyncVideoArchiveResolver],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validateFn: validateArgument,
     pubSub: NO_TOPIC_PUBSUB,

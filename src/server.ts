@@ -44,6 +44,7 @@ import { TaskDurations } from './services/TaskDurations';
 import { TaskWatcher } from './services/TaskWatcher';
 import { TenantCreateLimit } from './services/TenantCreateLimit';
 import { VoiceCatalog } from './services/VoiceCatalog';
+import { buildArchive } from './services/archive/buildArchive';
 import { createTaskStore } from './store';
 import type { TaskStore } from './store/TaskStore';
 import { createKlingApi } from './upstream';
@@ -172,7 +173,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     freshnessMs: config.freshnessMs,
     callbackDebounce: new RefreshDebounce({ windowMs: config.callbackDebounceMs, maxKeys: 100_000 }),
   });
+  const archive = await buildArchive(config.archive, {
+    store,
+    hub: coordination.hub,
+    log,
+    now,
+    policy: config.outboundUrls,
+    origin: () => mediaOrigin,
+    // the simulated upstream's videos are this server's own demo sample (never a client's URL)
+    trustedPrefixes: () => (kling.kind === 'simulated' && simulatedMediaBaseUrl ? [`${simulatedMediaBaseUrl()}/`] : []),
+  });
   const services: Services = {
+    archive: archive.links,
     voices,
     outboundUrls: config.outboundUrls,
     tasks,
@@ -290,6 +302,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
       log,
       demo: config.demo ? createDemoRoute() : undefined,
+      media: archive.mediaRoute,
       readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },
     }),
   );
@@ -316,6 +329,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await recoverTasks({ store, watcher, reconciler, log });
   reconciler.start(config.reconcileIntervalMs);
   dispatcher.start();
+  await archive.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info(
@@ -334,6 +348,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
    */
   const shutdown: Array<[what: string, step: () => Promise<void>]> = [
     ['reconciler', () => reconciler.stop()],
+    ['archive', () => archive.stop()],
     ['queue dispatcher', () => dispatcher.close()],
     ['task counts', () => taskCounts.stop()],
     [

@@ -54,7 +54,15 @@ function hostProblem(hostname: string): string | null {
   const literal = host.startsWith('[') ? host.slice(1, -1) : host;
   // The parser has already turned every IPv4 spelling into dotted decimal, so the strict check is enough.
   if (isIP(literal) === 0) return null; // a name: public as far as this server can tell
-  let address = ipaddr.parse(literal);
+  return addressProblem(literal);
+}
+
+/**
+ * Null for a public unicast IP address, otherwise what is wrong: the same rule for a literal in a URL and for
+ * the address a name resolves to when this server connects (src/services/archive/guardedLookup.ts).
+ */
+export function addressProblem(ip: string): string | null {
+  let address = ipaddr.parse(ip);
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
     address = (address as ipaddr.IPv6).toIPv4Address();
   }

@@ -54,9 +54,7 @@ export class SqliteArchiveStore implements ArchiveStore {
   }
 
   scheduleRetry(taskId: string, videoId: string, error: string, nextAttemptAt: number): Promise<void> {
-    return this.writes.write(
-      () => void this.statement('scheduleRetry').run({ taskId, videoId, error, nextAttemptAt }),
-    );
+    return this.writes.write(() => void this.statement('scheduleRetry').run({ taskId, videoId, error, nextAttemptAt }));
   }
 
   markFailed(taskId: string, videoId: string, error: string): Promise<void> {
