@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { childEnv, freePort, makeTempDir, startChildServer, waitFor, type ChildServer } from '../support/childServer';
+import { childEnv, freePort, makeTempDir, startChildServer, type ChildServer } from '../support/childServer';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { startFakeMedia, type FakeMedia } from '../support/fakeMedia';
 import { GraphQLTestClient } from '../support/graphqlClient';
@@ -47,6 +47,11 @@ describe('archive (s3)', () => {
     fake.tasks.mediaBaseUrl = media.url;
   });
   afterAll(async () => {
+    // a graceful stop flushes the (buffered) log: the archive's figures are in its 'video archived' lines
+    await server?.signal('SIGTERM');
+    for (const line of server?.stdout().split('\n') ?? []) {
+      if (line.includes('video archived')) console.info(`archive round trip (s3): ${line}`);
+    }
     await server?.dispose();
     await fake?.close();
     await media?.close();
@@ -76,13 +81,6 @@ describe('archive (s3)', () => {
 
     // another tenant never gets the task, so never its URL
     expect(await readTask(globex, task.id)).toBeNull();
-    const figure = await waitFor('the archive log line', () =>
-      server
-        .stdout()
-        .split('\n')
-        .find((line) => line.includes('video archived')),
-    );
-    console.info(`archive round trip (s3): ${figure}`);
   });
 
   it('a gone upstream file: FAILED after the retries, nothing in the bucket, the task stays SUCCEEDED', async () => {
