@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { createTaskStore, StoreOpenError } from '../../src/store';
-import { LATEST_SCHEMA_VERSION, MIGRATION_SQL } from '../../src/store/migrations';
+import { MIGRATION_SQL, MIGRATIONS } from '../../src/store/migrations';
 import { createTasks } from '../../src/store/migrations/001_create_tasks';
 import { positionalValues, toPositional } from '../../src/store/namedParameters';
 import { PostgresTaskStore } from '../../src/store/PostgresTaskStore';
@@ -95,7 +95,7 @@ describe('opening PostgreSQL', () => {
       await client.connect();
       const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
       await client.end();
-      expect(rows.map((row) => row.version)).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
+      expect(rows.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await Promise.all(stores.map((store) => store.close()));
       await fresh.drop();

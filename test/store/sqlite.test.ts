@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { LATEST_SCHEMA_VERSION, MIGRATION_SQL } from '../../src/store/migrations';
+import { LATEST_SCHEMA_VERSION, MIGRATION_SQL, MIGRATIONS } from '../../src/store/migrations';
 import { createTasks } from '../../src/store/migrations/001_create_tasks';
 import { createTaskStore, StoreOpenError } from '../../src/store';
 import { recordToParams, TASK_COLUMNS } from '../../src/store/rowMapping';
@@ -92,7 +92,7 @@ describe('opening SQLite files', () => {
     const versions = inspect(file, (db) =>
       db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
     );
-    expect(versions).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
   it('resolves a relative file: path against the working directory', async () => {
