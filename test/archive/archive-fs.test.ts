@@ -19,7 +19,14 @@ describe('archive (fs): signed media URLs', () => {
   beforeAll(async () => {
     media = await startFakeMedia();
     t = await startTestServer({
-      env: { ...TENANTS, ...LOCAL_MEDIA, ARCHIVE_MAX_ATTEMPTS: '3', ARCHIVE_RETRY_MIN_MS: '50' },
+      env: {
+        ...TENANTS,
+        ...LOCAL_MEDIA,
+        ARCHIVE_MAX_ATTEMPTS: '3',
+        ARCHIVE_RETRY_MIN_MS: '50',
+        // the 52 KB sample fits; the 100 KB file of the size test does not
+        ARCHIVE_MAX_BYTES: '60000',
+      },
     });
   });
   beforeEach(() => {
@@ -105,6 +112,24 @@ describe('archive (fs): signed media URLs', () => {
       await gone.close();
     }
   });
+
+  it.each([
+    ['a declared Content-Length', false],
+    ['a chunked body, counted while it streams', true],
+  ])('refuses a video above ARCHIVE_MAX_BYTES (%s): FAILED after one try, nothing kept', async (_, chunked) => {
+    const file = path.join(path.dirname(t.databaseFile), `big-${String(chunked)}.mp4`);
+    fs.writeFileSync(file, Buffer.concat([media.bytes, media.bytes]));
+    const big = await startFakeMedia({ file, chunked });
+    try {
+      t.fake.tasks.mediaBaseUrl = big.url;
+      const task = await createAndSettle(acme());
+      expect(task).toMatchObject({ status: 'SUCCEEDED', archivedState: 'FAILED' });
+      expect(big.requests).toHaveLength(1);
+      expect(fs.existsSync(path.join(path.dirname(t.databaseFile), 'media', task.id))).toBe(false);
+    } finally {
+      await big.close();
+    }
+  });
 });
 
 describe('archive (fs): expiry and retention', () => {
@@ -115,7 +140,12 @@ describe('archive (fs): expiry and retention', () => {
   beforeAll(async () => {
     media = await startFakeMedia();
     t = await startTestServer({
-      env: { ...LOCAL_MEDIA, MEDIA_URL_TTL_SECONDS: '1', ARCHIVE_RETENTION_DAYS: String(4 / 86_400) },
+      env: {
+        ...LOCAL_MEDIA,
+        PUBLIC_URL: 'https://lipsync.example',
+        MEDIA_URL_TTL_SECONDS: '1',
+        ARCHIVE_RETENTION_DAYS: String(8 / 86_400),
+      },
     });
     t.fake.tasks.mediaBaseUrl = media.url;
     dir = path.join(path.dirname(t.databaseFile), 'media');
@@ -130,7 +160,10 @@ describe('archive (fs): expiry and retention', () => {
     expect(task.archivedState).toBe('ARCHIVED');
     const file = path.join(dir, task.id, `${task.videos[0].id}.mp4`);
     expect(fs.readFileSync(file).equals(media.bytes)).toBe(true);
-    const url = task.videos[0].archivedUrl!;
+    // archivedUrl carries PUBLIC_URL's host; here the same server answers on its own origin
+    expect(task.videos[0].archivedUrl!.startsWith('https://lipsync.example/media/')).toBe(true);
+    const url = task.videos[0].archivedUrl!.replace('https://lipsync.example', t.server.origin);
+    expect((await download(url)).response.status).toBe(200);
     await sleep(2_100); // the 1 s lifetime (whole seconds) must pass
     expect((await download(url)).response.status).toBe(403);
 

@@ -12,6 +12,8 @@ export interface FakeMediaOptions {
   /** send the body in chunks of this size, one every `chunkDelayMs` (a slow CDN, to be caught mid-download) */
   chunkBytes?: number;
   chunkDelayMs?: number;
+  /** no Content-Length: the size shows only as the bytes arrive */
+  chunked?: boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export class FakeMedia {
   private readonly server: http.Server;
   private baseUrl = '';
   private slow: { chunkBytes: number; chunkDelayMs: number } | null;
+  private readonly chunked: boolean;
 
   constructor(options: FakeMediaOptions = {}) {
     this.bytes = fs.readFileSync(options.file ?? SAMPLE_MP4);
@@ -33,6 +36,7 @@ export class FakeMedia {
       options.chunkBytes && options.chunkDelayMs
         ? { chunkBytes: options.chunkBytes, chunkDelayMs: options.chunkDelayMs }
         : null;
+    this.chunked = options.chunked ?? false;
     this.server = http.createServer((req, res) => this.handle(req, res));
   }
 
@@ -74,7 +78,10 @@ export class FakeMedia {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return void res.end('not found');
     }
-    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': this.bytes.length });
+    res.writeHead(200, {
+      'content-type': 'video/mp4',
+      ...(this.chunked ? {} : { 'content-length': this.bytes.length }),
+    });
     if (!this.slow) return void res.end(this.bytes);
     const { chunkBytes, chunkDelayMs } = this.slow;
     let offset = 0;
