@@ -18,12 +18,11 @@ export class LipSyncTaskArchiveResolver {
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<ArchiveState | null> {
-    const state = await ctx.services.archive.stateOf(
-      ctx,
-      ctx.tenant,
-      task.id,
-      task.status === LipSyncTaskStatus.SUCCEEDED,
-    );
+    const state = await ctx.services.archive.stateOf(ctx, ctx.tenant, {
+      id: task.id,
+      succeeded: task.status === LipSyncTaskStatus.SUCCEEDED,
+      createdAt: task.createdAt.getTime(),
+    });
     // still moving: an answer that says PENDING must not be cached like a finished task
     if (state === ArchiveState.PENDING) hintCache(info, ctx, { maxAge: 0 });
     return state;

@@ -31,14 +31,15 @@ export function describeArchiveStoreContract(open: () => Promise<TaskStore>): vo
 
   async function enqueued(tenant = 'acme', videos = 1, createdAt = 2_000) {
     const task = await succeededTask(tenant, videos, createdAt);
-    const candidate = (await store.archives.candidates(1_000)).find((c) => c.taskId === task.id)!;
+    const candidate = (await store.archives.candidates(1_000, 0)).find((c) => c.taskId === task.id)!;
     await store.archives.enqueue(candidate, 'fs', 1_000_000, 5_000);
     return task;
   }
 
-  it('hands each succeeded task over once, one pending row per video; enqueueing again changes nothing', async () => {
+  it('hands each recent succeeded task over once, one pending row per video; enqueueing again changes nothing', async () => {
     const task = await succeededTask('acme', 2);
-    const candidate = (await store.archives.candidates(1_000)).find((c) => c.taskId === task.id);
+    expect((await store.archives.candidates(1_000, 10_000)).some((c) => c.taskId === task.id)).toBe(false);
+    const candidate = (await store.archives.candidates(1_000, 0)).find((c) => c.taskId === task.id);
     expect(candidate).toEqual({
       taskId: task.id,
       tenant: 'acme',
@@ -46,7 +47,7 @@ export function describeArchiveStoreContract(open: () => Promise<TaskStore>): vo
       videos: task.videos.map(({ id, url }) => ({ id, url })),
     });
     await store.archives.enqueue(candidate!, 'fs', 1_000_000, 5_000);
-    expect((await store.archives.candidates(1_000)).some((c) => c.taskId === task.id)).toBe(false);
+    expect((await store.archives.candidates(1_000, 0)).some((c) => c.taskId === task.id)).toBe(false);
     await store.archives.enqueue(candidate!, 's3', 9, 9);
     const rows = await store.archives.byTasks('acme', [task.id]);
     expect(rows).toHaveLength(2);

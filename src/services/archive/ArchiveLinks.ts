@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ArchiveRow, ArchiveStore } from '../../store/archive/ArchiveStore';
 import { ArchiveState } from '../../types/ArchiveState';
+import { UPSTREAM_RETENTION_MS } from './Archiver';
 import type { MediaUrlSigner } from './MediaUrlSigner';
 
 export interface ArchiveLinksOptions {
@@ -31,11 +32,19 @@ export class ArchiveLinks {
 
   constructor(private readonly options: ArchiveLinksOptions) {}
 
-  /** null unless the task SUCCEEDED; then the least advanced of its videos' states */
-  async stateOf(request: object, tenant: string, taskId: string, succeeded: boolean): Promise<ArchiveState | null> {
-    if (!succeeded) return null;
+  /**
+   * null unless the task SUCCEEDED; then the least advanced of its videos' states. A task never handed over
+   * whose videos Kling no longer holds (older than its retention) will never be copied: OFF.
+   */
+  async stateOf(
+    request: object,
+    tenant: string,
+    task: { id: string; succeeded: boolean; createdAt: number },
+  ): Promise<ArchiveState | null> {
+    if (!task.succeeded) return null;
     if (!this.options.mode) return ArchiveState.OFF;
-    const rows = await this.loadersFor(request, tenant).byTask.load(taskId);
+    const rows = await this.loadersFor(request, tenant).byTask.load(task.id);
+    if (rows.length === 0 && task.createdAt + UPSTREAM_RETENTION_MS < this.options.now()) return ArchiveState.OFF;
     return aggregate(rows);
   }
 

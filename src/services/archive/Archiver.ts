@@ -87,7 +87,8 @@ export class Archiver {
     const { archives, now, storage, config } = this.options;
     let candidates: ArchiveCandidate[];
     do {
-      candidates = await archives.candidates(BATCH);
+      // tasks from before the archive (or from while it was off) whose videos Kling still holds are taken too
+      candidates = await archives.candidates(BATCH, now() - UPSTREAM_RETENTION_MS);
       for (const candidate of candidates) {
         await archives.enqueue(candidate, storage.kind, candidate.createdAt + UPSTREAM_RETENTION_MS, now());
       }
@@ -151,6 +152,7 @@ export class Archiver {
       log.warn({ taskId: row.taskId, videoId: row.videoId, attempts: row.attempts, reason }, 'archive failed');
     } else {
       await archives.scheduleRetry(row.taskId, row.videoId, reason, next);
+      setTimeout(() => this.wake(), next - now()).unref(); // on time, not at the next tick
       log.info({ taskId: row.taskId, videoId: row.videoId, attempts: row.attempts, reason }, 'archive retry scheduled');
     }
   }

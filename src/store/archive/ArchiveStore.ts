@@ -46,8 +46,11 @@ export interface ArchivedCopy {
  * own; claims are compare-and-set so that, with several instances, one video is downloaded by one at a time.
  */
 export interface ArchiveStore {
-  /** succeeded tasks not handed to the archiver yet, oldest change first */
-  candidates(limit: number): Promise<ArchiveCandidate[]>;
+  /**
+   * succeeded tasks not handed to the archiver yet whose last change is at or after `since` (older ones' videos
+   * are gone upstream: they are never handed over), oldest change first
+   */
+  candidates(limit: number, since: number): Promise<ArchiveCandidate[]>;
   /** writes one pending row per video (existing rows stay as they are) and marks the task as handed over */
   enqueue(candidate: ArchiveCandidate, storage: ArchiveStorageKind, expiresAt: number, now: number): Promise<void>;
   /** takes due pending rows no live lease holds, counting an attempt on each */

@@ -23,8 +23,8 @@ const STATEMENTS = Object.fromEntries(
 export class PostgresArchiveStore implements ArchiveStore {
   constructor(private readonly pool: Pool) {}
 
-  async candidates(limit: number): Promise<ArchiveCandidate[]> {
-    return (await this.run<CandidateDbRow>('candidates', { limit })).map(toCandidate);
+  async candidates(limit: number, since: number): Promise<ArchiveCandidate[]> {
+    return (await this.run<CandidateDbRow>('candidates', { limit, since })).map(toCandidate);
   }
 
   async enqueue(

@@ -22,8 +22,8 @@ export class SqliteArchiveStore implements ArchiveStore {
     private readonly writes: GroupCommit,
   ) {}
 
-  async candidates(limit: number): Promise<ArchiveCandidate[]> {
-    return (this.statement('candidates').all({ limit }) as CandidateDbRow[]).map(toCandidate);
+  async candidates(limit: number, since: number): Promise<ArchiveCandidate[]> {
+    return (this.statement('candidates').all({ limit, since }) as CandidateDbRow[]).map(toCandidate);
   }
 
   enqueue(candidate: ArchiveCandidate, storage: ArchiveStorageKind, expiresAt: number, now: number): Promise<void> {

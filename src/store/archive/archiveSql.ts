@@ -16,7 +16,8 @@ export function archiveSqlFor(dialect: 'sqlite' | 'postgres') {
     dialect === 'sqlite' ? `${column} IN (SELECT value FROM json_each(:ids))` : `${column} = ANY(:ids)`;
   return {
     candidates: `SELECT id, tenant, created_at, videos FROM tasks
-      WHERE state = 'succeeded' AND archive_enqueued_at IS NULL ORDER BY updated_at LIMIT :limit`,
+      WHERE state = 'succeeded' AND archive_enqueued_at IS NULL AND updated_at >= :since
+      ORDER BY updated_at LIMIT :limit`,
     insertRow: `INSERT INTO archives (task_id, video_id, tenant, url, state, storage, next_attempt_at, expires_at,
         task_created_at, created_at)
       VALUES (:taskId, :videoId, :tenant, :url, 'pending', :storage, :now, :expiresAt, :taskCreatedAt, :now)
