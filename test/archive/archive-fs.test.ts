@@ -192,3 +192,28 @@ function statusOf(url: string, headers: Record<string, string>): Promise<number>
       .on('error', reject);
   });
 }
+
+describe('archive off', () => {
+  let t: TestServer;
+  let media: FakeMedia;
+
+  beforeAll(async () => {
+    media = await startFakeMedia();
+    t = await startTestServer({ env: { ...LOCAL_MEDIA, ARCHIVE: 'off' } });
+    t.fake.tasks.mediaBaseUrl = media.url;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await media?.close();
+  });
+
+  it('ARCHIVE=off: archivedState OFF, no archivedUrl, nothing fetched, no /media route', async () => {
+    const task = await createAndSettle(t.client);
+    expect(task).toMatchObject({ status: 'SUCCEEDED', archivedState: 'OFF' });
+    expect(task.videos[0].archivedUrl).toBeNull();
+    expect(media.requests).toEqual([]);
+    expect(
+      (await download(`${t.server.origin}/media/${task.id}/${task.videos[0].id}.mp4?exp=1&sig=x`)).response.status,
+    ).toBe(404);
+  });
+});
