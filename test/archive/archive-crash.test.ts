@@ -4,16 +4,19 @@ import { childEnv, freePort, makeTempDir, startChildServer, waitFor, type ChildS
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { startFakeMedia, type FakeMedia } from '../support/fakeMedia';
 import { GraphQLTestClient } from '../support/graphqlClient';
+import { LocalS3 } from '../support/localS3';
 import { CREATE_MUTATION, TEXT_INPUT } from '../support/testServer';
 import { download, readTask, sha256 } from './archiveClient';
 
 /**
- * kill -9 while a video is being archived: the partial download stays out of the served names (a temporary file
- * in .incoming/), nothing serves it, and the restarted server takes the work back and finishes the copy.
+ * kill -9 while a video is being archived: nothing partial is ever served (fs: the download is a temporary file
+ * in .incoming/, outside the served names; s3: an object exists only once its upload completed), and the
+ * restarted server takes the work back and finishes the copy.
  */
-describe('archive (fs): kill -9 during a download', () => {
+describe.each(['fs', 's3'] as const)('archive (%s): kill -9 during a download', (mode) => {
   let fake: FakeKling;
   let media: FakeMedia;
+  let s3: LocalS3 | null = null;
   let server: ChildServer | null = null;
   const dir = makeTempDir();
 
@@ -22,11 +25,13 @@ describe('archive (fs): kill -9 during a download', () => {
     media = await startFakeMedia({ chunkBytes: 2048, chunkDelayMs: 100 });
     fake = await startFakeKling({ processingAfterMs: 200, succeedAfterMs: 500 });
     fake.tasks.mediaBaseUrl = media.url;
+    if (mode === 's3') s3 = await new LocalS3().start();
   });
   afterAll(async () => {
     await server?.dispose();
     await fake?.close();
     await media?.close();
+    await s3?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -35,6 +40,7 @@ describe('archive (fs): kill -9 during a download', () => {
       port: await freePort(),
       cwd: dir,
       env: childEnv(fake, path.join(dir, 'lipsync.db'), {
+        ...s3?.env(),
         ALLOW_PRIVATE_URLS: 'true',
         ALLOW_HTTP_MEDIA_URLS: 'true',
         POLL_MIN_MS: '50',
@@ -45,25 +51,27 @@ describe('archive (fs): kill -9 during a download', () => {
     return new GraphQLTestClient(server.url, server.wsUrl);
   };
 
-  it('leaves no partial file under a served name, and finishes the copy after the restart', async () => {
+  /** what the storage holds under the task's name, as a reader of it would find it */
+  const stored = async (taskId: string, videoId: string): Promise<boolean> =>
+    s3
+      ? (await s3.keys()).includes(`${taskId}/${videoId}.mp4`)
+      : fs.existsSync(path.join(dir, 'media', taskId, `${videoId}.mp4`));
+
+  it('serves nothing partial, and finishes the copy after the restart', async () => {
     let client = await start();
     const created = await client.request<{ createLipSync: { id: string } }>(CREATE_MUTATION, { input: TEXT_INPUT });
     const id = created.body.data!.createLipSync.id;
-    const incoming = path.join(dir, 'media', '.incoming');
-    await waitFor(
-      'a download half-way through',
-      () => fs.readdirSync(incoming).some((name) => fs.statSync(path.join(incoming, name)).size > 8_192),
-      20_000,
-    );
-    const task = (await readTask(client, id))!;
-    expect(task).toMatchObject({ status: 'SUCCEEDED', archivedState: 'PENDING' });
+    const task = await waitFor('the task SUCCEEDED', async () => {
+      const now = await readTask(client, id);
+      return now?.status === 'SUCCEEDED' ? now : undefined;
+    });
+    // past the first chunks, well before the last (~2.6 s at the fake CDN's pace)
+    await waitFor('a download half-way through', () => media.sent > 8_192, 20_000);
+    expect(task.archivedState).toBe('PENDING');
     expect(task.videos[0].archivedUrl).toBeNull();
     await server!.crash();
 
-    const served = path.join(dir, 'media', id, `${task.videos[0].id}.mp4`);
-    expect(fs.existsSync(served)).toBe(false);
-    const partial = fs.readdirSync(incoming).map((name) => fs.statSync(path.join(incoming, name)).size);
-    expect(partial.some((size) => size > 0 && size < media.bytes.length)).toBe(true);
+    expect(await stored(id, task.videos[0].id)).toBe(false);
 
     media.fast();
     client = await start();
@@ -76,7 +84,7 @@ describe('archive (fs): kill -9 during a download', () => {
       20_000,
     );
     expect(done.status).toBe('SUCCEEDED');
-    expect(fs.readFileSync(served).equals(media.bytes)).toBe(true);
+    expect(await stored(id, task.videos[0].id)).toBe(true);
     const copy = await download(done.videos[0].archivedUrl!);
     expect(copy.response.status).toBe(200);
     expect(sha256(copy.bytes)).toBe(sha256(media.bytes));

@@ -23,6 +23,8 @@ export interface FakeMediaOptions {
 export class FakeMedia {
   /** paths requested, in order */
   readonly requests: string[] = [];
+  /** body bytes written so far, over every request */
+  sent = 0;
   readonly bytes: Buffer;
   private readonly deleted = new Set<string>();
   private readonly server: http.Server;
@@ -87,7 +89,9 @@ export class FakeMedia {
     let offset = 0;
     const next = () => {
       if (res.destroyed) return;
-      res.write(this.bytes.subarray(offset, offset + chunkBytes));
+      const chunk = this.bytes.subarray(offset, offset + chunkBytes);
+      res.write(chunk);
+      this.sent += chunk.length;
       offset += chunkBytes;
       if (offset >= this.bytes.length) res.end();
       else setTimeout(next, chunkDelayMs);
