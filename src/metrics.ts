@@ -101,6 +101,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** the result archive (src/services/archive/Archiver.ts): one per download tried, by how it ended */
+  readonly archiveDownloads = new Counter({
+    name: 'lipsync_archive_downloads_total',
+    help: 'Result video downloads into the archive, by outcome (archived, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly archivedBytes = new Counter({
+    name: 'lipsync_archive_bytes_total',
+    help: 'Bytes copied into the archive',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -177,6 +177,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     store,
     hub: coordination.hub,
     log,
+    metrics,
     now,
     policy: config.outboundUrls,
     origin: () => mediaOrigin,

@@ -108,6 +108,9 @@ describe('archive (fs): signed media URLs', () => {
       expect(task.videos[0].archivedUrl).toBeNull();
       expect(task.videos[0].url).toContain(gone.url);
       expect(gone.requests).toHaveLength(3);
+      const metrics = await (await fetch(`${t.server.origin}/metrics`)).text();
+      expect(metrics).toMatch(/lipsync_archive_downloads_total\{outcome="retry"\} 2\b/);
+      expect(metrics).toMatch(/lipsync_archive_downloads_total\{outcome="failed"\} 1\b/);
     } finally {
       await gone.close();
     }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TaskRecord } from '../../domain/task';
 import type { ArchiveConfig } from '../../config';
+import type { Metrics } from '../../metrics';
 import type { ArchiveCandidate, ArchiveRow, ArchiveStore } from '../../store/archive/ArchiveStore';
 import type { TaskUpdateHub } from '../TaskUpdateHub';
 import { storageKeyOf, type ArchiveStorage } from './ArchiveStorage';
@@ -23,6 +24,7 @@ export interface ArchiverOptions {
   downloader: MediaDownloader;
   hub: TaskUpdateHub;
   log: Logger;
+  metrics: Metrics;
   now: () => number;
   config: Pick<ArchiveConfig, 'concurrency' | 'maxAttempts' | 'retryMinMs'>;
 }
@@ -127,6 +129,8 @@ export class Archiver {
         this.stopping.signal,
       );
       await archives.markArchived(row.taskId, row.videoId, { ...copy, storageKey: key }, now());
+      this.options.metrics.archiveDownloads.inc({ outcome: 'archived' });
+      this.options.metrics.archivedBytes.inc(copy.bytes);
       log.info(
         { taskId: row.taskId, videoId: row.videoId, bytes: copy.bytes, ms: now() - started, attempts: row.attempts },
         'video archived',
@@ -149,9 +153,11 @@ export class Archiver {
       await archives.scheduleRetry(row.taskId, row.videoId, reason, now());
     } else if (permanent || exhausted || next > row.expiresAt) {
       await archives.markFailed(row.taskId, row.videoId, reason);
+      this.options.metrics.archiveDownloads.inc({ outcome: 'failed' });
       log.warn({ taskId: row.taskId, videoId: row.videoId, attempts: row.attempts, reason }, 'archive failed');
     } else {
       await archives.scheduleRetry(row.taskId, row.videoId, reason, next);
+      this.options.metrics.archiveDownloads.inc({ outcome: 'retry' });
       setTimeout(() => this.wake(), next - now()).unref(); // on time, not at the next tick
       log.info({ taskId: row.taskId, videoId: row.videoId, attempts: row.attempts, reason }, 'archive retry scheduled');
     }

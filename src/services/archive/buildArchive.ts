@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArchiveConfig } from '../../config';
 import type { OutboundUrlPolicy } from '../../domain/outboundUrl';
+import type { Metrics } from '../../metrics';
 import { createMediaRoute } from '../../http/mediaRoute';
 import type { TaskStore } from '../../store/TaskStore';
 import type { TaskUpdateHub } from '../TaskUpdateHub';
@@ -26,6 +27,7 @@ export interface ArchiveDeps {
   store: TaskStore;
   hub: TaskUpdateHub;
   log: Logger;
+  metrics: Metrics;
   now: () => number;
   policy: OutboundUrlPolicy;
   /** this server's public origin, for /media URLs (PUBLIC_URL, else where it listens) */
@@ -71,6 +73,7 @@ export async function buildArchive(config: ArchiveConfig, deps: ArchiveDeps): Pr
     }),
     hub: deps.hub,
     log,
+    metrics: deps.metrics,
     now,
     config,
   });
