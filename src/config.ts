@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { microUnitsFromDecimal } from './domain/units';
 
@@ -90,6 +92,8 @@ export interface Config {
   faceSessionTtlMs: number;
   /** TENANT_MONTHLY_UNITS: tenant → units per calendar month (UTC), in whole millionths; tenants not named have no budget */
   tenantMonthlyUnits: ReadonlyMap<string, number>;
+  /** the result archive (src/services/archive/) */
+  archive: ArchiveConfig;
   webhooks: WebhookConfig;
 }
 
@@ -107,6 +111,29 @@ export interface WebhookConfig {
   retryBaseMs: number;
   /** how often the outbox is looked at for due deliveries without any event */
   scanIntervalMs: number;
+}
+
+/** Where succeeded tasks' videos are copied, and how (ARCHIVE, ARCHIVE_*, MEDIA_URL_TTL_SECONDS). */
+export interface ArchiveConfig {
+  mode: 'fs' | 's3' | 'off';
+  /** fs: the directory the copies live in (ARCHIVE_DIR; default beside the SQLite file, else ./data/media) */
+  dir: string;
+  /** s3: the bucket and how to reach it; credentials come from the AWS SDK's usual sources */
+  s3: { bucket: string; endpoint: string | null; region: string; forcePathStyle: boolean } | null;
+  /** a download larger than this is stopped and the video marked FAILED */
+  maxBytes: number;
+  /** one download, start to end */
+  timeoutMs: number;
+  /** null = retried until the upstream's copy expires (docs/kling.md, "Retention") */
+  maxAttempts: number | null;
+  /** the first retry's delay; it doubles up to 6 hours */
+  retryMinMs: number;
+  /** downloads at once per instance */
+  concurrency: number;
+  /** archived files older than this are deleted; null = kept */
+  retentionMs: number | null;
+  /** how long a signed media URL (or an S3 presigned one) works */
+  mediaUrlTtlSeconds: number;
 }
 
 /**
@@ -359,6 +386,19 @@ const variables = {
   WEBHOOK_TIMEOUT_MS: positiveInt().default(10_000),
   WEBHOOK_RETRY_BASE_MS: positiveInt().default(5_000),
   WEBHOOK_SCAN_INTERVAL_MS: positiveInt().default(1_000),
+  ARCHIVE: z.enum(['fs', 's3', 'off'], 'must be fs, s3 or off').default('fs'),
+  ARCHIVE_DIR: nonEmpty.optional(),
+  ARCHIVE_S3_BUCKET: nonEmpty.optional(),
+  ARCHIVE_S3_ENDPOINT: httpUrl.optional(),
+  ARCHIVE_S3_REGION: nonEmpty.optional(),
+  ARCHIVE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  ARCHIVE_MAX_BYTES: positiveInt().default(500_000_000),
+  ARCHIVE_TIMEOUT_MS: positiveInt().default(600_000),
+  ARCHIVE_MAX_ATTEMPTS: positiveInt(10_000).optional(),
+  ARCHIVE_RETRY_MIN_MS: positiveInt().default(30_000),
+  ARCHIVE_CONCURRENCY: positiveInt(64).default(2),
+  ARCHIVE_RETENTION_DAYS: positiveNumber.optional(),
+  MEDIA_URL_TTL_SECONDS: positiveInt(7 * 24 * 3600).default(3600),
 } satisfies Record<string, z.ZodType>;
 
 /** Every variable the server reads (.env.example lists each; test/server/env-example.test.ts holds it to that). */
@@ -489,5 +529,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: v.WEBHOOK_RETRY_BASE_MS,
       scanIntervalMs: v.WEBHOOK_SCAN_INTERVAL_MS,
     }),
+    archive: archiveConfig(v, env),
   });
+}
+
+function archiveConfig(v: Variables, env: NodeJS.ProcessEnv): ArchiveConfig {
+  if (v.ARCHIVE === 's3' && !v.ARCHIVE_S3_BUCKET)
+    throw new ConfigError('ARCHIVE_S3_BUCKET', 'must be set with ARCHIVE=s3');
+  return Object.freeze({
+    mode: v.ARCHIVE,
+    dir: path.resolve(v.ARCHIVE_DIR ?? defaultMediaDir(v.DATABASE_URL)),
+    s3: v.ARCHIVE_S3_BUCKET
+      ? {
+          bucket: v.ARCHIVE_S3_BUCKET,
+          endpoint: v.ARCHIVE_S3_ENDPOINT ?? null,
+          region: v.ARCHIVE_S3_REGION ?? env.AWS_REGION ?? 'us-east-1',
+          forcePathStyle: v.ARCHIVE_S3_FORCE_PATH_STYLE === 'true',
+        }
+      : null,
+    maxBytes: v.ARCHIVE_MAX_BYTES,
+    timeoutMs: v.ARCHIVE_TIMEOUT_MS,
+    maxAttempts: v.ARCHIVE_MAX_ATTEMPTS ?? null,
+    retryMinMs: v.ARCHIVE_RETRY_MIN_MS,
+    concurrency: v.ARCHIVE_CONCURRENCY,
+    retentionMs: v.ARCHIVE_RETENTION_DAYS === undefined ? null : Math.round(v.ARCHIVE_RETENTION_DAYS * 86_400_000),
+    mediaUrlTtlSeconds: v.MEDIA_URL_TTL_SECONDS,
+  });
+}
+
+/** `media/` beside the SQLite file (./data/media by default); ./data/media for PostgreSQL or an in-memory file. */
+function defaultMediaDir(databaseUrl: string): string {
+  if (!databaseUrl.startsWith('file:') || databaseUrl === 'file::memory:') return path.join('data', 'media');
+  const file = databaseUrl.startsWith('file://') ? fileURLToPath(databaseUrl) : databaseUrl.slice('file:'.length);
+  return path.join(path.dirname(file), 'media');
 }

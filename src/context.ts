@@ -1,6 +1,7 @@
 import type { CacheHint } from '@apollo/cache-control-types';
 import type { OutboundUrlPolicy } from './domain/outboundUrl';
 import type { FaceIdentification } from './services/FaceIdentification';
+import type { ArchiveLinks } from './services/archive/ArchiveLinks';
 import type { LipSyncService } from './services/LipSyncService';
 import type { TaskReads } from './services/TaskReads';
 import type { TenantUsage } from './services/TenantUsage';
@@ -20,6 +21,8 @@ export interface Services {
   usage: TenantUsage;
   /** signing secrets, their rotation, a task's webhook deliveries and redelivery */
   webhooks: WebhookDeliveries;
+  /** archivedState and archivedUrl (src/services/archive/) */
+  archive: ArchiveLinks;
 }
 
 /** What every resolver gets: who is calling and the services to call. Built once per request. */

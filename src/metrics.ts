@@ -120,9 +120,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** the result archive (src/services/archive/Archiver.ts): one per download tried, by how it ended */
+  readonly archiveDownloads = new Counter({
+    name: 'lipsync_archive_downloads_total',
+    help: 'Result video downloads into the archive, by outcome (archived, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly webhookOutboxDepth = new Gauge({
     name: 'lipsync_webhook_outbox_depth',
     help: 'Webhook deliveries still pending, cluster-wide (sampled on the outbox scan timer)',
+    registers: [this.registry],
+  });
+
+  readonly archivedBytes = new Counter({
+    name: 'lipsync_archive_bytes_total',
+    help: 'Bytes copied into the archive',
     registers: [this.registry],
   });
 

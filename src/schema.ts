@@ -12,6 +12,8 @@ import { VoiceResolver } from './resolvers/VoiceResolver';
 import { UsageResolver } from './resolvers/UsageResolver';
 import { LipSyncTaskWebhooksResolver } from './resolvers/LipSyncTaskWebhooksResolver';
 import { WebhookResolver } from './resolvers/WebhookResolver';
+import { LipSyncTaskArchiveResolver } from './resolvers/LipSyncTaskArchiveResolver';
+import { LipSyncVideoArchiveResolver } from './resolvers/LipSyncVideoArchiveResolver';
 import { validateArgument } from './types/validation/validateArgument';
 
 /** Federation v2: this graph is a subgraph; `LipSyncTask` is an entity other subgraphs can reference. */
@@ -56,6 +58,8 @@ async function build(): Promise<GraphQLSchema> {
       UsageResolver,
       WebhookResolver,
       LipSyncTaskWebhooksResolver,
+      LipSyncTaskArchiveResolver,
+      LipSyncVideoArchiveResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validateFn: validateArgument,

@@ -49,6 +49,7 @@ import { VoiceCatalog } from './services/VoiceCatalog';
 import { WebhookDeliveries } from './services/webhooks/WebhookDeliveries';
 import { WebhookSecrets } from './services/webhooks/WebhookSecrets';
 import { WebhookWorker } from './services/webhooks/WebhookWorker';
+import { buildArchive } from './services/archive/buildArchive';
 import { createTaskStore } from './store';
 import type { TaskStore } from './store/TaskStore';
 import { createKlingApi } from './upstream';
@@ -211,8 +212,20 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     maxAgeMs: config.webhooks.maxAgeMs,
     scanIntervalMs: config.webhooks.scanIntervalMs,
   });
+  const archive = await buildArchive(config.archive, {
+    store,
+    hub: coordination.hub,
+    log,
+    metrics,
+    now,
+    policy: config.outboundUrls,
+    origin: () => mediaOrigin,
+    // the simulated upstream's videos are this server's own demo sample (never a client's URL)
+    trustedPrefixes: () => (kling.kind === 'simulated' && simulatedMediaBaseUrl ? [`${simulatedMediaBaseUrl()}/`] : []),
+  });
   const services: Services = {
     usage: new TenantUsage({ store, now }),
+    archive: archive.links,
     voices,
     outboundUrls: config.outboundUrls,
     tasks,
@@ -339,6 +352,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       metrics: createMetricsRoute({ metrics, token: config.metricsToken }),
       log,
       demo: config.demo ? createDemoRoute() : undefined,
+      media: archive.mediaRoute,
       readinessChecks: { store: () => store.ping(), ...coordination.readinessChecks },
     }),
   );
@@ -366,6 +380,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   reconciler.start(config.reconcileIntervalMs);
   dispatcher.start();
   if (webhookSecrets.enabled) webhookWorker.start();
+  await archive.start();
   const taskCounts = new TaskCountSampler({ store, metrics, log });
   await taskCounts.start(config.taskCountIntervalMs);
   log.info(
@@ -384,6 +399,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
    */
   const shutdown: Array<[what: string, step: () => Promise<void>]> = [
     ['reconciler', () => reconciler.stop()],
+    ['archive', () => archive.stop()],
     ['queue dispatcher', () => dispatcher.close()],
     ['task counts', () => taskCounts.stop()],
     // attempts in flight finish (each within WEBHOOK_TIMEOUT_MS) and are recorded before the store closes

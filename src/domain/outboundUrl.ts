@@ -54,16 +54,24 @@ function hostProblem(hostname: string): string | null {
   const literal = host.startsWith('[') ? host.slice(1, -1) : host;
   // The parser has already turned every IPv4 spelling into dotted decimal, so the strict check is enough.
   if (isIP(literal) === 0) return null; // a name: public as far as this server can tell
-  const range = addressRange(literal);
+  return addressProblem(literal);
+}
+
+/**
+ * Null for a public unicast IP address, otherwise what is wrong: the same rule for a literal in a URL and for
+ * the address a name resolves to when this server connects (src/domain/guardedLookup.ts, used by
+ * src/services/webhooks/webhookTransport.ts).
+ */
+export function addressProblem(ip: string): string | null {
+  const range = addressRange(ip);
   return range === 'unicast' ? null : `must not point at a ${range} address`;
 }
 
 /**
  * An IP address's range as ipaddr.js names it (`unicast` = public; `loopback`, `private`, `linkLocal`…), an
- * IPv4-mapped IPv6 address judged as its IPv4 address. Also what webhook delivery checks every resolved address
- * with at connect time (src/services/webhooks/webhookTransport.ts).
+ * IPv4-mapped IPv6 address judged as its IPv4 address.
  */
-export function addressRange(literal: string): string {
+function addressRange(literal: string): string {
   let address = ipaddr.parse(literal);
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
     address = (address as ipaddr.IPv6).toIPv4Address();

@@ -4,6 +4,7 @@ import { CALLBACK_PATH_PREFIX } from './callbacks';
 import { applyCors } from './cors';
 import { isDemoPath } from './demoRoute';
 import { sendJson } from './json';
+import { MEDIA_PATH_PREFIX } from './mediaRoute';
 
 export interface RouterOptions {
   graphqlPath: string;
@@ -16,6 +17,8 @@ export interface RouterOptions {
   log: Logger;
   /** GET /demo… (src/http/demoRoute.ts); absent when the demo is off */
   demo?: (req: IncomingMessage, res: ServerResponse, path: string) => void;
+  /** GET /media/… signed archive URLs (src/http/mediaRoute.ts); absent unless ARCHIVE=fs */
+  media?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
   /** named dependencies that must answer for /readyz (the store is always one) */
   readinessChecks: Record<string, () => Promise<void>>;
 }
@@ -38,6 +41,7 @@ export function createRouter(options: RouterOptions) {
     }
     if (path?.startsWith(CALLBACK_PATH_PREFIX)) return options.callback(req, res, path);
     if (options.demo && isDemoPath(path)) return options.demo(req, res, path);
+    if (options.media && path?.startsWith(MEDIA_PATH_PREFIX)) return options.media(req, res, path);
     sendJson(res, 404, { error: 'not found' });
   };
   return function route(req: IncomingMessage, res: ServerResponse): void {

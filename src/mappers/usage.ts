@@ -11,6 +11,7 @@ export function toLipSyncUsage(report: UsageReport): LipSyncUsage {
     to: new Date(report.to),
     ...counts(report.total),
     days: report.days && report.days.map(toUsageDay),
+    archivedBytes: report.archivedBytes,
   };
 }
 

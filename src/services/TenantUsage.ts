@@ -13,6 +13,8 @@ export interface UsageReport extends UsageWindow {
   total: UsageTotals;
   /** one entry per UTC day with tasks, oldest first; null unless asked for */
   days: UsageTotals[] | null;
+  /** bytes the result archive holds for these tasks now (src/services/archive/) */
+  archivedBytes: number;
 }
 
 /**
@@ -25,9 +27,15 @@ export class TenantUsage {
 
   async report(tenant: string, from: Date | null, to: Date | null, byDay: boolean): Promise<UsageReport> {
     const window = usageWindow(from, to, this.options.now());
-    const rows = await this.options.store.usage({ tenant, ...window, byDay });
+    const { store } = this.options;
+    const [rows, archivedBytes] = await Promise.all([
+      store.usage({ tenant, ...window, byDay }),
+      store.archives.archivedBytes(tenant, window.from, window.to),
+    ]);
     // The days add up to the total exactly: every figure is a whole number (units in millionths).
-    return byDay ? { ...window, total: sum(rows), days: rows } : { ...window, total: rows[0], days: null };
+    return byDay
+      ? { ...window, total: sum(rows), days: rows, archivedBytes }
+      : { ...window, total: rows[0], days: null, archivedBytes };
   }
 }
 

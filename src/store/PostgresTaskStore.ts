@@ -29,6 +29,8 @@ import {
   type UsageRow,
 } from './usageSql';
 import { PostgresWebhookOutbox } from './PostgresWebhookOutbox';
+import type { ArchiveStore } from './archive/ArchiveStore';
+import { PostgresArchiveStore } from './archive/PostgresArchiveStore';
 
 type Params = Readonly<Record<string, unknown>>;
 type Queryable = Pool | PoolClient;
@@ -68,6 +70,7 @@ export class PostgresTaskStore implements TaskStore {
   private closed = false;
   private readonly unitsCharged = new UnitsChargedListeners();
   readonly webhooks: PostgresWebhookOutbox;
+  readonly archives: ArchiveStore;
 
   /** Connects lazily; `migrate()` is the first round trip. */
   constructor(connectionString: string) {
@@ -77,6 +80,7 @@ export class PostgresTaskStore implements TaskStore {
     // and the next query (or /readyz ping) reports the outage if it lasts.
     this.pool.on('error', () => undefined);
     this.webhooks = new PostgresWebhookOutbox(this.pool, (work) => this.transaction(work));
+    this.archives = new PostgresArchiveStore(this.pool);
   }
 
   async migrate(): Promise<void> {

@@ -35,6 +35,8 @@ import {
   type UsageRow,
 } from './usageSql';
 import { SqliteWebhookOutbox } from './SqliteWebhookOutbox';
+import type { ArchiveStore } from './archive/ArchiveStore';
+import { SqliteArchiveStore } from './archive/SqliteArchiveStore';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -83,6 +85,7 @@ export class SqliteTaskStore implements TaskStore {
   private readonly unitsCharged = new UnitsChargedListeners();
   private closing: Promise<void> | null = null;
   readonly webhooks: SqliteWebhookOutbox;
+  readonly archives: ArchiveStore;
 
   /** Opens the file (creating it and its directory) and tunes the connection; `migrate()` makes it usable. */
   constructor(
@@ -112,6 +115,7 @@ export class SqliteTaskStore implements TaskStore {
       this.wroteSinceCheckpoint = true;
     });
     this.webhooks = new SqliteWebhookOutbox(db, (apply) => this.writes.write(apply));
+    this.archives = new SqliteArchiveStore(db, this.writes);
     this.checkpointer = filePath === IN_MEMORY ? null : new WalCheckpointer(filePath, () => this.checkpointHere());
     this.counter =
       filePath === IN_MEMORY

@@ -2,6 +2,7 @@ import type { FaceSession } from '../domain/faceSession';
 import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
 import type { StoredError, TaskIntent, TaskKind, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 import type { WebhookOutbox } from './WebhookOutbox';
+import type { ArchiveStore } from './archive/ArchiveStore';
 
 export type IntentResult =
   /** the intent row was written; the caller must now submit it upstream */
@@ -143,6 +144,8 @@ export interface TaskStore {
    * sees moved), cancelQueued, failSubmission and expireQueued.
    */
   readonly webhooks: WebhookOutbox;
+  /** the result archive's rows, in the same database (src/store/archive/) */
+  readonly archives: ArchiveStore;
 
   /** throws when the database does not answer */
   ping(): Promise<void>;

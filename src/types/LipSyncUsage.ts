@@ -32,6 +32,12 @@ export class LipSyncUsage {
   })
   unitsCharged: number;
 
+  @Field(() => Float, {
+    description:
+      'Bytes the result archive holds now for these tasks (README, "Keeping results"); copies deleted by retention no longer count. A Float: it can pass 2^31.',
+  })
+  archivedBytes: number;
+
   @Field(() => [LipSyncUsageDay], {
     nullable: true,
     description: 'With groupBy: DAY, one entry per UTC day that has tasks, oldest first; otherwise null.',

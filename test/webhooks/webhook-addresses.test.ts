@@ -1,6 +1,6 @@
 import dns from 'node:dns/promises';
 import os from 'node:os';
-import { addressRange } from '../../src/domain/outboundUrl';
+import { addressProblem } from '../../src/domain/outboundUrl';
 import { postWebhook } from '../../src/services/webhooks/webhookTransport';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 import { waitFor } from '../support/waitFor';
@@ -17,7 +17,7 @@ describe('webhook targets resolved at connect time', () => {
   let t: TestServer;
   beforeAll(async () => {
     const addresses = await dns.lookup(hostname, { all: true });
-    if (addresses.some((a) => addressRange(a.address) === 'unicast')) {
+    if (addresses.some((a) => addressProblem(a.address) === null)) {
       throw new Error(
         `this test needs ${hostname} to resolve to a non-public address; it resolves to ${JSON.stringify(addresses)}`,
       );

@@ -1,8 +1,7 @@
-import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { addressRange, outboundUrlProblem, type OutboundUrlPolicy } from '../../domain/outboundUrl';
+import { guardedLookup } from '../../domain/guardedLookup';
+import { outboundUrlProblem, type OutboundUrlPolicy } from '../../domain/outboundUrl';
 
 /** At most this much of a receiver's answer is read: only its status matters. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -47,7 +46,7 @@ export function postWebhook(post: WebhookPost): Promise<WebhookAnswer> {
         'content-length': String(Buffer.byteLength(post.body)),
         ...post.headers,
       },
-      lookup: post.policy.allowPrivate ? undefined : publicOnlyLookup,
+      lookup: post.policy.allowPrivate ? undefined : guardedLookup(),
     });
     const timer = setTimeout(() => finish({ error: 'timeout' }), post.timeoutMs);
     request.on('error', (error: NodeJS.ErrnoException) => finish({ error: error.code ?? 'network' }));
@@ -64,19 +63,3 @@ export function postWebhook(post: WebhookPost): Promise<WebhookAnswer> {
     request.end(post.body);
   });
 }
-
-/** dns.lookup that refuses names resolving to loopback, private, link-local or other non-public addresses. */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, '', 0);
-    const blocked = addresses.find(({ address }) => addressRange(address) !== 'unicast');
-    if (blocked) {
-      const refused = Object.assign(new Error(`${hostname} resolves to a non-public address`), {
-        code: 'EWEBHOOKADDRESS',
-      });
-      return callback(refused, '', 0);
-    }
-    if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
-    callback(null, addresses[0].address, addresses[0].family);
-  });
-};

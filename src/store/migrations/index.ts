@@ -5,6 +5,7 @@ import { taskQueue } from './004_task_queue';
 import { advancedLipSync } from './005_advanced_lip_sync';
 import { webhooks } from './006_webhooks';
 import { unitsCharged } from './007_units_charged';
+import { archive } from './008_archive';
 import type { Migration } from './Migration';
 
 export type { Migration } from './Migration';
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   advancedLipSync,
   webhooks,
   unitsCharged,
+  archive,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
