@@ -27,9 +27,9 @@ export interface SweepResult {
 export const LIST_PAGE_SIZE = 500;
 const LAST_PAGE = 1000;
 /**
- * A page costs about as much server CPU as eight single GETs (one request, ~500 entries to parse and check):
- * fewer due tasks than this are asked for one by one, and the sweep goes one page deeper only while at least
- * this many due tasks may lie below, or the page just read held at least this many followed tasks.
+ * A full page costs about as much server CPU as eight single GETs (one request, ~500 entries to parse and
+ * check): with fewer followed tasks than this the watcher GETs them one by one, and the sweep goes one page
+ * deeper only while at least this many due tasks may lie below, or the page just read held this many followed tasks.
  */
 export const MIN_TASKS_PER_PAGE = 8;
 /** Tasks created within this of a page's oldest entry may still be on the next one (equal timestamps, paging). */

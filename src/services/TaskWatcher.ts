@@ -220,14 +220,16 @@ export class TaskWatcher {
   }
 
   /**
-   * The due polls of one batch window: enough of them share list pages (one request for up to 500 tasks, and
-   * every other followed task on those pages is refreshed with them); the rest, and any a sweep did not meet,
-   * are asked for one by one.
+   * The due polls of one batch window. When this instance polls enough tasks to fill part of a page, they go
+   * through the list (one request for up to 500 tasks, and every other followed task on those pages is
+   * refreshed with them, which also brings their next polls together); due tasks the sweep did not meet, and
+   * all of them when only a few tasks are followed, are asked for one by one.
    */
   private async pollDue(): Promise<void> {
     const ids = [...this.due].filter((id) => this.watches.has(id));
     this.due.clear();
-    const handled = ids.length >= MIN_TASKS_PER_PAGE ? await this.sweep(ids) : new Set<string>();
+    const polled = this.options.pollLease ? this.held.size : this.watches.size;
+    const handled = ids.length > 0 && polled >= MIN_TASKS_PER_PAGE ? await this.sweep(ids) : new Set<string>();
     for (const id of ids) if (!handled.has(id)) void this.pollOne(id);
   }
 
