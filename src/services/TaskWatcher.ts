@@ -95,9 +95,9 @@ const FIRST_POLL_MARGIN = 1.05;
  * change is written to the store first and then published to the hub. The upstream client paces
  * all polls with the shared rate limiter.
  * Polls that fall due together (within a batch window) are answered by one walk down Kling's task list
- * (src/services/TaskListSweep.ts) when there are enough of them: a page answers for up to 500 tasks, every
- * followed task met on it counts as polled, and only those that moved are written. Due tasks the pages
- * did not reach are asked for one by one, as are small batches.
+ * (src/services/TaskListSweep.ts) once this instance polls enough tasks: a page answers for up to 500 tasks,
+ * every followed task met on it counts as polled, and only those that moved are written. Due tasks the pages
+ * did not reach are asked for one by one, as are all of them when only a few tasks are followed.
  */
 export class TaskWatcher {
   private readonly watches = new Map<string, Watch>();
