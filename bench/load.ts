@@ -24,6 +24,8 @@ export interface LoadRun {
   upstreamCreates?: number;
   /** task reads (watcher polls) the fake upstream received in the window, when it was asked to count */
   upstreamGets?: number;
+  /** list pages the fake answered in the window (the watcher's sweeps) */
+  upstreamLists?: number;
   /** paced runs: requests sent but unanswered when the window was cut (their latency counts as at least the wait so far) */
   unfinished?: number;
   /** paced runs: stopped before the window's end because the target fell a second behind */
@@ -99,7 +101,11 @@ export async function measuredCannon(
     cpuPerRequestUs: requests > 0 ? (cpuMicros(after) - cpuMicros(before)) / requests : null,
     ...(options.overallRate ? { rate: options.overallRate } : {}),
     ...(options.countCreatesAt
-      ? { upstreamCreates: upstream1.create - upstream0.create, upstreamGets: upstream1.get - upstream0.get }
+      ? {
+          upstreamCreates: upstream1.create - upstream0.create,
+          upstreamGets: upstream1.get - upstream0.get,
+          upstreamLists: upstream1.list - upstream0.list,
+        }
       : {}),
     ...loopDelay(after),
   };

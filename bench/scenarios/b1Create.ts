@@ -172,7 +172,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       notes: [
         `B1: the fake upstream received ${forwarded} creates while the server answered ${serverRun.requests} in the measured window (≤ ${CONNECTIONS} in flight at each edge).`,
         `B1: requests as Apollo Client 4 sends them; tasks stay live (fake: processing at 10 s, done after 3–7 min) and watchers poll at their defaults; ` +
-          `the fake answered ${serverRun.upstreamGets ?? 0} task reads in the server's measured window. autocannon latencies have 1 ms resolution.`,
+          `the fake answered ${serverRun.upstreamGets ?? 0} task reads and ${serverRun.upstreamLists ?? 0} list pages in the server's measured window. autocannon latencies have 1 ms resolution.`,
       ],
     };
   } finally {

@@ -11,7 +11,7 @@ const EXPECTED = ['SUBMITTED', 'PROCESSING', 'SUCCEEDED'];
 interface FanOutRun {
   subscribersPerTask: number;
   subscribers: number;
-  /** GET polls the fake upstream saw from the first create to the last completion */
+  /** polls the fake upstream saw from the first create to the last completion (GETs and list pages) */
   polls: number;
   pollsPerTask: number;
   /** subscribers that saw exactly SUBMITTED → PROCESSING → SUCCEEDED, then completion */
@@ -69,7 +69,11 @@ async function fanOut(server: ServerChild, fake: Child, perTask: number): Promis
   // Connections first: subscribing must not race the tasks' first status change (3 s after creation).
   const clients = await openSubscriptionClients(server.wsUrl, subscribers);
   try {
-    const polls0 = (await fake.usage()).stats.get;
+    const reads = async () => {
+      const { stats } = await fake.usage();
+      return stats.get + stats.list;
+    };
+    const polls0 = await reads();
     const started = performance.now();
     const ids = await createTasks(server.origin, TASKS, TASKS);
     const arrivals = new Map<string, number[]>();
@@ -78,7 +82,7 @@ async function fanOut(server: ServerChild, fake: Child, perTask: number): Promis
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000).unref());
     const results = await Promise.race([Promise.all(outcomes), deadline]);
     const seconds = (performance.now() - started) / 1000;
-    const polls = (await fake.usage()).stats.get - polls0;
+    const polls = (await reads()) - polls0;
     let complete = 0;
     if (results === 'timeout') {
       problems.push(`${perTask}/task: not every subscription completed within 30 s`);

@@ -40,12 +40,14 @@ export async function runB8(ctx: RunContext): Promise<ScenarioResult> {
     // Let the creates' own work and the first polls pass; the backoff reaches POLL_MAX_MS within ~30 s.
     await sleep(Math.min(30, windowSeconds) * 1000);
     ctx.progress(`B8: ${windowSeconds} s following ${LIVE_TASKS.toLocaleString('en')} tasks`);
-    const gets0 = (await fake.usage()).stats.get;
+    const reads0 = (await fake.usage()).stats;
     await server.child.resetStats();
     const busy0 = await server.child.usage();
     await sleep(windowSeconds * 1000);
     const busy1 = await server.child.usage();
-    const gets = (await fake.usage()).stats.get - gets0;
+    const reads1 = (await fake.usage()).stats;
+    const gets = reads1.get - reads0.get;
+    const lists = reads1.list - reads0.list;
     const busyScrape = await scrapeTimes(server.origin, SCRAPES);
     const busy = await server.child.settledUsage();
 
@@ -61,7 +63,7 @@ export async function runB8(ctx: RunContext): Promise<ScenarioResult> {
         {
           scenario: `B8 CPU per followed task (${LIVE_TASKS.toLocaleString('en')} live)`,
           measured:
-            `${fixed(cpuPerTaskMinuteUs, 0)} µs per task per minute (${fixed(gets / windowSeconds, 0)} polls/s; idle ${fixed(idleCpuUs / windowSeconds / 1000, 1)} ms CPU/s); ` +
+            `${fixed(cpuPerTaskMinuteUs, 0)} µs per task per minute (${fixed(gets / windowSeconds, 0)} GETs/s + ${fixed(lists / windowSeconds, 1)} list pages/s; idle ${fixed(idleCpuUs / windowSeconds / 1000, 1)} ms CPU/s); ` +
             `event-loop delay p99 ${fixed(busy1.stats.loopDelayP99Ms, 1)} ms (idle ${fixed(idle1.stats.loopDelayP99Ms, 1)}, max ${fixed(idle1.stats.loopDelayMaxMs, 1)})`,
           target: '(information)',
           pass: null,
@@ -90,6 +92,7 @@ export async function runB8(ctx: RunContext): Promise<ScenarioResult> {
         idleRss,
         busyRss: busy.memory.rss,
         polls: gets,
+        listPages: lists,
         windowSeconds,
       },
       notes: [

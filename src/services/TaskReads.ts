@@ -59,7 +59,9 @@ export class TaskReads {
     const upstreamId = record.upstreamId;
     if (upstreamId === null) return record;
     this.options.watcher.track(record);
-    if (this.options.now() - record.checkedAt <= this.options.freshnessMs) return record;
+    // A list sweep that found the task unchanged wrote nothing: the watcher remembers when it last heard of it.
+    const checkedAt = Math.max(record.checkedAt, this.options.watcher.lastAnsweredAt(upstreamId));
+    if (this.options.now() - checkedAt <= this.options.freshnessMs) return record;
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), READ_REFRESH_BUDGET_MS);

@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
-import { isTerminal, taskClassOf, type TaskClass, type TaskKind, type TaskRecord } from '../domain/task';
+import {
+  isTerminal,
+  taskClassOf,
+  type TaskClass,
+  type TaskKind,
+  type TaskRecord,
+  type TaskSnapshot,
+  type TaskState,
+} from '../domain/task';
 import { ErrorCode, UpstreamError } from '../errors';
 import { fromKlingTask, hasKnownStatus } from '../mappers/klingTask';
 import type { Metrics } from '../metrics';
@@ -7,6 +15,7 @@ import type { TaskStore } from '../store/TaskStore';
 import type { KlingApi } from '../upstream/KlingApi';
 import type { RateLimiter } from '../upstream/RateLimiter';
 import type { TaskDurations } from './TaskDurations';
+import { MIN_TASKS_PER_PAGE, sweepTaskList, type ListedTask } from './TaskListSweep';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 
 export interface TaskWatcherOptions {
@@ -55,6 +64,9 @@ const DEFAULT_POLL_LEASE_TTL_MS = 10_000;
 /** The slowest a watcher goes after the upstream said "too many requests". */
 const RATE_LIMITED_DELAY_MS = 5_000;
 
+/** The longest a due poll waits for others to share a list page with (a quarter of POLL_MIN_MS when that is shorter). */
+const MAX_BATCH_WINDOW_MS = 250;
+
 interface Watch {
   delay: number;
   timer: NodeJS.Timeout | null;
@@ -62,12 +74,19 @@ interface Watch {
   lastState: string;
   /** STANDARD tasks' mode, or ADVANCED: what durations are learnt by */
   mode: TaskClass;
-  /** which endpoint family the task is polled at */
+  /** which endpoint family the task is polled at, and whose list it is swept in */
   kind: TaskKind;
-  /** epoch ms, the upstream's creation time: where the task is in its life */
+  /** epoch ms, the upstream's creation time: where the task is in its life (and in Kling's list) */
   createdAt: number;
   /** scheduled polls made so far */
   polls: number;
+  /** our record id, which Kling echoes as external_task_id: a list entry naming another is not taken */
+  recordId: string;
+  /** the last answer known to be in the store (state and the upstream's updated_at): a list entry equal to it needs no write */
+  answerState: TaskState;
+  answerUpdatedAt: number;
+  /** epoch ms of the last answer from the upstream this instance saw, written or not */
+  answeredAt: number;
 }
 
 /** Past the longest duration seen, the safety poll waits this much longer than it (clock skew, a slow task). */
@@ -86,10 +105,19 @@ const FIRST_POLL_MARGIN = 1.05;
  * polls back off while nothing changes (min → max, doubling) and start over at each change; every
  * change is written to the store first and then published to the hub. The upstream client paces
  * all polls with the shared rate limiter.
+ * Polls that fall due together (within a batch window) are answered by one walk down Kling's task list
+ * (src/services/TaskListSweep.ts) once this instance polls enough tasks: a page answers for up to 500 tasks,
+ * every followed task met on it counts as polled, and only those that moved are written. Due tasks the pages
+ * did not reach are asked for one by one, as are all of them when only a few tasks are followed.
  */
 export class TaskWatcher {
   private readonly watches = new Map<string, Watch>();
   private readonly inFlight = new Map<string, Promise<TaskRecord | null>>();
+  /** tasks whose scheduled poll is due, waiting for the next list sweep (or their own GET) */
+  private readonly due = new Set<string>();
+  private readonly batchWindowMs: number;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
   /** tasks whose poll lease this instance held at its last attempt */
   private readonly held = new Set<string>();
   private readonly leaseTtlMs: number;
@@ -99,6 +127,7 @@ export class TaskWatcher {
 
   constructor(private readonly options: TaskWatcherOptions) {
     this.leaseTtlMs = options.pollLeaseTtlMs ?? DEFAULT_POLL_LEASE_TTL_MS;
+    this.batchWindowMs = Math.max(1, Math.min(MAX_BATCH_WINDOW_MS, options.pollMinMs / 4));
     if (options.pollLease) {
       // Unref'd: leases alone never keep the process alive.
       this.leaseTimer = setInterval(() => void this.renewLeases(), this.leaseTtlMs / 3).unref();
@@ -117,6 +146,10 @@ export class TaskWatcher {
       kind: record.kind,
       createdAt: record.createdAt,
       polls: 0,
+      recordId: record.id,
+      answerState: record.state,
+      answerUpdatedAt: record.updatedAt,
+      answeredAt: record.checkedAt,
     };
     this.watches.set(id, watch);
     this.options.metrics?.watchersActive.set(this.watches.size);
@@ -145,10 +178,20 @@ export class TaskWatcher {
     return this.watches.has(upstreamId);
   }
 
+  /**
+   * Epoch ms of the last upstream answer about a followed task that this instance saw (0 when none): a list
+   * sweep that found the task unchanged writes nothing, so the stored checkedAt can be older than this.
+   */
+  lastAnsweredAt(upstreamId: string): number {
+    return this.watches.get(upstreamId)?.answeredAt ?? 0;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.renewing;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flushing;
     await this.releaseLeases();
     await this.options.pollPacer?.close?.();
     for (const watch of this.watches.values()) if (watch.timer) clearTimeout(watch.timer);
@@ -162,33 +205,162 @@ export class TaskWatcher {
     watch.timer.unref();
   }
 
+  /** A scheduled poll is due: once the lease is ours, it waits (at most the batch window) for the next sweep. */
   private async pollScheduled(upstreamId: string, watch: Watch): Promise<void> {
     watch.timer = null;
     if (this.watches.get(upstreamId) !== watch) return;
-    const { pollMinMs, pollMaxMs, pollLease, log } = this.options;
-    let nextDelay = Math.min(watch.delay * 2, pollMaxMs);
     watch.polls += 1;
     try {
-      const mine = pollLease ? await this.acquire(upstreamId) : true;
-      if (mine) {
-        await this.options.pollPacer?.acquire();
-        const record = await this.refresh(upstreamId, watch.kind);
-        if (record === null || isTerminal(record.state)) return this.untrack(upstreamId);
-        if (record.state !== watch.lastState) {
-          watch.lastState = record.state;
-          nextDelay = pollMinMs;
-        }
-        nextDelay = this.adaptiveDelay(watch) ?? nextDelay;
-      }
+      const mine = this.options.pollLease ? await this.acquire(upstreamId) : true;
+      if (!mine) return this.reschedule(upstreamId, watch, Math.min(watch.delay * 2, this.options.pollMaxMs));
     } catch (error) {
-      if (error instanceof UpstreamError && error.code === ErrorCode.RATE_LIMITED) {
-        nextDelay = Math.max(nextDelay, Math.min(RATE_LIMITED_DELAY_MS, pollMaxMs));
-      }
-      log.warn({ taskId: upstreamId, err: describe(error) }, 'task poll failed; will retry');
+      return this.pollFailed(upstreamId, watch, error);
     }
     if (this.closed || this.watches.get(upstreamId) !== watch) return;
-    watch.delay = nextDelay;
+    this.due.add(upstreamId);
+    this.flushTimer ??= setTimeout(() => this.flushDue(), this.batchWindowMs).unref();
+  }
+
+  /** One sweep at a time; polls that fall due meanwhile wait for the next. */
+  private flushDue(): void {
+    this.flushTimer = null;
+    if (this.flushing || this.closed) return;
+    this.flushing = this.pollDue().finally(() => {
+      this.flushing = null;
+      if (this.due.size > 0 && !this.closed) this.flushTimer ??= setTimeout(() => this.flushDue(), 0).unref();
+    });
+  }
+
+  /**
+   * The due polls of one batch window. When this instance polls enough tasks to fill part of a page, they go
+   * through the list (one request for up to 500 tasks, and every other followed task on those pages is
+   * refreshed with them, which also brings their next polls together); due tasks the sweep did not meet, and
+   * all of them when only a few tasks are followed, are asked for one by one.
+   */
+  private async pollDue(): Promise<void> {
+    const ids = [...this.due].filter((id) => this.watches.has(id));
+    this.due.clear();
+    // Each endpoint family has its own list (docs/kling.md): its tasks share pages only with each other.
+    const polled = this.polledByKind();
+    const handled = new Set<string>();
+    for (const [kind, count] of polled) {
+      const ofKind = ids.filter((id) => this.watches.get(id)?.kind === kind);
+      if (ofKind.length > 0 && count >= MIN_TASKS_PER_PAGE)
+        for (const id of await this.sweep(ofKind, kind)) handled.add(id);
+    }
+    for (const id of ids) if (!handled.has(id)) void this.pollOne(id);
+  }
+
+  /** How many tasks of each kind this instance polls (those whose lease it holds, with leases). */
+  private polledByKind(): Map<TaskKind, number> {
+    const counts = new Map<TaskKind, number>();
+    const polled = this.options.pollLease ? this.held : this.watches.keys();
+    for (const id of polled) {
+      const kind = this.watches.get(id)?.kind;
+      if (kind) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Sweeps the list for the due tasks; returns those it answered (or failed for, when the upstream refused). */
+  private async sweep(ids: string[], kind: TaskKind): Promise<Set<string>> {
+    const { kling, pollPacer, log } = this.options;
+    const due = ids.map((upstreamId) => ({ upstreamId, createdAt: (this.watches.get(upstreamId) as Watch).createdAt }));
+    const isDue = new Set(ids);
+    const { found, failure } = await sweepTaskList(kling, kind, due, (id) => this.mayPoll(id), pollPacer);
+    const handled = new Set<string>();
+    await Promise.all(
+      [...found].map(async ([id, listed]) => {
+        if (await this.applyListed(id, listed, isDue.has(id))) handled.add(id);
+      }),
+    );
+    if (failure !== undefined) {
+      log.warn({ err: describe(failure) }, 'task list sweep failed; asking for the due tasks one by one');
+      // The upstream asked us to slow down: single GETs would only add to it.
+      if (isRateLimited(failure)) {
+        for (const id of ids) {
+          const watch = this.watches.get(id);
+          if (!handled.has(id) && watch) this.pollFailed(id, watch, failure);
+          handled.add(id);
+        }
+      }
+    }
+    return handled;
+  }
+
+  /**
+   * A followed task met in a list: written only when it moved past what the store holds. False when the entry
+   * is not taken as an answer (an undocumented status, or another record's external id): a GET decides then.
+   */
+  private async applyListed(upstreamId: string, listed: ListedTask, due: boolean): Promise<boolean> {
+    const watch = this.watches.get(upstreamId);
+    if (!watch) return true;
+    const snapshot = fromKlingTask(listed.task);
+    if (!hasKnownStatus(listed.task)) return false;
+    if (snapshot.externalTaskId !== null && snapshot.externalTaskId !== watch.recordId) return false;
+    let state = watch.answerState;
+    if (movedPast(snapshot, watch)) {
+      const record = await this.applyAnswer(snapshot, listed.requestId);
+      if (record === null) {
+        this.untrack(upstreamId);
+        return true;
+      }
+      state = record.state;
+    } else {
+      watch.answeredAt = this.options.now();
+    }
+    // A task whose own poll is under way elsewhere (a GET, or the next batch) is left to it.
+    if (due || watch.timer) this.settle(upstreamId, watch, state, due);
+    return true;
+  }
+
+  /** A due task asked for alone. */
+  private async pollOne(upstreamId: string): Promise<void> {
+    const watch = this.watches.get(upstreamId);
+    if (!watch) return;
+    try {
+      await this.options.pollPacer?.acquire();
+      const record = await this.refresh(upstreamId, watch.kind);
+      if (record === null) return this.untrack(upstreamId);
+      this.settle(upstreamId, watch, record.state, true);
+    } catch (error) {
+      this.pollFailed(upstreamId, watch, error);
+    }
+  }
+
+  /**
+   * The next poll after an answer: a due poll backs off (doubling up to POLL_MAX_MS), a task merely met on a
+   * swept page keeps its pace; a change starts the backoff over, and what was learnt of durations goes first.
+   */
+  private settle(upstreamId: string, watch: Watch, state: TaskState, due: boolean): void {
+    if (isTerminal(state)) return this.untrack(upstreamId);
+    const { pollMinMs, pollMaxMs } = this.options;
+    let next = due ? Math.min(watch.delay * 2, pollMaxMs) : watch.delay;
+    if (state !== watch.lastState) {
+      watch.lastState = state;
+      next = pollMinMs;
+    }
+    this.reschedule(upstreamId, watch, this.adaptiveDelay(watch) ?? next);
+  }
+
+  private pollFailed(upstreamId: string, watch: Watch, error: unknown): void {
+    const { pollMaxMs, log } = this.options;
+    let next = Math.min(watch.delay * 2, pollMaxMs);
+    if (isRateLimited(error)) next = Math.max(next, Math.min(RATE_LIMITED_DELAY_MS, pollMaxMs));
+    log.warn({ taskId: upstreamId, err: describe(error) }, 'task poll failed; will retry');
+    this.reschedule(upstreamId, watch, next);
+  }
+
+  private reschedule(upstreamId: string, watch: Watch, delay: number): void {
+    if (this.closed || this.watches.get(upstreamId) !== watch) return;
+    if (watch.timer) clearTimeout(watch.timer);
+    watch.delay = delay;
     this.schedule(upstreamId, watch);
+  }
+
+  /** Whether this instance polls the task now (it follows it and, with leases, holds its lease). */
+  private mayPoll(upstreamId: string): boolean {
+    return this.watches.has(upstreamId) && (!this.options.pollLease || this.held.has(upstreamId));
   }
 
   /**
@@ -261,7 +433,7 @@ export class TaskWatcher {
   }
 
   private async fetchAndStore(upstreamId: string, kind: TaskKind): Promise<TaskRecord | null> {
-    const { kling, store, hub, now } = this.options;
+    const { kling, store } = this.options;
     let answer;
     try {
       answer = await kling.getLipSync(upstreamId, kind);
@@ -271,13 +443,25 @@ export class TaskWatcher {
     }
     // An undocumented status is no news: the task keeps its last known state (the client logged a warning).
     if (!hasKnownStatus(answer.data)) return store.getByUpstreamId(upstreamId);
-    const result = await store.applySnapshot(fromKlingTask(answer.data), answer.requestId, now());
+    return this.applyAnswer(fromKlingTask(answer.data), answer.requestId);
+  }
+
+  /** An upstream answer into the store, then to the hub when it changed what clients see; null for an unknown task. */
+  private async applyAnswer(snapshot: TaskSnapshot, requestId: string | null): Promise<TaskRecord | null> {
+    const { store, hub, now } = this.options;
+    const result = await store.applySnapshot(snapshot, requestId, now());
     if (!result) return null;
     if (result.changed) {
       this.learn(result.record);
       hub.publish(result.record);
     }
-    if (isTerminal(result.record.state)) this.untrack(upstreamId);
+    const watch = this.watches.get(snapshot.upstreamId);
+    if (watch) {
+      watch.answerState = result.record.state;
+      watch.answerUpdatedAt = result.record.updatedAt;
+      watch.answeredAt = result.record.checkedAt;
+    }
+    if (isTerminal(result.record.state)) this.untrack(snapshot.upstreamId);
     return result.record;
   }
 
@@ -298,6 +482,18 @@ export class TaskWatcher {
     this.held.delete(upstreamId);
     this.options.metrics?.watchersActive.set(this.watches.size);
   }
+}
+
+/** Whether a list entry says more than the store holds: a later update, or another state at the same moment. */
+function movedPast(snapshot: TaskSnapshot, watch: Watch): boolean {
+  return (
+    snapshot.updatedAt > watch.answerUpdatedAt ||
+    (snapshot.updatedAt === watch.answerUpdatedAt && snapshot.state !== watch.answerState)
+  );
+}
+
+function isRateLimited(error: unknown): boolean {
+  return error instanceof UpstreamError && error.code === ErrorCode.RATE_LIMITED;
 }
 
 function describe(error: unknown): { code?: string; message: string } {
