@@ -189,6 +189,11 @@ describe('fault matrix through the server', () => {
   });
 
   describe('on a live task’s GET', () => {
+    // Only GETs answer here: with enough tasks followed the watcher would read them from Kling's list instead
+    // (src/services/TaskListSweep.ts), which these cases do not fault.
+    beforeAll(() => t.fake.setListVisibilityDelay(3_600_000));
+    afterAll(() => t.fake.setListVisibilityDelay(0));
+
     it.each<[string, FakeFault, Expected | null]>([
       ...codeCases,
       ...brokenRoad,

@@ -1,3 +1,4 @@
+import { ADVANCED_MUTATION, IDENTIFY_MUTATION, VIDEO_URL, faceAudio } from '../support/advancedOperations';
 import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
 
 /** Enough tasks for the watcher to poll them through Kling's list (src/services/TaskListSweep.ts). */
@@ -27,14 +28,14 @@ describe('following many tasks through the upstream list', () => {
     t.fake.setListVisibilityDelay(0);
   });
 
-  async function createAndFollow(): Promise<Event[][]> {
-    const ids = await Promise.all(
-      Array.from({ length: TASKS }, async (_, i) => {
-        const res = await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `Hello number ${i}` } });
-        expect(res.body.errors).toBeUndefined();
-        return res.body.data!.createLipSync.id as string;
-      }),
-    );
+  async function createStandard(i: number): Promise<string> {
+    const res = await t.client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `Hello number ${i}` } });
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.createLipSync.id as string;
+  }
+
+  async function createAndFollow(create: (i: number) => Promise<string> = createStandard): Promise<Event[][]> {
+    const ids = await Promise.all(Array.from({ length: TASKS }, (_, i) => create(i)));
     const clients = [t.client.ws(), t.client.ws()];
     try {
       return await Promise.all(
@@ -45,7 +46,8 @@ describe('following many tasks through the upstream list', () => {
     }
   }
 
-  const reads = (endpoint: 'get' | 'list') => t.fake.requests.filter((r) => r.endpoint === endpoint).length;
+  const reads = (endpoint: 'get' | 'list' | 'advanced_get' | 'advanced_list') =>
+    t.fake.requests.filter((r) => r.endpoint === endpoint).length;
 
   function expectEveryChangeSeen(streams: Event[][]): void {
     const ORDER = ['SUBMITTED', 'PROCESSING', 'SUCCEEDED'];
@@ -70,5 +72,19 @@ describe('following many tasks through the upstream list', () => {
     expectEveryChangeSeen(streams);
     expect(reads('list')).toBeGreaterThan(0);
     expect(reads('get')).toBeGreaterThanOrEqual(TASKS);
+  });
+
+  it('sweeps ADVANCED tasks through their own list (/v1/videos/advanced-lip-sync), never the standard one', async () => {
+    const identified = await t.client.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } });
+    const sessionId = identified.body.data!.identifyFaces.sessionId as string;
+    const streams = await createAndFollow(async () => {
+      const res = await t.client.request(ADVANCED_MUTATION, { input: { sessionId, faces: [faceAudio()] } });
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data!.createAdvancedLipSync.id as string;
+    });
+    expectEveryChangeSeen(streams);
+    expect(reads('advanced_list')).toBeGreaterThan(0);
+    expect(reads('list') + reads('get')).toBe(0);
+    expect(reads('advanced_get') + reads('advanced_list')).toBeLessThan(TASKS);
   });
 });

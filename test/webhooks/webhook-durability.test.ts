@@ -204,7 +204,7 @@ describe('webhooks from two instances sharing PostgreSQL and Redis', () => {
           (t) => t.webhookDeliveries.length === 4 && t.webhookDeliveries.every((d) => d.state === 'DELIVERED'),
         );
       },
-      30_000,
+      60_000,
       100,
     );
     await sleep(1_000); // ten scans on each instance: time for any repeat to (wrongly) go out
@@ -233,5 +233,6 @@ describe('webhooks from two instances sharing PostgreSQL and Redis', () => {
       }),
     );
     expect(delivered[0] + delivered[1]).toBe(counts.events);
-  });
+    // a loaded CI machine runs this beside every other suite: room for the retries of 40 events
+  }, 90_000);
 });
