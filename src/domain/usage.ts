@@ -6,7 +6,16 @@ export interface UsageTotals {
   succeeded: number;
   failed: number;
   canceled: number;
-  /** whole millionths of a unit (src/domain/units.ts) */
+  /** identify-face calls (they cost units too; src/services/FaceIdentification.ts) */
+  identifications: number;
+  /** whole millionths of a unit (src/domain/units.ts), tasks and identifications together */
+  unitsChargedMicro: number;
+}
+
+/** What a tenant's identify-face calls added up to over a range (or one UTC day of it). */
+export interface FaceUsage {
+  day: number | null;
+  identifications: number;
   unitsChargedMicro: number;
 }
 

@@ -25,6 +25,7 @@ function counts(totals: UsageTotals) {
     succeeded: totals.succeeded,
     failed: totals.failed,
     canceled: totals.canceled,
+    identifications: totals.identifications,
     unitsCharged: unitsFromMicro(totals.unitsChargedMicro),
   };
 }

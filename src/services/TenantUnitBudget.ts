@@ -35,7 +35,13 @@ export class TenantUnitBudget {
     const budget = budgets.get(tenant);
     if (budget === undefined) return;
     const at = now();
-    const use = await store.budgetUse(tenant, startOfUtcMonth(at), at - ESTIMATE_LOOK_BACK_MS);
+    const monthStart = startOfUtcMonth(at);
+    const [tasks, [identified]] = await Promise.all([
+      store.budgetUse(tenant, monthStart, at - ESTIMATE_LOOK_BACK_MS),
+      store.faceUsage({ tenant, from: monthStart, to: at + 1, byDay: false }),
+    ]);
+    // identifyFaces calls are charged at once: they count with the tasks' units (and are never pending).
+    const use = { ...tasks, chargedMicro: tasks.chargedMicro + identified.unitsChargedMicro };
     const refusal = refusalOf(budget, use);
     if (refusal === null) return;
     if (idempotencyKey !== null && (await store.getByIdempotencyKey(tenant, idempotencyKey, at))) return;

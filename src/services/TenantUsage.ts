@@ -1,4 +1,4 @@
-import { MAX_USAGE_RANGE_DAYS, DAY_MS, startOfUtcMonth, type UsageTotals } from '../domain/usage';
+import { MAX_USAGE_RANGE_DAYS, DAY_MS, startOfUtcMonth, type FaceUsage, type UsageTotals } from '../domain/usage';
 import { BadUserInputError } from '../errors';
 import type { TaskStore } from '../store/TaskStore';
 
@@ -28,10 +28,13 @@ export class TenantUsage {
   async report(tenant: string, from: Date | null, to: Date | null, byDay: boolean): Promise<UsageReport> {
     const window = usageWindow(from, to, this.options.now());
     const { store } = this.options;
-    const [rows, archivedBytes] = await Promise.all([
-      store.usage({ tenant, ...window, byDay }),
+    const query = { tenant, ...window, byDay };
+    const [taskRows, faceRows, archivedBytes] = await Promise.all([
+      store.usage(query),
+      store.faceUsage(query),
       store.archives.archivedBytes(tenant, window.from, window.to),
     ]);
+    const rows = withIdentifications(taskRows, faceRows);
     // The days add up to the total exactly: every figure is a whole number (units in millionths).
     return byDay
       ? { ...window, total: sum(rows), days: rows, archivedBytes }
@@ -39,13 +42,30 @@ export class TenantUsage {
   }
 }
 
+/** Identifications added to the tasks' rows of the same day (or the one row of the range); a day may have only them. */
+function withIdentifications(tasks: readonly UsageTotals[], faces: readonly FaceUsage[]): UsageTotals[] {
+  const byDay = new Map(tasks.map((row) => [row.day, { ...row }]));
+  for (const face of faces) {
+    const row = byDay.get(face.day) ?? { ...emptyTotals(), day: face.day };
+    row.identifications += face.identifications;
+    row.unitsChargedMicro += face.unitsChargedMicro;
+    byDay.set(face.day, row);
+  }
+  return [...byDay.values()].sort((a, b) => (a.day ?? 0) - (b.day ?? 0));
+}
+
+function emptyTotals(): UsageTotals {
+  return { day: null, tasks: 0, succeeded: 0, failed: 0, canceled: 0, identifications: 0, unitsChargedMicro: 0 };
+}
+
 function sum(days: readonly UsageTotals[]): UsageTotals {
-  const total: UsageTotals = { day: null, tasks: 0, succeeded: 0, failed: 0, canceled: 0, unitsChargedMicro: 0 };
+  const total = emptyTotals();
   for (const day of days) {
     total.tasks += day.tasks;
     total.succeeded += day.succeeded;
     total.failed += day.failed;
     total.canceled += day.canceled;
+    total.identifications += day.identifications;
     total.unitsChargedMicro += day.unitsChargedMicro;
   }
   return total;

@@ -1,8 +1,17 @@
 import { DatabaseError, Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import type { FaceSession } from '../domain/faceSession';
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
-import { FACE_SESSION_SQL, faceSessionParams, rowToFaceSession, type FaceSessionRow } from './faceSessionSql';
-import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
+import {
+  FACE_SESSION_KEEP_MS,
+  FACE_SESSION_SQL,
+  faceSessionParams,
+  faceUsageStatement,
+  faceUsageTotals,
+  rowToFaceSession,
+  type FaceSessionRow,
+  type FaceUsageRow,
+} from './faceSessionSql';
+import type { BudgetUse, FaceUsage, UsageQuery, UsageTotals } from '../domain/usage';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import { positionalValues, toPositional, type PositionalSql } from './namedParameters';
 import {
@@ -283,13 +292,18 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async saveFaceSession(session: FaceSession, now: number): Promise<void> {
-    await this.run(this.pool, 'deleteExpiredFaceSessions', { now });
+    await this.run(this.pool, 'deleteOldFaceSessions', { before: now - FACE_SESSION_KEEP_MS });
     await this.run(this.pool, 'insertFaceSession', faceSessionParams(session));
   }
 
   async getFaceSession(id: string, tenant: string): Promise<FaceSession | null> {
     const { rows } = await this.run<FaceSessionRow>(this.pool, 'faceSessionForTenant', { id, tenant });
     return rows.length > 0 ? rowToFaceSession(rows[0]) : null;
+  }
+
+  async faceUsage(query: UsageQuery): Promise<FaceUsage[]> {
+    const { rows } = await this.run<FaceUsageRow>(this.pool, faceUsageStatement(query), usageParams(query));
+    return faceUsageTotals(rows);
   }
 
   async getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null> {

@@ -3,8 +3,17 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FaceSession } from '../domain/faceSession';
 import type { StoredError, TaskIntent, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
-import { FACE_SESSION_SQL, faceSessionParams, rowToFaceSession, type FaceSessionRow } from './faceSessionSql';
-import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
+import {
+  FACE_SESSION_KEEP_MS,
+  FACE_SESSION_SQL,
+  faceSessionParams,
+  faceUsageStatement,
+  faceUsageTotals,
+  rowToFaceSession,
+  type FaceSessionRow,
+  type FaceUsageRow,
+} from './faceSessionSql';
+import type { BudgetUse, FaceUsage, UsageQuery, UsageTotals } from '../domain/usage';
 import { MIGRATION_SQL, pendingMigrations } from './migrations';
 import {
   ANSWER_COLUMNS,
@@ -273,7 +282,7 @@ export class SqliteTaskStore implements TaskStore {
 
   saveFaceSession(session: FaceSession, now: number): Promise<void> {
     return this.writes.write(() => {
-      this.db.prepare(FACE_SESSION_SQL.deleteExpiredFaceSessions).run({ now });
+      this.db.prepare(FACE_SESSION_SQL.deleteOldFaceSessions).run({ before: now - FACE_SESSION_KEEP_MS });
       this.db.prepare(FACE_SESSION_SQL.insertFaceSession).run(faceSessionParams(session));
     });
   }
@@ -282,6 +291,11 @@ export class SqliteTaskStore implements TaskStore {
     const row = this.db.prepare(FACE_SESSION_SQL.faceSessionForTenant).get({ id, tenant }) as
       FaceSessionRow | undefined;
     return row ? rowToFaceSession(row) : null;
+  }
+
+  async faceUsage(query: UsageQuery): Promise<FaceUsage[]> {
+    const statement = this.db.prepare(FACE_SESSION_SQL[faceUsageStatement(query)]);
+    return faceUsageTotals(statement.all(usageParams(query)) as FaceUsageRow[]);
   }
 
   async getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null> {

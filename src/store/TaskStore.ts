@@ -1,5 +1,5 @@
 import type { FaceSession } from '../domain/faceSession';
-import type { BudgetUse, UsageQuery, UsageTotals } from '../domain/usage';
+import type { BudgetUse, FaceUsage, UsageQuery, UsageTotals } from '../domain/usage';
 import type { StoredError, TaskIntent, TaskKind, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 import type { WebhookOutbox } from './WebhookOutbox';
 import type { ArchiveStore } from './archive/ArchiveStore';
@@ -127,6 +127,8 @@ export interface TaskStore {
   saveFaceSession(session: FaceSession, now: number): Promise<void>;
   /** The tenant's session by Kling's session_id, expired or not (the caller tells the two apart); null when unknown. */
   getFaceSession(id: string, tenant: string): Promise<FaceSession | null>;
+  /** The tenant's identifications made in [from, to): one row for the range, or one per UTC day with any. */
+  faceUsage(query: UsageQuery): Promise<FaceUsage[]>;
   /** A tenant's task by idempotency key, while the key is live at `now` (an expired key is free for a new task). */
   getByIdempotencyKey(tenant: string, idempotencyKey: string, now: number): Promise<TaskRecord | null>;
   /** Totals of the tenant's tasks created in [from, to): one row for the range, or one per UTC day with tasks. */

@@ -65,6 +65,7 @@ export function usageTotals(rows: readonly UsageRow[]): UsageTotals[] {
     succeeded: Number(row.succeeded ?? 0),
     failed: Number(row.failed ?? 0),
     canceled: Number(row.canceled ?? 0),
+    identifications: 0,
     unitsChargedMicro: Number(row.units ?? 0),
   }));
 }

@@ -26,9 +26,12 @@ export class LipSyncUsage {
   @Field(() => Int)
   canceled: number;
 
+  @Field(() => Int, { description: 'identifyFaces calls made (each costs units, counted in unitsCharged).' })
+  identifications: number;
+
   @Field(() => Float, {
     description:
-      "Units the upstream charged for these tasks (Kling's final_unit_deduction), summed exactly; tasks not charged yet add nothing.",
+      "Units the upstream charged for these tasks and identifications (Kling's final_unit_deduction), summed exactly; tasks not charged yet add nothing.",
   })
   unitsCharged: number;
 

@@ -17,6 +17,11 @@ export class LipSyncUsageDay {
   @Field(() => Int)
   canceled: number;
 
-  @Field(() => Float, { description: 'Units the upstream charged for them (exact to a millionth).' })
+  @Field(() => Int, { description: 'identifyFaces calls made (each costs units, counted in unitsCharged).' })
+  identifications: number;
+
+  @Field(() => Float, {
+    description: 'Units the upstream charged for them and for the identifications (exact to a millionth).',
+  })
   unitsCharged: number;
 }

@@ -1,3 +1,4 @@
+import { FACE_SESSION_KEEP_MS } from '../../src/store/faceSessionSql';
 import type { FaceSession } from '../../src/domain/faceSession';
 import type { FaceInfo } from '../../src/domain/task';
 import type { TaskStore } from '../../src/store/TaskStore';
@@ -100,7 +101,7 @@ export function describeAdvancedStoreContract(harness: StoreHarness): void {
     ).toEqual(ids.ADVANCED.slice(1));
   });
 
-  it('keeps face sessions per tenant and deletes expired ones on the next write', async () => {
+  it('keeps face sessions per tenant, expired ones as long as usage looks back, and deletes older ones on the next write', async () => {
     const session = faceSession({ tenant: uniqueId('tenant') });
     await store.saveFaceSession(session, 2_000);
     expect(await store.getFaceSession(session.id, session.tenant)).toEqual(session);
@@ -109,8 +110,33 @@ export function describeAdvancedStoreContract(harness: StoreHarness): void {
     const noUnits = faceSession({ unitsCharged: null, upstreamRequestId: null, faces: [] });
     await store.saveFaceSession(noUnits, 2_000);
     expect(await store.getFaceSession(noUnits.id, 'default')).toEqual(noUnits);
-    // A later write, after the first session's expiry, deletes it; an expired session still stored reads back as is.
+    // An expired session reads back as is (identifications cost units: usage counts them), until it is older
+    // than usage can look back; the next write then deletes it.
     await store.saveFaceSession(faceSession({ expiresAt: 500_000 }), session.expiresAt + 1);
+    expect(await store.getFaceSession(session.id, session.tenant)).toEqual(session);
+    await store.saveFaceSession(faceSession({ expiresAt: 500_000 }), session.expiresAt + FACE_SESSION_KEEP_MS + 1);
     expect(await store.getFaceSession(session.id, session.tenant)).toBeNull();
+  });
+
+  it('adds up identifications and their units exactly, per tenant and per UTC day, over [from, to)', async () => {
+    const DAY = 86_400_000;
+    const tenant = uniqueId('tenant');
+    const identified = (createdAt: number, unitsCharged: number | null) =>
+      store.saveFaceSession(faceSession({ tenant, createdAt, expiresAt: createdAt + DAY, unitsCharged }), createdAt);
+    await identified(DAY + 10, 0.1);
+    await identified(DAY + 20, 0.2);
+    await identified(2 * DAY + 5, null); // no units reported: counted, charged nothing
+    await identified(3 * DAY, 1); // outside [DAY, 3 DAY)
+    const query = { tenant, from: DAY, to: 3 * DAY };
+    expect(await store.faceUsage({ ...query, byDay: false })).toEqual([
+      { day: null, identifications: 3, unitsChargedMicro: 300_000 },
+    ]);
+    expect(await store.faceUsage({ ...query, byDay: true })).toEqual([
+      { day: DAY, identifications: 2, unitsChargedMicro: 300_000 },
+      { day: 2 * DAY, identifications: 1, unitsChargedMicro: 0 },
+    ]);
+    expect(await store.faceUsage({ tenant: 'nobody', from: 0, to: DAY, byDay: false })).toEqual([
+      { day: null, identifications: 0, unitsChargedMicro: 0 },
+    ]);
   });
 }

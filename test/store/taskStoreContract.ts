@@ -706,14 +706,14 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       await charged('t2', DAY + 30, 'succeeded', 5_000_000);
       const query = { tenant: 't1', from: DAY, to: 3 * DAY };
       expect(await store.usage({ ...query, byDay: false })).toEqual([
-        { day: null, tasks: 3, succeeded: 2, failed: 1, canceled: 0, unitsChargedMicro: 300_000 },
+        { day: null, tasks: 3, succeeded: 2, failed: 1, canceled: 0, identifications: 0, unitsChargedMicro: 300_000 },
       ]);
       expect(await store.usage({ ...query, byDay: true })).toEqual([
-        { day: DAY, tasks: 2, succeeded: 2, failed: 0, canceled: 0, unitsChargedMicro: 300_000 },
-        { day: 2 * DAY, tasks: 1, succeeded: 0, failed: 1, canceled: 0, unitsChargedMicro: 0 },
+        { day: DAY, tasks: 2, succeeded: 2, failed: 0, canceled: 0, identifications: 0, unitsChargedMicro: 300_000 },
+        { day: 2 * DAY, tasks: 1, succeeded: 0, failed: 1, canceled: 0, identifications: 0, unitsChargedMicro: 0 },
       ]);
       expect(await store.usage({ tenant: 'nobody', from: 0, to: DAY, byDay: false })).toEqual([
-        { day: null, tasks: 0, succeeded: 0, failed: 0, canceled: 0, unitsChargedMicro: 0 },
+        { day: null, tasks: 0, succeeded: 0, failed: 0, canceled: 0, identifications: 0, unitsChargedMicro: 0 },
       ]);
     });
 

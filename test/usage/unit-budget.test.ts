@@ -22,8 +22,6 @@ describe('monthly unit budget', () => {
   let capped: GraphQLTestClient;
   let fresh: GraphQLTestClient;
   let free: GraphQLTestClient;
-  /** a face session of the capped tenant's, identified while it still had room */
-  let cappedSession: string;
 
   const create = (client: GraphQLTestClient, text: string, idempotencyKey?: string) =>
     client.request(CREATE, { input: { ...TEXT_INPUT, text, ...(idempotencyKey ? { idempotencyKey } : {}) } });
@@ -40,8 +38,8 @@ describe('monthly unit budget', () => {
   beforeAll(async () => {
     t = await startTestServer({
       env: {
-        AUTH_TOKENS: 'capped=capped-token,fresh=fresh-token,free=free-token',
-        TENANT_MONTHLY_UNITS: 'capped=0.5, fresh=100',
+        AUTH_TOKENS: 'capped=capped-token,fresh=fresh-token,free=free-token,faces=faces-token',
+        TENANT_MONTHLY_UNITS: 'capped=0.5, fresh=100, faces=1',
       },
       // long enough that a second create arrives while the first is still running
       fake: { processingAfterMs: 100, succeedAfterMs: 1_500 },
@@ -50,8 +48,6 @@ describe('monthly unit budget', () => {
     capped = t.client.withHeaders({ authorization: 'Bearer capped-token' });
     fresh = t.client.withHeaders({ authorization: 'Bearer fresh-token' });
     free = t.client.withHeaders({ authorization: 'Bearer free-token' });
-    const identified = await capped.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } });
-    cappedSession = identified.body.data!.identifyFaces.sessionId as string;
   });
   afterAll(() => t.close());
 
@@ -90,15 +86,21 @@ describe('monthly unit budget', () => {
     expect(t.fake.count('create')).toBe(creates);
   });
 
-  it('refuses identifyFaces and createAdvancedLipSync past the budget too, before Kling is called', async () => {
-    const posts = () => t.fake.count('identify_face') + t.fake.count('advanced_create');
+  it('counts identifyFaces charges against the budget, and refuses identifyFaces and createAdvancedLipSync past it before Kling is called', async () => {
+    const faces = t.client.withHeaders({ authorization: 'Bearer faces-token' });
+    const identify = () => faces.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } });
+    const first = await identify();
+    expect(first.body.errors).toBeUndefined();
+    const sessionId = first.body.data!.identifyFaces.sessionId as string;
+    // two identifications of 0.5 units use up a budget of 1
+    expect((await identify()).body.errors).toBeUndefined();
+    const posts = () => t.fake.count('identify_face') + t.fake.count('advanced_create') + t.fake.count('create');
     const before = posts();
-    const identify = await capped.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } });
-    expect(identify.body.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
-    const advanced = await capped.request(ADVANCED_MUTATION, {
-      input: { sessionId: cappedSession, faces: [faceAudio()] },
-    });
+    const refused = await identify();
+    expect(refused.body.errors?.[0].extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', used: 1, pending: 0 });
+    const advanced = await faces.request(ADVANCED_MUTATION, { input: { sessionId, faces: [faceAudio()] } });
     expect(advanced.body.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
+    expect((await create(faces, 'units 0.1')).body.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
     expect(posts()).toBe(before);
   });
 

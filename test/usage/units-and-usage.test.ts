@@ -1,3 +1,5 @@
+import { IDENTIFY_MUTATION, VIDEO_URL } from '../support/advancedOperations';
+import { FAKE_IDENTIFY_UNITS } from '../support/fakeAdvancedKling';
 import { startFakeKling } from '../support/fakeKling';
 import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
 import type { GraphQLTestClient } from '../support/graphqlClient';
@@ -192,6 +194,35 @@ describe.each([['SQLite'], ['PostgreSQL']])('units charged and usage (%s)', (sto
     });
     const notADate = await alpha.request(USAGE, { from: 'yesterday' });
     expect(notADate.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('counts identifyFaces calls and their units, on their own day too', async () => {
+    const FACES = `query F($from: DateTime, $groupBy: UsageGroupBy) {
+      usage(from: $from, groupBy: $groupBy) { tasks identifications unitsCharged days { date tasks identifications unitsCharged } }
+    }`;
+    const from = new Date(today - 2 * DAY).toISOString();
+    const before = (await beta.request(FACES, { from })).body.data?.usage;
+    const identify = async () =>
+      expect((await beta.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } })).body.errors).toBeUndefined();
+    offset = Date.now() - (today - 2 * DAY + 3_600_000); // a day with no task of beta's
+    await identify();
+    offset = 0;
+    await identify();
+    const each = Number(FAKE_IDENTIFY_UNITS);
+    const after = (await beta.request(FACES, { from, groupBy: 'DAY' })).body.data?.usage;
+    expect(after).toMatchObject({
+      tasks: before.tasks,
+      identifications: before.identifications + 2,
+      unitsCharged: before.unitsCharged + 2 * each,
+    });
+    expect(after.days[0]).toEqual({
+      date: new Date(today - 2 * DAY).toISOString().slice(0, 10),
+      tasks: 0,
+      identifications: 1,
+      unitsCharged: each,
+    });
+    // another tenant's usage is untouched
+    expect((await alpha.request(FACES, { from })).body.data?.usage).toMatchObject({ identifications: 0 });
   });
 });
 

@@ -6,6 +6,7 @@ import { advancedLipSync } from './005_advanced_lip_sync';
 import { webhooks } from './006_webhooks';
 import { unitsCharged } from './007_units_charged';
 import { archive } from './008_archive';
+import { faceUsage } from './009_face_usage';
 import type { Migration } from './Migration';
 
 export type { Migration } from './Migration';
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   webhooks,
   unitsCharged,
   archive,
+  faceUsage,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
