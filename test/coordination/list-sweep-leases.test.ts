@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { startFakeKling, type FakeKling } from '../support/fakeKling';
-import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
-import { TEST_REDIS_URL } from '../support/redis';
-import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
+import { CREATE_MUTATION, TEXT_INPUT, type TestServer } from '../support/testServer';
+import { startTwoInstances, type TwoInstances } from '../support/twoInstances';
 
 /** Enough tasks per instance for the watchers to poll through Kling's list (src/services/TaskListSweep.ts). */
 const TASKS = 24;
@@ -14,30 +11,18 @@ const FOLLOW = 'subscription($id: ID!) { lipSyncTaskUpdated(id: $id) { id status
  * of both instances, in order.
  */
 describe('list sweeps with poll leases on two instances', () => {
-  let schema: TestSchema;
-  let fake: FakeKling;
+  let both: TwoInstances;
   let a: TestServer;
   let b: TestServer;
 
   beforeAll(async () => {
-    schema = await createTestSchema();
-    fake = await startFakeKling({ processingAfterMs: 1_500, succeedAfterMs: 3_000 });
-    const env = {
-      DATABASE_URL: schema.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:`,
-      POLL_MIN_MS: '400',
-      POLL_MAX_MS: '800',
-    };
-    a = await startTestServer({ sharedFake: fake, env });
-    b = await startTestServer({ sharedFake: fake, env });
+    both = await startTwoInstances(
+      { processingAfterMs: 1_500, succeedAfterMs: 3_000 },
+      { POLL_MIN_MS: '400', POLL_MAX_MS: '800' },
+    );
+    ({ a, b } = both);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await fake?.close();
-    await schema?.drop();
-  });
+  afterAll(() => both?.close());
 
   it('brings every change of tasks created on either instance to subscribers on both', async () => {
     const ids = await Promise.all(
@@ -64,6 +49,6 @@ describe('list sweeps with poll leases on two instances', () => {
     } finally {
       await Promise.all(clients.map((c) => c.dispose()));
     }
-    expect(fake.count('list')).toBeGreaterThan(0);
+    expect(both.fake.count('list')).toBeGreaterThan(0);
   });
 });

@@ -1,37 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { startFakeKling, type FakeKling } from '../support/fakeKling';
-import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
-import { TEST_REDIS_URL } from '../support/redis';
-import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
+import type { FakeKling } from '../support/fakeKling';
+import { CREATE_MUTATION, TEXT_INPUT, type TestServer } from '../support/testServer';
+import { startTwoInstances, type TwoInstances } from '../support/twoInstances';
 
 const FOLLOW = 'subscription($id: ID!) { lipSyncTaskUpdated(id: $id) { id status } }';
 
 /** Two instances on one PostgreSQL and one Redis, as docker-compose.yml runs them. */
 describe('two instances sharing PostgreSQL and Redis', () => {
-  let schema: TestSchema;
+  let both: TwoInstances;
   let fake: FakeKling;
   let a: TestServer;
   let b: TestServer;
 
   beforeAll(async () => {
-    schema = await createTestSchema();
     // 1.5 s to create, read and subscribe before PROCESSING, then 1.5 s of it: a loaded machine needs more than
     // the 300 ms / 600 ms this had (a loaded run subscribed after PROCESSING began).
-    fake = await startFakeKling({ processingAfterMs: 1_500, succeedAfterMs: 3_000 });
-    const env = {
-      DATABASE_URL: schema.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:`,
-    };
-    a = await startTestServer({ sharedFake: fake, env });
-    b = await startTestServer({ sharedFake: fake, env });
+    both = await startTwoInstances({ processingAfterMs: 1_500, succeedAfterMs: 3_000 });
+    ({ a, b, fake } = both);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await fake?.close();
-    await schema?.drop();
-  });
+  afterAll(() => both?.close());
 
   it('reports the store and Redis as ready', async () => {
     const res = await fetch(`${a.server.origin}/readyz`);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -14,9 +13,8 @@ import {
 } from '../support/childServer';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { GraphQLTestClient } from '../support/graphqlClient';
-import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
-import { TEST_REDIS_URL } from '../support/redis';
-import { CREATE_MUTATION, startTestServer, TEXT_INPUT, type TestServer } from '../support/testServer';
+import { CREATE_MUTATION, TEXT_INPUT, type TestServer } from '../support/testServer';
+import { startTwoInstances, type TwoInstances } from '../support/twoInstances';
 import { WebhookReceiver } from '../support/webhookReceiver';
 
 const DELIVERIES = /* GraphQL */ `
@@ -157,32 +155,20 @@ describe('webhooks survive kill -9', () => {
 });
 
 describe('webhooks from two instances sharing PostgreSQL and Redis', () => {
-  let schema: TestSchema;
-  let fake: FakeKling;
+  let both: TwoInstances;
   let receiver: WebhookReceiver;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    schema = await createTestSchema();
-    fake = await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900 });
     receiver = await WebhookReceiver.start();
     // Every third event fails its first attempt, so retries (and their claims) move between the instances too.
     receiver.answer = (_request, earlier) => (earlier === 0 && receiver.received.length % 3 === 0 ? 500 : 200);
-    const env = {
-      ...WEBHOOK_ENV,
-      DATABASE_URL: schema.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `lipsync-test:${randomBytes(4).toString('hex')}:`,
-    };
-    a = await startTestServer({ sharedFake: fake, env });
-    b = await startTestServer({ sharedFake: fake, env });
+    both = await startTwoInstances({ processingAfterMs: 300, succeedAfterMs: 900 }, WEBHOOK_ENV);
+    ({ a, b } = both);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    await both?.close();
     await receiver?.close();
-    await fake?.close();
-    await schema?.drop();
   });
 
   it('delivers each event once, in order, signed with the secret both instances share', async () => {
