@@ -1,15 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import {
-  childEnv,
-  freePort,
-  makeTempDir,
-  requireBuild,
-  startChildServer,
-  waitFor,
-  type ChildServer,
-} from '../support/childServer';
-import { startFakeKling, type FakeKling } from '../support/fakeKling';
+import { childEnv, freePort, waitFor } from '../support/childServer';
+import { useCrashLab } from '../support/crashLab';
 import { GraphQLTestClient } from '../support/graphqlClient';
 import { readTaskRows, type StoredTaskRow } from '../support/storeFile';
 import { CREATE_MUTATION, TEXT_INPUT } from '../support/testServer';
@@ -54,28 +45,15 @@ function plan(): Shot[] {
 type CreateBody = { input: { text: string }; external_task_id: string };
 
 describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted is lost', () => {
-  let dir: string;
-  let fake: FakeKling;
-  const children: ChildServer[] = [];
-  beforeAll(async () => {
-    requireBuild();
-    dir = makeTempDir('lipsync-crash-');
-    // Requests stay in flight for a while; tasks stay SUBMITTED (nothing to converge but the submissions).
-    fake = await startFakeKling({ latencyMs: 40, processingAfterMs: 600_000, succeedAfterMs: 1_200_000 });
-  });
-  afterAll(async () => {
-    await Promise.all(children.map((c) => c.dispose()));
-    await fake.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // Requests stay in flight for a while; tasks stay SUBMITTED (nothing to converge but the submissions).
+  const lab = useCrashLab('lipsync-crash-', { latencyMs: 40, processingAfterMs: 600_000, succeedAfterMs: 1_200_000 });
 
   it('every acknowledged create and every upstream-accepted task is in the store exactly once; no key made two tasks', async () => {
-    const databaseFile = path.join(dir, 'lipsync.db');
+    const databaseFile = path.join(lab.dir, 'lipsync.db');
     const port = await freePort();
-    const env = childEnv(fake, databaseFile, { KLING_TIMEOUT_MS: '2000', RECONCILE_INTERVAL_MS: '500' });
+    const env = childEnv(lab.fake, databaseFile, { KLING_TIMEOUT_MS: '2000', RECONCILE_INTERVAL_MS: '500' });
 
-    const first = await startChildServer({ env, port, cwd: dir });
-    children.push(first);
+    const first = await lab.start({ env, port, cwd: lab.dir });
     const client = new GraphQLTestClient(first.url, first.wsUrl);
 
     // Fire all 200 through a pool of 20; the answer that makes it half acknowledged pulls the plug.
@@ -115,17 +93,20 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
     expect(fired.filter((s) => s.outcome === 'error')).toEqual([]);
     expect(fired.filter((s) => s.outcome === 'no answer').length).toBeGreaterThan(0);
 
-    // The fake finishes what it was given (its latency) even though nobody hears the answers.
-    await waitFor('the fake to book every create it received', () => fake.tasks.size === fake.count('create'), 5_000);
-    const acceptedBeforeRestart = fake.tasks.size;
+    // The lab.fake finishes what it was given (its latency) even though nobody hears the answers.
+    await waitFor(
+      'the lab.fake to book every create it received',
+      () => lab.fake.tasks.size === lab.fake.count('create'),
+      5_000,
+    );
+    const acceptedBeforeRestart = lab.fake.tasks.size;
     const rowsAtCrash = readTaskRows(databaseFile);
     const submittingAtCrash = rowsAtCrash.filter((r) => r.state === 'submitting');
     // Accepted here but not sent yet: the queue keeps them, and the restarted server submits each once.
     const queuedAtCrash = rowsAtCrash.filter((r) => r.state === 'queued');
 
     // Restart on the same file and port; recovery settles every `submitting` row.
-    const second = await startChildServer({ env, port, cwd: dir });
-    children.push(second);
+    const second = await lab.start({ env, port, cwd: lab.dir });
     const rowsAfter = await waitFor(
       'no row left submitting after the restart',
       () => {
@@ -136,14 +117,14 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       100,
     );
     // Recovery never creates what may have been sent (it looks those rows up); only never-sent queued rows go, once each.
-    expect(fake.count('create')).toBe(acceptedBeforeRestart + queuedAtCrash.length);
-    const sentIds = fake.requests
+    expect(lab.fake.count('create')).toBe(acceptedBeforeRestart + queuedAtCrash.length);
+    const sentIds = lab.fake.requests
       .filter((r) => r.endpoint === 'create')
       .map((r) => (r.body as CreateBody).external_task_id);
     for (const row of queuedAtCrash)
       expect({ id: row.id, sent: sentIds.filter((id) => id === row.id).length }).toEqual({ id: row.id, sent: 1 });
 
-    const fakeTasks = fake.tasks.allTasks();
+    const fakeTasks = lab.fake.tasks.allTasks();
     const byId = new Map(rowsAfter.map((r) => [r.id, r]));
     const byUpstreamId = new Map(rowsAfter.filter((r) => r.upstream_id).map((r) => [r.upstream_id as string, r]));
 
@@ -177,7 +158,7 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
     // 3. No key created two upstream tasks: by our own bookkeeping of which body carried which key ...
     const keyOfText = new Map(shots.map((s) => [s.text, s.key]));
     const keyOfExternalId = (externalId: string): string | null => {
-      const body = fake.requests.find(
+      const body = lab.fake.requests.find(
         (r) => r.endpoint === 'create' && (r.body as CreateBody).external_task_id === externalId,
       );
       return keyOfText.get((body!.body as CreateBody).input.text) ?? null;
@@ -214,7 +195,7 @@ describe('crash: kill -9 mid-stream, restart on the same file, nothing accepted 
       const before = tasksPerKey.get(shot.key!);
       if (before) expect({ key: shot.key, id }).toEqual({ key: shot.key, id: before[0] });
     }
-    const afterRetries = tasksByKey(fake.tasks.allTasks(), keyOfExternalId);
+    const afterRetries = tasksByKey(lab.fake.tasks.allTasks(), keyOfExternalId);
     expect([...afterRetries.values()].filter((ids) => ids.length > 1)).toEqual([]);
     for (const shot of retried) expect(afterRetries.get(shot.key!)).toHaveLength(1);
 

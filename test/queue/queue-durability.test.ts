@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import {
-  childEnv,
-  freePort,
-  makeTempDir,
-  requireBuild,
-  startChildServer,
-  waitFor,
-  type ChildServer,
-} from '../support/childServer';
+import { childEnv, freePort, waitFor } from '../support/childServer';
+import { useCrashLab } from '../support/crashLab';
 import { startFakeKling, type FakeKling } from '../support/fakeKling';
 import { GraphQLTestClient } from '../support/graphqlClient';
 import { createTestSchema, type TestSchema } from '../support/pgTestDatabase';
@@ -31,25 +23,13 @@ function sendsPerTask(fake: FakeKling): Map<string, number> {
 }
 
 describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the real entry point)', () => {
-  let dir: string;
-  let fake: FakeKling;
-  const children: ChildServer[] = [];
-  beforeAll(async () => {
-    requireBuild();
-    dir = makeTempDir('lipsync-queue-crash-');
-    fake = await startFakeKling({ processingAfterMs: 100, succeedAfterMs: 400, maxRunning: 1 });
-  });
-  afterAll(async () => {
-    await Promise.all(children.map((c) => c.dispose()));
-    await fake?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lab = useCrashLab('lipsync-queue-crash-', { processingAfterMs: 100, succeedAfterMs: 400, maxRunning: 1 });
 
   it('after the restart every task is submitted exactly once and none is lost', async () => {
-    const databaseFile = path.join(dir, 'lipsync.db');
+    const databaseFile = path.join(lab.dir, 'lipsync.db');
     const port = await freePort();
     // The lost answer is confirmed from Kling's list; the grace period outlasts the fake's slow answer below.
-    const env = childEnv(fake, databaseFile, {
+    const env = childEnv(lab.fake, databaseFile, {
       KLING_MAX_CONCURRENT_TASKS: '1',
       RECONCILE_INTERVAL_MS: '500',
       SUBMIT_GRACE_MS: '30000',
@@ -57,22 +37,21 @@ describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the rea
       POLL_MIN_MS: '100',
       POLL_MAX_MS: '300',
     });
-    const first = await startChildServer({ env, port, cwd: dir });
-    children.push(first);
+    const first = await lab.start({ env, port, cwd: lab.dir });
     const client = new GraphQLTestClient(first.url, first.wsUrl);
 
     // One slot. Kling sits on the first create for 8 s (it makes the task anyway; only the answer is late): that
     // submission holds the slot, so the 20 creates sent meanwhile are all QUEUED. Then the process is killed while
     // that create is still in flight.
-    fake.inject({ delayMs: 8_000 }, { endpoint: 'create', times: 1 });
+    lab.fake.inject({ delayMs: 8_000 }, { endpoint: 'create', times: 1 });
     const send = (i: number) => client.request(CREATE_MUTATION, { input: { ...TEXT_INPUT, text: `crash queue ${i}` } });
     const inFlight = send(0).catch(() => null); // its answer is lost with the process
-    await waitFor('the first create to be in flight at the fake', () => fake.count('create') === 1, 10_000);
+    await waitFor('the first create to be in flight at the fake', () => lab.fake.count('create') === 1, 10_000);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i + 1)));
     expect(answers.map((res) => res.body.errors)).toEqual(Array(20).fill(undefined));
     const created: { id: string; status: string }[] = answers.map((res) => res.body.data!.createLipSync);
     expect(created.filter((task) => task.status === 'QUEUED')).toHaveLength(20);
-    expect(fake.count('create')).toBe(1);
+    expect(lab.fake.count('create')).toBe(1);
     const atCrash = readTaskRows(databaseFile);
     expect(await first.crash()).toEqual({ code: null, signal: 'SIGKILL' });
     await inFlight;
@@ -80,8 +59,7 @@ describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the rea
     const submittingAtCrash = atCrash.filter((row) => row.state === 'submitting').length;
     expect({ queuedAtCrash, submittingAtCrash }).toEqual({ queuedAtCrash: 20, submittingAtCrash: 1 });
 
-    const second = await startChildServer({ env, port, cwd: dir });
-    children.push(second);
+    await lab.start({ env, port, cwd: lab.dir });
     const rows = await waitFor(
       'every task to succeed after the restart',
       () => {
@@ -91,7 +69,7 @@ describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the rea
       90_000,
       200,
     );
-    const sends = sendsPerTask(fake);
+    const sends = sendsPerTask(lab.fake);
     // the one whose answer was lost is known by its row (submitting at the crash)
     const lost = atCrash.find((row) => row.state === 'submitting')!;
     const ids = [lost.id, ...created.map((task) => task.id)].sort();
@@ -99,12 +77,12 @@ describe('kill -9 with 20 tasks queued and a dispatch in flight (SQLite, the rea
     expect([...sends.keys()].sort()).toEqual(ids);
     const duplicates = [...sends.values()].filter((n) => n !== 1).length;
     expect(duplicates).toBe(0); // each submitted exactly once (the one in flight was found in Kling's list, not re-sent)
-    expect(fake.tasks.size).toBe(21);
-    expect(fake.tasks.maxRunningSeen).toBe(1);
-    expect(fake.tasks.concurrencyRefusals).toBe(0);
+    expect(lab.fake.tasks.size).toBe(21);
+    expect(lab.fake.tasks.maxRunningSeen).toBe(1);
+    expect(lab.fake.tasks.concurrencyRefusals).toBe(0);
     process.stdout.write(
       `queue crash figures: tasks=${rows.length} queuedAtCrash=${queuedAtCrash} submittingAtCrash=${submittingAtCrash} ` +
-        `createsAtFake=${fake.count('create')} duplicates=${duplicates} maxRunningAtFake=${fake.tasks.maxRunningSeen}\n`,
+        `createsAtFake=${lab.fake.count('create')} duplicates=${duplicates} maxRunningAtFake=${lab.fake.tasks.maxRunningSeen}\n`,
     );
   });
 });

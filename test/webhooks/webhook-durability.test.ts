@@ -1,17 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import {
-  childEnv,
-  freePort,
-  makeTempDir,
-  requireBuild,
-  sleep,
-  startChildServer,
-  waitFor,
-  type ChildServer,
-} from '../support/childServer';
-import { startFakeKling, type FakeKling } from '../support/fakeKling';
+import { childEnv, freePort, sleep, waitFor } from '../support/childServer';
+import { useCrashLab } from '../support/crashLab';
 import { GraphQLTestClient } from '../support/graphqlClient';
 import { CREATE_MUTATION, TEXT_INPUT, type TestServer } from '../support/testServer';
 import { startTwoInstances, type TwoInstances } from '../support/twoInstances';
@@ -66,35 +56,24 @@ async function countDeliveries(receiver: WebhookReceiver, client: GraphQLTestCli
 }
 
 describe('webhooks survive kill -9', () => {
-  let dir: string;
-  let fake: FakeKling;
   let receiver: WebhookReceiver | null = null;
-  const children: ChildServer[] = [];
-  beforeAll(async () => {
-    requireBuild();
-    dir = makeTempDir('lipsync-webhook-crash-');
-    fake = await startFakeKling({ processingAfterMs: 300, succeedAfterMs: 900 });
-  });
+  const lab = useCrashLab('lipsync-webhook-crash-', { processingAfterMs: 300, succeedAfterMs: 900 });
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.dispose()));
     await receiver?.close();
-    await fake.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('delivers, once each, after a restart, the events written before the crash and not yet delivered', async () => {
-    const databaseFile = path.join(dir, 'lipsync.db');
+    const databaseFile = path.join(lab.dir, 'lipsync.db');
     const port = await freePort();
     // Nothing listens there until after the crash: every status change is written, none delivered.
     const receiverPort = await freePort();
-    const env = childEnv(fake, databaseFile, {
+    const env = childEnv(lab.fake, databaseFile, {
       ...WEBHOOK_ENV,
       POLL_MIN_MS: '50',
       POLL_MAX_MS: '200',
       WEBHOOK_SECRET: 'the-crash-test-root-secret-of-32-characters',
     });
-    const first = await startChildServer({ env, port, cwd: dir });
-    children.push(first);
+    const first = await lab.start({ env, port, cwd: lab.dir });
     const client = new GraphQLTestClient(first.url, first.wsUrl);
     const taskIds: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -124,8 +103,7 @@ describe('webhooks survive kill -9', () => {
     expect(await first.crash()).toEqual({ code: null, signal: 'SIGKILL' });
 
     receiver = await WebhookReceiver.start(receiverPort);
-    const second = await startChildServer({ env, port, cwd: dir });
-    children.push(second);
+    const second = await lab.start({ env, port, cwd: lab.dir });
     const after = new GraphQLTestClient(second.url, second.wsUrl);
     await waitFor(
       'every webhook delivered after the restart',
