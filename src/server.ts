@@ -53,6 +53,7 @@ export interface RunningServer {
  * Nothing else reads configuration or builds long-lived objects; each step is a builder in src/composition/.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  // the parts, inside out; each builder takes what the ones before it made
   const base = await buildFoundation(config, overrides);
   const store = await buildStore(base);
   const coordination = await createCoordination(config, base.log);
@@ -64,28 +65,26 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const archive = await buildResultArchive(base, { store, coordination, origin: serverOrigin, upstream });
   const services = buildServices(base, { store, kling, coordination, tasks, webhooks, archive });
 
+  // the doors, built but closed
   const contexts = requestContexts(base, services);
   const graphql = await buildGraphQL(base, { coordination });
   const http = buildHttpLayer(base, { graphql, contexts, store, coordination, tasks, archive });
 
+  // open: the origin is known now, and background work may need it
   const port = await listen(http.httpServer, config.port, config.host);
   const origin = localOrigin(config.host, port);
   serverOrigin.listening(origin);
   const { taskCounts } = await startBackgroundWork(base, { store, tasks, webhooks, archive });
   announceReady(base, origin, store);
 
-  const { tracing } = base;
-  const { apollo } = graphql;
-  const steps = shutdownSteps({
-    config,
-    tracing,
+  const steps = shutdownSteps(base, {
     store,
     coordination,
     kling,
     tasks,
     webhooks,
     archive,
-    apollo,
+    graphql,
     http,
     taskCounts,
   });

@@ -1,30 +1,26 @@
-import type { ApolloServer } from '@apollo/server';
-import type { Config } from '../config';
-import type { RequestContext } from '../context';
 import type { Coordination } from '../coordination';
 import type { Logger } from '../logger';
 import type { ArchiveParts } from '../services/archive/buildArchive';
 import type { TaskCountSampler } from '../services/TaskCountSampler';
 import type { TaskStore } from '../store/TaskStore';
-import type { Tracing } from '../tracing/Tracing';
 import type { KlingApi } from '../upstream/KlingApi';
+import type { GraphQLLayer } from './buildGraphQL';
 import type { HttpLayer } from './buildHttpLayer';
 import type { TaskServices } from './buildTaskServices';
 import type { Webhooks } from './buildWebhooks';
+import type { Foundation } from './Foundation';
 import { closeHttp } from './httpLifecycle';
 
 export type ShutdownStep = [what: string, step: () => Promise<void>];
 
 export interface ShutdownParts {
-  config: Config;
-  tracing: Tracing | null;
   store: TaskStore;
   coordination: Coordination;
   kling: KlingApi;
   tasks: TaskServices;
   webhooks: Webhooks;
   archive: ArchiveParts;
-  apollo: ApolloServer<RequestContext>;
+  graphql: GraphQLLayer;
   http: HttpLayer;
   taskCounts: TaskCountSampler;
 }
@@ -34,7 +30,7 @@ export interface ShutdownParts {
  * the grace period while WebSockets close with 1001), then what the served requests used, the store last.
  * Each step waits for the one before it.
  */
-export function shutdownSteps(p: ShutdownParts): ShutdownStep[] {
+export function shutdownSteps({ config, tracing }: Foundation, p: ShutdownParts): ShutdownStep[] {
   return [
     // first the background work that starts upstream calls: the reconciler's look-ups and resubmissions
     ['reconciler', () => p.tasks.reconciler.stop()],
@@ -51,13 +47,13 @@ export function shutdownSteps(p: ShutdownParts): ShutdownStep[] {
     [
       'HTTP and WebSockets',
       async () => {
-        const drained = closeHttp(p.http.httpServer, p.config.shutdownGraceMs);
+        const drained = closeHttp(p.http.httpServer, config.shutdownGraceMs);
         await p.http.subscriptions.close();
         await drained;
       },
     ],
     // once no request or operation can reach it any more
-    ['Apollo', () => p.apollo.stop()],
+    ['Apollo', () => p.graphql.apollo.stop()],
     // gives up its poll leases (so another instance takes over at once) while coordination still reaches Redis
     ['watcher', () => p.tasks.watcher.close()],
     // Redis (hub, leases, limits) after the last lease holder and publisher
@@ -67,7 +63,7 @@ export function shutdownSteps(p: ShutdownParts): ShutdownStep[] {
     // every step above may still read or write it
     ['store', () => p.store.close()],
     // after the last span: shutting down flushes them
-    ['tracing', async () => p.tracing?.shutdown()],
+    ['tracing', async () => tracing?.shutdown()],
   ];
 }
 
