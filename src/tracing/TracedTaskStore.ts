@@ -9,7 +9,7 @@ const UNTRACED: ReadonlySet<PropertyKey> = new Set(['migrate', 'ping', 'close'])
  * and so on, with the database system. Calls outside one — readiness probes, the task-count sampler, the watcher's
  * bookkeeping — make no span, or every probe would start a trace of its own.
  * A proxy rather than a class that repeats every method: whatever the TaskStore interface grows is traced too.
- * Installed only when tracing is on (src/server.ts); otherwise the store is used as it is.
+ * Installed only when tracing is on (src/composition/buildStore.ts); otherwise the store is used as it is.
  */
 function tracedTaskStore(inner: TaskStore, tracer: Tracer): TaskStore {
   const system = inner.kind === 'postgres' ? 'postgresql' : 'sqlite';

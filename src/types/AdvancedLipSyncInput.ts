@@ -1,9 +1,9 @@
 import { ValidateNested } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from './CreateLipSyncInput';
 import { FaceAudioInput } from './FaceAudioInput';
+import { CallbackUrlField, IdempotencyKeyField } from './taskInputFields';
 import { ListLength } from './validation/advancedRules';
-import { CharLength, IsOutboundUrl } from './validation/rules';
+import { CharLength } from './validation/rules';
 
 @InputType({
   description:
@@ -26,20 +26,9 @@ export class AdvancedLipSyncInput {
   })
   watermark?: boolean | null;
 
-  @IsOutboundUrl()
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'Where this server will send webhooks for the task (same URL rules as videoUrl). Never forwarded to the upstream.',
-  })
+  @CallbackUrlField()
   callbackUrl?: string | null;
 
-  @CharLength(1, MAX_IDEMPOTENCY_KEY_LENGTH)
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'Makes retries safe: the same key with the same input returns the same task (one upstream call) for 24 h; ' +
-      'the same key with another input is rejected. Defaults to the Idempotency-Key HTTP header.',
-  })
+  @IdempotencyKeyField()
   idempotencyKey?: string | null;
 }

@@ -1,5 +1,6 @@
 import { Field, Float, ID, InputType } from 'type-graphql';
 import { LipSyncMode } from './LipSyncMode';
+import { CallbackUrlField, IdempotencyKeyField } from './taskInputFields';
 import { VoiceLanguage } from './VoiceLanguage';
 import {
   BelongsToMode,
@@ -13,8 +14,7 @@ import {
 } from './validation/rules';
 
 export const MAX_AUDIO_BYTES = 5 * 1024 * 1024;
-/** for the input field and the Idempotency-Key header alike */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+export { MAX_IDEMPOTENCY_KEY_LENGTH } from './taskInputFields';
 const isAudioMode = (input: Record<string, unknown>) => modeOf(input) === LipSyncMode.AUDIO_TO_VIDEO;
 
 @InputType({
@@ -84,20 +84,9 @@ export class CreateLipSyncInput {
   })
   audioFile?: string | null;
 
-  @IsOutboundUrl()
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'Where this server will send webhooks for the task (same URL rules as videoUrl). Never forwarded to the upstream.',
-  })
+  @CallbackUrlField()
   callbackUrl?: string | null;
 
-  @CharLength(1, MAX_IDEMPOTENCY_KEY_LENGTH)
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'Makes retries safe: the same key with the same input returns the same task (one upstream call) for 24 h; ' +
-      'the same key with another input is rejected. Defaults to the Idempotency-Key HTTP header.',
-  })
+  @IdempotencyKeyField()
   idempotencyKey?: string | null;
 }

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { loadConfig } from '../../src/config';
 import { startTestServer, type TestServer } from '../support/testServer';
 
-/** Short timeouts so the test runs in seconds; the defaults are 20 s and 60 s (src/config.ts). */
+/** Short timeouts so the test runs in seconds; the defaults are 20 s and 60 s (src/config/variables.ts). */
 const HEADERS_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 2_000;
 /** Node checks its timeouts on an interval (a quarter of the shorter one here); add room for a loaded machine. */

@@ -5,7 +5,7 @@ const TOKEN = 'tok-acme-ws-limits';
 const OTHER_TOKEN = 'tok-globex-ws-limits';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const SUBSCRIPTION = 'subscription Follow($id: ID!) { lipSyncTaskUpdated(id: $id) { id status } }';
-/** the HTTP body limit, which WebSocket messages share (src/server.ts BODY_LIMIT) */
+/** the HTTP body limit, which WebSocket messages share (src/composition/servingLimits.ts BODY_LIMIT) */
 const MAX_PAYLOAD = 8 * 1024 * 1024;
 
 type ErrorPayload = Array<{ message: string; extensions?: { code?: string } }>;

@@ -1,8 +1,9 @@
 import { startTestServer, type TestServer } from '../support/testServer';
 
 /**
- * The query limits of src/server.ts (depth 12, cost 5000, 15 aliases, 2000 tokens, no batching), each at its
- * edge, on every way an operation reaches the server: the fast lane (a JSON POST asking for application/json),
+ * The query limits (src/composition/queryLimits.ts, servingLimits.ts: depth 12, cost 5000, 15 aliases,
+ * 2000 tokens, no batching), each at its edge, on every way an operation reaches the server: the fast lane (a
+ * JSON POST asking for application/json),
  * Apollo's pipeline (a POST that asks for a federation trace, which the fast lane leaves to Apollo, and a GET),
  * and graphql-ws.
  * Each path gets its own operation names, because the fast lane and the document cache remember texts.

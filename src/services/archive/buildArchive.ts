@@ -36,7 +36,7 @@ export interface ArchiveDeps {
   trustedPrefixes: () => readonly string[];
 }
 
-/** The archive's parts for ARCHIVE=fs|s3|off, wired once by src/server.ts. */
+/** The archive's parts for ARCHIVE=fs|s3|off, wired once by src/composition/buildResultArchive.ts. */
 export async function buildArchive(config: ArchiveConfig, deps: ArchiveDeps): Promise<ArchiveParts> {
   const { store, log, now } = deps;
   const links = { archives: store.archives, ttlSeconds: config.mediaUrlTtlSeconds, now, origin: deps.origin };
