@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { UpstreamError } from '../../src/errors';
 import { KlingClient } from '../../src/upstream/KlingClient';
 import { waitFor } from '../support/childServer';
@@ -191,8 +191,8 @@ describe('fault matrix through the server', () => {
   describe('on a live task’s GET', () => {
     // Only GETs answer here: with enough tasks followed the watcher would read them from Kling's list instead
     // (src/services/TaskListSweep.ts), which these cases do not fault.
-    beforeAll(() => t.fake.setListVisibilityDelay(3_600_000));
-    afterAll(() => t.fake.setListVisibilityDelay(0));
+    // (beforeEach: the outer afterEach resets the fake, list delay included)
+    beforeEach(() => t.fake.setListVisibilityDelay(3_600_000));
 
     it.each<[string, FakeFault, Expected | null]>([
       ...codeCases,
