@@ -136,7 +136,7 @@ export class LipSyncService {
     const answered = submitter.awaitedByCreate(intent.id);
     try {
       // masked as INTERNAL_SERVER_ERROR when it fails: nothing was sent upstream
-      const inserted = await store.insertIntent(intent, at);
+      const inserted = await dispatcher.insert(intent, at);
       if (!inserted.created) {
         if (inserted.record.requestHash !== hash) {
           throw new BadUserInputError([
@@ -145,6 +145,8 @@ export class LipSyncService {
         }
         return { record: await this.settle(inserted.record, task), warnings };
       }
+      // Claimed at insert (queue empty, a slot free): this create submits it, as a dispatcher round would.
+      if (inserted.claimed) return { record: await submitter.run(inserted.record, task), warnings };
       await dispatcher.dispatch();
       // Claimed by this process (for this create or another's round): answer with its submission; else QUEUED.
       const submission = submitter.running(intent.id);

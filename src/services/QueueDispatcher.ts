@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import { isTerminal, type TaskRecord } from '../domain/task';
+import { isTerminal, type TaskIntent, type TaskRecord } from '../domain/task';
 import type { Metrics } from '../metrics';
 import type { ClaimedTask, TaskStore } from '../store/TaskStore';
+import type { ClaimedIntentResult } from '../store/claimedIntent';
 import type { TaskUpdateHub } from './TaskUpdateHub';
 
 export interface QueueDispatcherOptions {
@@ -92,6 +93,19 @@ export class QueueDispatcher {
         this.round = null;
       });
     return this.round;
+  }
+
+  /**
+   * Writes a create's intent: already claimed when the queue is empty and a slot is free (one write instead of an
+   * insert and a claim round: TaskStore.insertIntentClaimed, with the claim's cap and fairness), unless Kling's
+   * refusals pause the queue or meter it one task per round; then queued, and the caller dispatches.
+   */
+  insert(intent: TaskIntent, at: number): Promise<ClaimedIntentResult> {
+    const { store, maxConcurrent } = this.options;
+    const metered = maxConcurrent === null && at - this.lastRefusedAt < PROBING_MS;
+    if (this.closed || at < this.backoffUntil || metered)
+      return store.insertIntent(intent, at).then((result) => ({ ...result, claimed: false }));
+    return store.insertIntentClaimed(intent, maxConcurrent, at);
   }
 
   /**

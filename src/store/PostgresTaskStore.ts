@@ -25,6 +25,7 @@ import {
 } from './rowMapping';
 import { TaskNotFoundError, UpstreamIdConflictError } from './storeErrors';
 import { TASK_SQL, listParams, listStatementName } from './taskSql';
+import { claimedIntentRecord, outboxView, slotFree, type ClaimedIntentResult } from './claimedIntent';
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
 import { chargedBy, UnitsChargedListeners } from './unitsCharged';
@@ -106,23 +107,51 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
-    const record = intentRecord(intent);
-    const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
+    return this.webhooks.afterIntent(
+      intent,
+      this.transaction((client) => this.insertIntentIn(client, intent, now, null)),
+    );
+  }
+
+  async insertIntentClaimed(intent: TaskIntent, cap: number | null, now: number): Promise<ClaimedIntentResult> {
+    let claimed = false;
     const committed = this.transaction(async (client) => {
-      if (intent.idempotencyKey !== null) await this.run(client, 'releaseExpiredKey', key);
-      // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields to it.
-      const inserted = await this.run(client, 'insertIntent', {
-        ...recordToParams(record),
-        request: intent.request ?? null,
-      });
-      if (inserted.rowCount === 1) {
-        const created = { created: true as const, record };
-        await this.webhooks.recordIntent(client, intent, created, now);
-        return created;
-      }
-      return { created: false, record: await this.existing(client, 'byIdempotencyKey', key) };
+      // The claim's own lock (QUEUE_LOCK_KEY): the look at the queue, the count and the insert are one step
+      // cluster-wide, so instances creating and claiming at once never overfill the cap.
+      await client.query(`SELECT pg_advisory_xact_lock(${QUEUE_LOCK_KEY})`);
+      const waiting = (await this.run(client, 'queueWaiting', {})).rows.length > 0;
+      let live = 0;
+      if (!waiting && cap !== null)
+        live = Number((await this.run<{ count: string }>(client, 'countLive', {})).rows[0].count);
+      claimed = slotFree(waiting, live, cap);
+      return this.insertIntentIn(client, intent, now, claimed ? now : null);
     });
-    return this.webhooks.afterIntent(intent, committed);
+    const result = await this.webhooks.afterIntent(intent, committed);
+    return { ...result, claimed: claimed && result.created };
+  }
+
+  /** insertIntent's write, in the caller's transaction; with `claimedAt`, the row is written as claimed then. */
+  private async insertIntentIn(
+    client: PoolClient,
+    intent: TaskIntent,
+    now: number,
+    claimedAt: number | null,
+  ): Promise<IntentResult> {
+    const record = claimedAt === null ? intentRecord(intent) : claimedIntentRecord(intent);
+    const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
+    if (intent.idempotencyKey !== null) await this.run(client, 'releaseExpiredKey', key);
+    const params = { ...recordToParams(record), request: intent.request ?? null };
+    // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields to it.
+    const inserted =
+      claimedAt === null
+        ? await this.run(client, 'insertIntent', params)
+        : await this.run(client, 'insertClaimedIntent', { ...params, dispatchedAt: claimedAt });
+    if (inserted.rowCount === 1) {
+      const created = { created: true as const, record };
+      await this.webhooks.recordIntent(client, intent, outboxView(intent, created), now);
+      return created;
+    }
+    return { created: false, record: await this.existing(client, 'byIdempotencyKey', key) };
   }
 
   async markAccepted(

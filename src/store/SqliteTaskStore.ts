@@ -31,6 +31,7 @@ import { TASK_SQL, listParams, listStatementName, updateSql, type TaskSqlName } 
 import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskTransitions';
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
 import { GroupCommit } from './GroupCommit';
+import { claimedIntentRecord, outboxView, slotFree, type ClaimedIntentResult } from './claimedIntent';
 import { SqliteBackgroundReader } from './sqliteBackgroundReader';
 import { WalCheckpointer } from './walCheckpointer';
 import { chargedBy, UnitsChargedListeners, type Charged } from './unitsCharged';
@@ -156,6 +157,18 @@ export class SqliteTaskStore implements TaskStore {
 
   insertIntent(intent: TaskIntent, now: number): Promise<IntentResult> {
     return this.writes.write(() => this.webhooks.recordIntent(intent, this.insertIntentNow(intent, now), now));
+  }
+
+  insertIntentClaimed(intent: TaskIntent, cap: number | null, now: number): Promise<ClaimedIntentResult> {
+    // In the group commit's one transaction of the one writer, as claimQueued: the look and the insert cannot interleave.
+    return this.writes.write(() => {
+      const waiting = this.statement('queueWaiting').get({}) !== undefined;
+      const live = waiting || cap === null ? 0 : (this.statement('countLive').get({}) as { count: number }).count;
+      const claimed = slotFree(waiting, live, cap);
+      const result = this.insertIntentNow(intent, now, claimed ? now : null);
+      this.webhooks.recordIntent(intent, outboxView(intent, result), now);
+      return { ...result, claimed: claimed && result.created };
+    });
   }
 
   markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord> {
@@ -371,12 +384,17 @@ export class SqliteTaskStore implements TaskStore {
     }
   }
 
-  private insertIntentNow(intent: TaskIntent, now: number): IntentResult {
+  /** With `claimedAt`, the row is written as claimed then (src/store/claimedIntent.ts). */
+  private insertIntentNow(intent: TaskIntent, now: number, claimedAt: number | null = null): IntentResult {
     const key = { tenant: intent.tenant, idempotencyKey: intent.idempotencyKey, now };
     if (intent.idempotencyKey !== null) this.statement('releaseExpiredKey').run(key);
-    const record = intentRecord(intent);
-    if (this.statement('insertIntent').get({ ...recordToParams(record), request: intent.request ?? null }))
-      return { created: true, record };
+    const record = claimedAt === null ? intentRecord(intent) : claimedIntentRecord(intent);
+    const params = { ...recordToParams(record), request: intent.request ?? null };
+    const inserted =
+      claimedAt === null
+        ? this.statement('insertIntent').get(params)
+        : this.statement('insertClaimedIntent').get({ ...params, dispatchedAt: claimedAt });
+    if (inserted) return { created: true, record };
     return { created: false, record: this.existing('byIdempotencyKey', key) };
   }
 

@@ -3,6 +3,7 @@ import type { BudgetUse, FaceUsage, UsageQuery, UsageTotals } from '../domain/us
 import type { StoredError, TaskIntent, TaskKind, TaskRecord, TaskSnapshot, TaskState } from '../domain/task';
 import type { WebhookOutbox } from './WebhookOutbox';
 import type { ArchiveStore } from './archive/ArchiveStore';
+import type { ClaimedIntentResult } from './claimedIntent';
 
 export type IntentResult =
   /** the intent row was written; the caller must now submit it upstream */
@@ -66,6 +67,15 @@ export interface TaskStore {
    * Enforced by a unique constraint, so concurrent callers with one key get exactly one `created: true`.
    */
   insertIntent(intent: TaskIntent, now: number): Promise<IntentResult>;
+
+  /**
+   * insertIntent for a create that would be claimed at once: in the same one write, the row is stored already
+   * claimed (`submitting` with `intent.leaseUntil`, the tenant served at `now`) when no task of any tenant waits in
+   * the queue and the cap leaves a slot — counted as claimQueued counts, atomically and cluster-wide — and
+   * `queued` otherwise (`claimed` says which). The webhook outbox still records the QUEUED event. The intent must
+   * be a queued one (`intent.queued`).
+   */
+  insertIntentClaimed(intent: TaskIntent, cap: number | null, now: number): Promise<ClaimedIntentResult>;
 
   /** The upstream accepted the task: record its id and state. Wins over `submit_failed` (a late acceptance is never lost). */
   markAccepted(id: string, snapshot: TaskSnapshot, upstreamRequestId: string | null, now: number): Promise<TaskRecord>;

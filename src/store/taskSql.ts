@@ -1,6 +1,7 @@
 import { ANSWER_COLUMNS, INTENT_COLUMNS, TASK_COLUMNS, type AnswerColumn } from './rowMapping';
 import type { ListQuery } from './TaskStore';
 import { USAGE_SQL } from './usageSql';
+import { CLAIMED_INTENT_SQL } from './claimedIntent';
 
 /**
  * Every statement both stores run, in the SQL that SQLite and PostgreSQL share, with `:name` parameters.
@@ -103,6 +104,7 @@ export const TASK_SQL = {
   liveByIdempotencyKey: `SELECT * FROM tasks WHERE tenant = :tenant AND idempotency_key = :idempotencyKey
     AND idempotency_expires_at >= :now`,
   ...USAGE_SQL,
+  ...CLAIMED_INTENT_SQL,
 } as const;
 
 export type TaskSqlName = keyof typeof TASK_SQL;

@@ -643,6 +643,76 @@ export function describeTaskStoreContract(harness: StoreHarness): void {
       expect(await store.cancelQueued(record.id, 'a', 300)).toMatchObject({ state: 'canceled' });
     });
 
+    describe('insertIntentClaimed (a create that finds the queue empty)', () => {
+      const direct = (s: TaskStore, tenant: string, at: number, cap: number | null, key: string | null = null) =>
+        s.insertIntentClaimed(
+          {
+            ...queuedIntent(tenant, at),
+            leaseUntil: at + 30_000,
+            idempotencyKey: key,
+            idempotencyExpiresAt: key ? at + 60_000 : null,
+          },
+          cap,
+          at,
+        );
+
+      it('writes the row already claimed, as a claim would leave it, with its input', async () => {
+        const { claimed, record } = await direct(store, 'a', 1_000, 2);
+        expect(claimed).toBe(true);
+        expect(record).toMatchObject({ state: 'submitting', leaseUntil: 31_000, queuedAt: 1_000, createdAt: 1_000 });
+        expect(await store.getById(record.id)).toEqual(record);
+        expect(await store.queueStats()).toEqual({ depth: 0, oldestQueuedAt: null, live: 1 });
+        // Kling's 1303 puts it back in the queue in its place; accepted later, it keeps our created_at
+        expect(await store.requeue(record.id, 2_000)).toMatchObject({ state: 'queued', queuedAt: 1_000 });
+        const [again] = await store.claimQueued(null, 1, 40_000, 3_000);
+        expect(JSON.parse(again.request)).toEqual({ text: 'a@1000' });
+        const accepted = await store.markAccepted(
+          record.id,
+          taskSnapshot(uniqueId('up'), { createdAt: 9_000 }),
+          null,
+          9_100,
+        );
+        expect(accepted).toMatchObject({ state: 'submitted', createdAt: 1_000 });
+      });
+
+      it('queues behind any waiting task of any tenant, and when the cap is full', async () => {
+        const waiting = await store.insertIntent(queuedIntent('b', 1), 1);
+        const behind = await direct(store, 'a', 2, null);
+        expect(behind).toMatchObject({ claimed: false, record: { state: 'queued', queuedAt: 2, leaseUntil: 0 } });
+        expect(await store.queueOrder()).toEqual([waiting.record.id, behind.record.id]);
+        await store.claimQueued(null, 10, 9_000, 100);
+        expect((await direct(store, 'c', 200, 3)).claimed).toBe(true);
+        const full = await direct(store, 'c', 300, 3);
+        expect(full).toMatchObject({ claimed: false, record: { state: 'queued' } });
+        expect(await store.queueStats()).toMatchObject({ depth: 1, live: 3 });
+      });
+
+      it('counts the tenant as served in the round-robin order', async () => {
+        expect((await direct(store, 'a', 1, null)).claimed).toBe(true);
+        await store.insertIntent(queuedIntent('a', 2), 2);
+        await store.insertIntent(queuedIntent('b', 3), 3);
+        const tenantOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await store.getById(id))!.tenant));
+        expect(await tenantOf(await store.queueOrder())).toEqual(['b', 'a']);
+      });
+
+      it('keeps idempotency: a second create with the key gets the first row, unclaimed', async () => {
+        const first = await direct(store, 'a', 1, null, 'key-1');
+        const second = await direct(store, 'a', 2, null, 'key-1');
+        expect(second).toEqual({ created: false, claimed: false, record: first.record });
+      });
+
+      it('never lets concurrent creates on two instances overfill the cap', async () => {
+        const other = await anotherInstance();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => direct(i % 2 ? other : store, `t${i % 3}`, 10 + i, 3)),
+        );
+        expect(results.filter((r) => r.claimed)).toHaveLength(3);
+        expect(await store.queueStats()).toMatchObject({ depth: 17, live: 3 });
+        // and the claims that follow see the cap full too
+        expect(await other.claimQueued(3, 3, 9_000, 100)).toHaveLength(0);
+      });
+    });
+
     it('expires tasks queued too long, with the reason', async () => {
       const old = await store.insertIntent(queuedIntent('a', 1_000), 1_000);
       const young = await store.insertIntent(queuedIntent('a', 5_000), 5_000);

@@ -44,6 +44,22 @@ export function describeWebhookOutboxContract(harness: StoreHarness): void {
   }
 
   describe('webhook outbox', () => {
+    it('a create written already claimed (insertIntentClaimed) still records QUEUED, then SUBMITTED', async () => {
+      const intent = taskIntent({
+        tenant: uniqueId('tenant'),
+        queued: true,
+        request: '{}',
+        callbackUrl: 'https://client.example/hooks',
+      });
+      await store.claimQueued(null, 10_000, 50_000, 500); // other tests' queued rows would go first
+      const { record, claimed } = await store.insertIntentClaimed(intent, null, 1_000);
+      expect({ claimed, state: record.state }).toEqual({ claimed: true, state: 'submitting' });
+      const [queued] = await store.webhooks.listForTasks([record.id], record.tenant);
+      expect(queued).toMatchObject({ status: 'QUEUED', occurredAt: 1_000 });
+      await store.markAccepted(record.id, taskSnapshot(uniqueId('up')), 'req', 2_000);
+      expect(await statuses(record.id, record.tenant)).toEqual(['QUEUED:pending', 'SUBMITTED:pending']);
+    });
+
     it('writes one event per status change of a task with a callbackUrl, none without one', async () => {
       const plain = await hookedTask({ callbackUrl: null });
       expect(await store.webhooks.listForTasks([plain.id], plain.tenant)).toEqual([]);
