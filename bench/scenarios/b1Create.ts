@@ -14,34 +14,23 @@ const CLIENT = CLIENTS['Apollo Client 4'];
 const KLING_TIMING = { processingAfterMs: 10_000, succeedAfterMs: 180_000, succeedAfterMsMax: 420_000 };
 
 /**
- * B1: createLipSync throughput at 50 connections against a bare node:http proxy doing the same forward to the
- * same fake upstream, then p99 at half the bare proxy's rate, then once more with info-level logs.
+ * B1: createLipSync throughput at 50 connections against a bare node:http proxy doing the same forward to a fake
+ * upstream, then p99 at half the bare proxy's rate, then once more with info-level logs.
+ *
+ * Each side runs alone, with a fake upstream of its own: the bare proxy first (its rate sets the half-load rate),
+ * then the server. Sharing one fake made the bare proxy wait on a fake busy with the server's tens of thousands of
+ * live tasks and their list sweeps, and a server left running behind the bare proxy's window took its CPU.
  */
 export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
   const warmupSeconds = ctx.seconds(3, 1);
   const seconds = ctx.seconds(20, 5);
   const latencySeconds = ctx.seconds(8, 3);
-  const fake = await startFake(ctx, 'B1', KLING_TIMING);
+  let bareFake: Child | undefined;
+  let fake: Child | undefined;
   let server: ServerChild | undefined;
   let bare: Child | undefined;
   let infoServer: ServerChild | undefined;
   try {
-    server = await startServer(
-      ctx,
-      'B1',
-      fake,
-      {},
-      ctx.options.cpuProf ? `B1-server-${Date.now()}.cpuprofile` : undefined,
-    );
-    bare = await startBare(ctx, 'B1', {
-      mode: 'proxy',
-      upstreamUrl: fake.extra('url'),
-      apiKey: fake.extra('apiKey'),
-      maxSockets: 64,
-    });
-    await createTask(server.origin);
-    await createTask(bare.origin);
-
     const load = {
       connections: CONNECTIONS,
       seconds,
@@ -49,6 +38,40 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       body: () => createBody('b1', CLIENT),
       headers: CLIENT.headers,
     };
+    const half = { ...load, seconds: latencySeconds };
+
+    bareFake = await startFake(ctx, 'B1-bare', KLING_TIMING);
+    bare = await startBare(ctx, 'B1', {
+      mode: 'proxy',
+      upstreamUrl: bareFake.extra('url'),
+      apiKey: bareFake.extra('apiKey'),
+      maxSockets: 64,
+    });
+    await createTask(bare.origin);
+    ctx.progress(`B1: bare proxy, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
+    const bareRun = await measuredCannon('B1 bare proxy', bare, { ...load, origin: bare.origin });
+    const rate = Math.max(1, Math.floor(bareRun.rps / 2));
+    ctx.progress(
+      `B1: p99 at ${rate} req/s (half the bare proxy), autocannon overallRate and paced, ${latencySeconds} s each`,
+    );
+    const bareHalf = await measuredCannon('B1 bare @½ bare (overallRate)', bare, {
+      ...half,
+      origin: bare.origin,
+      overallRate: rate,
+    });
+    const barePaced = await paced('B1 bare @½ bare (paced)', bare, { ...half, origin: bare.origin, rate });
+    await stopAll(bare, bareFake);
+    bare = bareFake = undefined;
+
+    fake = await startFake(ctx, 'B1', KLING_TIMING);
+    server = await startServer(
+      ctx,
+      'B1',
+      fake,
+      {},
+      ctx.options.cpuProf ? `B1-server-${Date.now()}.cpuprofile` : undefined,
+    );
+    await createTask(server.origin);
     ctx.progress(`B1: server, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
     const serverRun = await measuredCannon('B1 server createLipSync', server.child, {
       ...load,
@@ -56,28 +79,9 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       countCreatesAt: fake,
     });
     const forwarded = serverRun.upstreamCreates ?? 0;
-    ctx.progress(`B1: bare proxy, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
-    const bareRun = await measuredCannon('B1 bare proxy', bare, { ...load, origin: bare.origin });
-
-    const rate = Math.max(1, Math.floor(bareRun.rps / 2));
-    ctx.progress(
-      `B1: p99 at ${rate} req/s (half the bare proxy), autocannon overallRate and paced, ${latencySeconds} s each`,
-    );
-    const half = {
-      connections: CONNECTIONS,
-      seconds: latencySeconds,
-      warmupSeconds,
-      body: () => createBody('b1', CLIENT),
-      headers: CLIENT.headers,
-    };
     const serverHalf = await measuredCannon('B1 server @½ bare (overallRate)', server.child, {
       ...half,
       origin: server.origin,
-      overallRate: rate,
-    });
-    const bareHalf = await measuredCannon('B1 bare @½ bare (overallRate)', bare, {
-      ...half,
-      origin: bare.origin,
       overallRate: rate,
     });
     const serverPaced = await paced('B1 server @½ bare (paced)', server.child, {
@@ -85,9 +89,8 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       origin: server.origin,
       rate,
     });
-    const barePaced = await paced('B1 bare @½ bare (paced)', bare, { ...half, origin: bare.origin, rate });
-    await stopAll(server, bare);
-    server = bare = undefined;
+    await stopAll(server);
+    server = undefined;
 
     ctx.progress(`B1: server at LOG_LEVEL=info, ${warmupSeconds}+${ctx.seconds(10, 3)} s`);
     infoServer = await startServer(ctx, 'B1-info', fake, { LOG_LEVEL: 'info' });
@@ -176,7 +179,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       ],
     };
   } finally {
-    await stopAll(server, bare, infoServer, fake);
+    await stopAll(server, bare, infoServer, fake, bareFake);
   }
 }
 
