@@ -101,7 +101,7 @@ async function expectCreateTree(requestId: string): Promise<void> {
     }),
   });
   const storeCalls = children.filter((s) => s.name.startsWith('TaskStore.')).map((s) => s.name);
-  expect(storeCalls).toEqual(expect.arrayContaining(['TaskStore.insertIntent', 'TaskStore.markAccepted']));
+  expect(storeCalls).toEqual(expect.arrayContaining(['TaskStore.insertIntentClaimed', 'TaskStore.markAccepted']));
   for (const call of children.filter((s) => s.name.startsWith('TaskStore.'))) {
     expect(call.attributes).toMatchObject({
       'db.system.name': 'sqlite',
