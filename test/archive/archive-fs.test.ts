@@ -161,8 +161,9 @@ describe('archive (fs): expiry and retention', () => {
       env: {
         ...LOCAL_MEDIA,
         PUBLIC_URL: 'https://lipsync.example',
-        MEDIA_URL_TTL_SECONDS: '1',
-        ARCHIVE_RETENTION_DAYS: String(8 / 86_400),
+        // room for a loaded machine between reading the task and the first download, and before retention runs
+        MEDIA_URL_TTL_SECONDS: '3',
+        ARCHIVE_RETENTION_DAYS: String(15 / 86_400),
       },
     });
     t.fake.tasks.mediaBaseUrl = media.url;
@@ -182,7 +183,7 @@ describe('archive (fs): expiry and retention', () => {
     expect(task.videos[0].archivedUrl!.startsWith('https://lipsync.example/media/')).toBe(true);
     const url = task.videos[0].archivedUrl!.replace('https://lipsync.example', t.server.origin);
     expect((await download(url)).response.status).toBe(200);
-    await sleep(2_100); // the 1 s lifetime (whole seconds) must pass
+    await sleep(4_100); // the 3 s lifetime (whole seconds) must pass
     expect((await download(url)).response.status).toBe(403);
 
     const deleted = await waitFor(
@@ -197,7 +198,7 @@ describe('archive (fs): expiry and retention', () => {
     expect(deleted.status).toBe('SUCCEEDED');
     expect(deleted.videos[0].archivedUrl).toBeNull();
     expect(fs.existsSync(file)).toBe(false);
-  });
+  }, 60_000);
 });
 
 function statusOf(url: string, headers: Record<string, string>): Promise<number> {
