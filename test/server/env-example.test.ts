@@ -19,6 +19,11 @@ describe('.env.example', () => {
     expect([...exampleAssignments().keys()].sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 
+  it("matches the README's count of variables", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    expect(/all (\d+) are in \[docs\/operations\.md\]/.exec(readme)?.[1]).toBe(String(CONFIG_VARIABLES.length));
+  });
+
   it('is a valid configuration as written (its uncommented lines are the defaults)', () => {
     const active = Object.fromEntries(
       fs
