@@ -7,7 +7,7 @@ import path from 'node:path';
 import { serveIpc } from './childRuntime';
 import { DIST } from './paths';
 
-/** The slice of dist/server.js and dist/config.js the harness relies on (kept local: src/ is not compiled twice). */
+/** The slice of dist/server.js and dist/config/  the harness relies on (kept local: src/ is not compiled twice). */
 interface RunningServer {
   origin: string;
   url: string;
@@ -26,7 +26,7 @@ interface ConfigModule {
 
 async function main(): Promise<void> {
   require('reflect-metadata');
-  const { loadConfig } = require(path.join(DIST, 'config.js')) as ConfigModule;
+  const { loadConfig } = require(path.join(DIST, 'config')) as ConfigModule;
   const { createServer } = require(path.join(DIST, 'server.js')) as ServerModule;
   const server = await createServer(loadConfig(process.env));
   serveIpc(
