@@ -67,6 +67,14 @@ const RATE_LIMITED_DELAY_MS = 5_000;
 /** The longest a due poll waits for others to share a list page with (a quarter of POLL_MIN_MS when that is shorter). */
 const MAX_BATCH_WINDOW_MS = 250;
 
+/**
+ * A sweep's answers are taken this many at a time, one slice per event-loop turn (its writes in a group commit of
+ * their own): when thousands of followed tasks are met or change together (a burst of creates turning
+ * `processing`), requests are answered between slices instead of waiting for one turn that handles them all
+ * (docs/performance.md, section 10).
+ */
+export const LISTED_PER_SLICE = 64;
+
 interface Watch {
   delay: number;
   timer: NodeJS.Timeout | null;
@@ -269,11 +277,15 @@ export class TaskWatcher {
     const isDue = new Set(ids);
     const { found, failure } = await sweepTaskList(kling, kind, due, (id) => this.mayPoll(id), pollPacer);
     const handled = new Set<string>();
-    await Promise.all(
-      [...found].map(async ([id, listed]) => {
-        if (await this.applyListed(id, listed, isDue.has(id))) handled.add(id);
-      }),
-    );
+    const entries = [...found];
+    for (let start = 0; start < entries.length; start += LISTED_PER_SLICE) {
+      await Promise.all(
+        entries.slice(start, start + LISTED_PER_SLICE).map(async ([id, listed]) => {
+          if (await this.applyListed(id, listed, isDue.has(id))) handled.add(id);
+        }),
+      );
+      if (start + LISTED_PER_SLICE < entries.length) await new Promise(setImmediate);
+    }
     if (failure !== undefined) {
       log.warn({ err: describe(failure) }, 'task list sweep failed; asking for the due tasks one by one');
       // The upstream asked us to slow down: single GETs would only add to it.
