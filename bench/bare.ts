@@ -3,8 +3,8 @@
  * same run as the server under test.
  *   proxy  — takes the same GraphQL JSON, forwards the create to the same fake upstream with the same kind of
  *            keep-alive agent and answers the same JSON shape (B1's limit);
- *   reader — answers lipSyncTask(id) from the same SQLite file with the same better-sqlite3 query by upstream
- *            id and JSON.stringify (B2's limit).
+ *   reader — answers lipSyncTask(id) from the same SQLite file with a better-sqlite3 query by the record's id
+ *            and JSON.stringify (B2's limit).
  * Deliberately naive: no validation, no logging, no error shapes beyond a 502.
  */
 import Database from 'better-sqlite3';
@@ -81,7 +81,8 @@ const STATUS: Record<string, string> = {
 
 function reader(databaseFile: string): http.RequestListener {
   const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
-  const byUpstreamId = db.prepare('SELECT * FROM tasks WHERE upstream_id = :upstreamId AND tenant = :tenant');
+  // LipSyncTask.id is the record's own id (docs/api.md, "Tasks, ids and the queue"), not Kling's task id.
+  const byId = db.prepare('SELECT * FROM tasks WHERE id = :id AND tenant = :tenant');
   const video = (v: { id: string; url: string; durationSeconds: number | null }) => ({
     id: v.id,
     url: v.url,
@@ -89,9 +90,9 @@ function reader(databaseFile: string): http.RequestListener {
   });
   return (req, res) =>
     readJson(req, ({ variables }) => {
-      const row = byUpstreamId.get({ upstreamId: variables.id, tenant: 'default' }) as Record<string, any> | undefined;
+      const row = byId.get({ id: variables.id, tenant: 'default' }) as Record<string, any> | undefined;
       const task = row && {
-        id: row.upstream_id,
+        id: row.id,
         status: STATUS[row.state],
         statusMessage: row.status_message,
         mode: row.mode,
