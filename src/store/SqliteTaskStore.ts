@@ -32,8 +32,7 @@ import { acceptance, acceptedRecord, intentRecord, mergeSnapshot } from './taskT
 import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, TaskStore } from './TaskStore';
 import { GroupCommit } from './GroupCommit';
 import { claimedIntentRecord, outboxView, slotFree, type ClaimedIntentResult } from './claimedIntent';
-import { SqliteBackgroundReader } from './sqliteBackgroundReader';
-import { WalCheckpointer } from './walCheckpointer';
+import { SqliteBackgroundWorker } from './sqliteBackgroundWorker';
 import { chargedBy, UnitsChargedListeners, type Charged } from './unitsCharged';
 import {
   budgetParams,
@@ -76,7 +75,7 @@ const WAL_AUTOCHECKPOINT_PAGES = 20_000;
  * Each COMMIT appends the batch to the WAL and fsyncs it (synchronous=FULL) before any of its callers is answered,
  * so an acknowledged write survives a power cut as well as a crash; the group commit makes that one fsync per turn
  * of the event loop, however many writes the turn holds. Copying the WAL back into the file, with its own fsyncs,
- * is a checkpoint once a second when there were writes, from a worker thread (WalCheckpointer), so it neither
+ * is a checkpoint once a second when there were writes, from a worker thread (SqliteBackgroundWorker), so it neither
  * runs inside a commit nor blocks the event loop; close() checkpoints everything and empties the WAL.
  */
 export class SqliteTaskStore implements TaskStore {
@@ -88,9 +87,8 @@ export class SqliteTaskStore implements TaskStore {
   /** `UPDATE`s of exactly the answer columns that changed, by their list: an unchanged column rewrites no index. */
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly checkpointTimer: NodeJS.Timeout;
-  private readonly checkpointer: WalCheckpointer | null;
-  /** the whole-table count, off the event loop (sqliteBackgroundReader.ts says why) */
-  private readonly counter: SqliteBackgroundReader<{ state: TaskState; count: number }> | null;
+  /** checkpoints and the whole-table count, off the event loop (sqliteBackgroundWorker.ts says why) */
+  private readonly background: SqliteBackgroundWorker<{ state: TaskState; count: number }> | null;
   private wroteSinceCheckpoint = false;
   private readonly unitsCharged = new UnitsChargedListeners();
   private closing: Promise<void> | null = null;
@@ -126,15 +124,13 @@ export class SqliteTaskStore implements TaskStore {
     });
     this.webhooks = new SqliteWebhookOutbox(db, (apply) => this.writes.write(apply));
     this.archives = new SqliteArchiveStore(db, this.writes);
-    this.checkpointer = filePath === IN_MEMORY ? null : new WalCheckpointer(filePath, () => this.checkpointHere());
-    this.counter =
+    this.background =
       filePath === IN_MEMORY
         ? null
-        : new SqliteBackgroundReader(
-            filePath,
-            TASK_SQL.countByState,
-            () => this.statement('countByState').all({}) as { state: TaskState; count: number }[],
-          );
+        : new SqliteBackgroundWorker(filePath, TASK_SQL.countByState, {
+            checkpoint: () => this.checkpointHere(),
+            read: () => this.statement('countByState').all({}) as { state: TaskState; count: number }[],
+          });
     // Unref'd: an idle store never keeps the process alive, and close() does the last checkpoint.
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointIntervalMs ?? 1_000).unref();
   }
@@ -280,8 +276,8 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async countByState(): Promise<Partial<Record<TaskState, number>>> {
-    const rows = this.counter
-      ? await this.counter.read()
+    const rows = this.background
+      ? await this.background.read()
       : (this.statement('countByState').all({}) as { state: TaskState; count: number }[]);
     return Object.fromEntries(rows.map((row) => [row.state, row.count]));
   }
@@ -348,9 +344,8 @@ export class SqliteTaskStore implements TaskStore {
     if (!this.db.open) return;
     clearInterval(this.checkpointTimer);
     this.writes.flushNow(); // writes already requested are committed (and their callers answered) before the file closes
-    await this.checkpointer?.stop();
-    await this.counter?.stop();
-    this.writes.flushNow(); // and those requested while the checkpointer stopped
+    await this.background?.stop();
+    this.writes.flushNow(); // and those requested while the background worker stopped
     // Lets SQLite refresh the planner statistics it found worth keeping, as its docs advise at close.
     this.db.pragma('optimize');
     // Everything back into the database file and the WAL emptied: the file alone is the database again.
@@ -364,13 +359,13 @@ export class SqliteTaskStore implements TaskStore {
 
   /**
    * Copies committed pages from the WAL back into the database file, once per interval when there were writes,
-   * off this thread (see WalCheckpointer), so the database file's fsyncs happen here instead of inside a request's
+   * off this thread (see SqliteBackgroundWorker), so the database file's fsyncs happen here instead of inside a request's
    * commit every ~1000 pages as with SQLite's default autocheckpoint (the commit itself fsyncs only the WAL).
    */
   private checkpoint(): void {
     if (!this.wroteSinceCheckpoint || !this.db.open) return;
     this.wroteSinceCheckpoint = false;
-    if (this.checkpointer) this.checkpointer.request();
+    if (this.background) this.background.checkpoint();
     else this.checkpointHere();
   }
 

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { TaskRecord } from '../../src/domain/task';
 import { UpstreamIdConflictError } from '../../src/store/storeErrors';
 import { SqliteTaskStore } from '../../src/store/SqliteTaskStore';
-import { WalCheckpointer } from '../../src/store/walCheckpointer';
+import { SqliteBackgroundWorker } from '../../src/store/sqliteBackgroundWorker';
 import { acceptedTask, SUBMIT_ERROR, taskIntent, taskSnapshot } from '../support/storeFixtures';
 import { useTempDir } from '../support/storeTempDir';
 import { waitFor } from '../support/waitFor';
@@ -268,12 +268,16 @@ describe('SqliteTaskStore group commit', () => {
     expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
   });
 
-  it('falls back to checkpointing on the calling thread when the worker cannot run', async () => {
+  it('falls back to checkpointing and reading on the calling thread when the worker cannot run', async () => {
     let inline = 0;
-    const checkpointer = new WalCheckpointer(temp.path('no-such-dir', 'tasks.db'), () => inline++);
-    checkpointer.request(); // the worker starts, cannot open the file and dies
-    await waitFor('a checkpoint on the calling thread', () => (checkpointer.request(), inline > 0), 10_000, 20);
-    await checkpointer.stop();
+    const worker = new SqliteBackgroundWorker(temp.path('no-such-dir', 'tasks.db'), 'SELECT 1', {
+      checkpoint: () => inline++,
+      read: () => [{ inline: true }],
+    });
+    worker.checkpoint(); // the worker starts, cannot open the file and dies
+    await waitFor('a checkpoint on the calling thread', () => (worker.checkpoint(), inline > 0), 10_000, 20);
+    await expect(worker.read()).resolves.toEqual([{ inline: true }]);
+    await worker.stop();
   });
 
   it('lets a process whose only handle is the store finish close() after the checkpoint worker started (built code)', async () => {
