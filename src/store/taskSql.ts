@@ -13,9 +13,6 @@ const LIST_ORDER = 'ORDER BY created_at DESC, id DESC LIMIT :limit';
 /** Every row a client has seen: a `submit_failed` row answered its create with an error (migration 004). */
 const LISTED = `state <> 'submit_failed'`;
 
-/** Live at Kling (or possibly: a submission in flight or of unknown outcome): what holds a concurrency slot. */
-export const LIVE_STATES = `('submitting', 'submitted', 'processing')`;
-
 /**
  * The queued rows in the order the dispatcher submits them: round-robin across tenants (the tenant served least
  * recently first, a tenant never served before all others), FIFO within a tenant. `turn` is a row's place in its
@@ -81,7 +78,11 @@ export const TASK_SQL = {
   listByStateAndKindAfter: listSql(true, true, true),
   byIdForTenant: 'SELECT * FROM tasks WHERE id = :id AND tenant = :tenant',
   queueOrder: QUEUE_ORDER_SQL,
-  countLive: `SELECT COUNT(*) AS count FROM tasks WHERE state IN ${LIVE_STATES}`,
+  // What holds a concurrency slot: live at Kling, or possibly (a submission in flight or of unknown outcome).
+  // Two counts, each within a partial index (tasks_submitting, tasks_active), never a scan of the whole table:
+  // the dispatcher counts on every tick, and on every create when KLING_MAX_CONCURRENT_TASKS is set.
+  countLive: `SELECT (SELECT COUNT(*) FROM tasks WHERE state = 'submitting')
+    + (SELECT COUNT(*) FROM tasks WHERE state IN ('submitted', 'processing')) AS count`,
   queueStats: `SELECT COUNT(*) AS depth, MIN(queued_at) AS oldest FROM tasks WHERE state = 'queued'`,
   // Conditional on `queued`: of a cancel and a dispatcher racing for one row, exactly one statement wins.
   claimQueued: `UPDATE tasks SET state = 'submitting', lease_until = :leaseUntil, dispatched_at = :dispatchedAt, updated_at = :now

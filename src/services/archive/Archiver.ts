@@ -91,9 +91,14 @@ export class Archiver {
     do {
       // tasks from before the archive (or from while it was off) whose videos Kling still holds are taken too
       candidates = await archives.candidates(BATCH, now() - UPSTREAM_RETENTION_MS);
-      for (const candidate of candidates) {
-        await archives.enqueue(candidate, storage.kind, candidate.createdAt + UPSTREAM_RETENTION_MS, now());
-      }
+      // Requested together: on SQLite one group commit for the batch, not one commit (and fsync) per task, which
+      // kept an instance with a long history busy for minutes after archiving was turned on (bench B8).
+      const at = now();
+      await Promise.all(
+        candidates.map((candidate) =>
+          archives.enqueue(candidate, storage.kind, candidate.createdAt + UPSTREAM_RETENTION_MS, at),
+        ),
+      );
     } while (candidates.length === BATCH && !this.stopping.signal.aborted);
     const room = config.concurrency - this.inFlight.size;
     if (room <= 0 || this.stopping.signal.aborted) return;
