@@ -19,7 +19,8 @@ export async function runB8(ctx: RunContext): Promise<ScenarioResult> {
   const fake = await startFake(ctx, 'B8', { processingAfterMs: 5_000, succeedAfterMs: NEVER_MS });
   let server: ServerChild | undefined;
   try {
-    // A first start creates the schema; the rows are then written directly, as a long-lived deployment has them.
+    // A first start creates the schema; the rows are then written directly, as a long-lived deployment has them
+    // (finished, and handed to the archive when they succeeded: an unarchived history would be a backfill, not idle).
     server = await startServer(ctx, 'B8', fake);
     const databaseFile = server.databaseFile;
     await stopAll(server);
@@ -114,10 +115,11 @@ function fillFinishedTasks(databaseFile: string, rows: number): number {
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :rows)
        INSERT INTO tasks (id, tenant, state, upstream_id, mode, status_message, parent_video, videos, idempotency_key, request_hash,
-                          idempotency_expires_at, upstream_request_id, submit_error, created_at, updated_at, recorded_at, checked_at, lease_until)
+                          idempotency_expires_at, upstream_request_id, submit_error, created_at, updated_at, recorded_at, checked_at, lease_until,
+                          archive_enqueued_at)
        SELECT printf('b8-%09d', i), 'default', 'succeeded', printf('9%017d', i), 'TEXT_TO_VIDEO', NULL, NULL,
               '[{"id":"v","url":"https://media.example.com/v.mp4","durationSeconds":5.1}]', NULL, 'b8', NULL, NULL, NULL,
-              :now - i * 1000, :now - i * 1000 + 300000, :now - i * 1000, :now, 0
+              :now - i * 1000, :now - i * 1000 + 300000, :now - i * 1000, :now, 0, :now - i * 1000 + 300000
        FROM n`,
     ).run({ rows, now });
   } finally {
