@@ -2,7 +2,7 @@ import type { Child } from '../children';
 import { CLIENTS, createBody, createTask } from '../graphql';
 import { measuredCannon, paced, type LoadRun } from '../load';
 import { fixed, ratio, type ScenarioResult } from '../report';
-import { type RunContext, startBare, startFake, startServer, stopAll, type ServerChild } from '../stack';
+import { type RunContext, sleep, startBare, startFake, startServer, stopAll, type ServerChild } from '../stack';
 
 const CONNECTIONS = 50;
 /** As a web app sends its creates (Apollo Client 4: graphql-response+json preferred, extensions.clientLibrary). */
@@ -92,7 +92,10 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
     // The rate above is out of reach when the server's capacity is under half the bare proxy's: latency where
     // both keep up is then measured at half the server's own rate (the bare proxy again, after the server).
     const ownRate = Math.max(1, Math.floor(serverRun.rps / 2));
+    // The tasks of the runs above turn `processing` 10 s after their create, at the rate they were created: once
+    // they have, the server's watchers carry only what this rate brings (each create's own change 10 s later).
     ctx.progress(`B1: p99 at ${ownRate} req/s (half the server's own rate), paced, server then bare proxy`);
+    await sleep(KLING_TIMING.processingAfterMs + 2_000);
     const serverOwnPaced = await paced('B1 server @½ server (paced)', server.child, {
       ...half,
       origin: server.origin,

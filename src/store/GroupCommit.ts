@@ -19,11 +19,18 @@ interface ControlStatements {
   rollbackToSavepoint: Database.Statement<unknown[]>;
 }
 
+/** What makes a committed batch durable before its callers are answered (src/store/walSync.ts). */
+export interface Durability {
+  afterCommit(done: (error?: Error) => void): void;
+  /** set once durability can no longer be had: every later write is refused */
+  readonly failed: Error | null;
+}
+
 /**
  * Group commit for one SQLite connection: every write requested in one turn of the event loop is applied, in
  * request order, inside ONE `BEGIN IMMEDIATE … COMMIT` (run from a `setImmediate` callback), each in its own
  * savepoint so a failing write rolls back only itself and rejects only its own caller. Every caller's promise
- * settles after the COMMIT, so a resolved write is durable. One commit per turn instead of one per call is what
+ * settles after the COMMIT (and its `durability`), so a resolved write is durable. One commit per turn instead of one per call is what
  * keeps the WAL small: pages shared by the turn's writes (the right edge of each index, the table's last leaf)
  * are written once. `IMMEDIATE` takes the write lock up front so a second process on the same file waits
  * (busy_timeout) instead of failing. Used by src/store/SqliteTaskStore.ts.
@@ -33,10 +40,14 @@ export class GroupCommit {
   private pending: PendingWrite[] = [];
   private flushTimer: NodeJS.Immediate | null = null;
 
-  /** `onCommitStarted` is told each time a batch is about to be written (the store checkpoints only after writes). */
+  /**
+   * `onCommitStarted` is told each time a batch is about to be written (the store checkpoints only after writes);
+   * `durability`, when given, is waited for after each COMMIT (without it, the COMMIT itself is taken as durable).
+   */
   constructor(
     private readonly db: Database.Database,
     private readonly onCommitStarted: () => void,
+    private readonly durability?: Durability,
   ) {
     this.control = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -54,6 +65,7 @@ export class GroupCommit {
    */
   write<T, R = T>(apply: () => T, committed?: (value: T) => R): Promise<R> {
     if (!this.db.open) return Promise.reject(new TypeError('The database connection is not open'));
+    if (this.durability?.failed) return Promise.reject(this.durability.failed);
     return new Promise<R>((resolve, reject) => {
       this.pending.push({
         apply,
@@ -119,12 +131,21 @@ export class GroupCommit {
       }
       return;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const outcome = outcomes[i];
-      const { committed } = batch[i];
-      if (outcome.ok) batch[i].resolve((committed ? committed(outcome.value as never) : outcome.value) as never);
-      else batch[i].reject(outcome.error);
-    }
+    // A batch whose every write failed committed nothing: nothing to wait for.
+    if (this.durability && outcomes.some((outcome) => outcome.ok)) {
+      this.durability.afterCommit((error) => settle(batch, outcomes, error));
+    } else settle(batch, outcomes);
+  }
+}
+
+/** Answers each caller of a committed batch, in request order; all of them with `error` when it is not durable. */
+function settle(batch: PendingWrite[], outcomes: Outcome[], error?: Error): void {
+  for (let i = 0; i < batch.length; i++) {
+    const outcome = outcomes[i];
+    const { committed } = batch[i];
+    if (error) batch[i].reject(error);
+    else if (outcome.ok) batch[i].resolve((committed ? committed(outcome.value as never) : outcome.value) as never);
+    else batch[i].reject(outcome.error);
   }
 }
 

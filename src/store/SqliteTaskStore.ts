@@ -33,6 +33,7 @@ import type { ClaimedTask, IntentResult, ListQuery, QueueStats, SnapshotResult, 
 import { GroupCommit } from './GroupCommit';
 import { claimedIntentRecord, outboxView, slotFree, type ClaimedIntentResult } from './claimedIntent';
 import { SqliteBackgroundWorker } from './sqliteBackgroundWorker';
+import { type SyncFile, WalSync } from './walSync';
 import { chargedBy, UnitsChargedListeners, type Charged } from './unitsCharged';
 import {
   budgetParams,
@@ -55,6 +56,8 @@ export const IN_MEMORY = ':memory:';
 export interface SqliteTaskStoreOptions {
   /** how often the WAL is copied back into the database file, when there were writes (default 1000 ms) */
   checkpointIntervalMs?: number;
+  /** how the WAL is synced after each group commit (default `fs.fdatasync`; tests hold it to watch the order) */
+  syncFile?: SyncFile;
 }
 
 /**
@@ -72,9 +75,9 @@ const WAL_AUTOCHECKPOINT_PAGES = 20_000;
  * loop, each caller answered after its COMMIT. Being synchronous in one process keeps the transactions trivially
  * serial.
  *
- * Each COMMIT appends the batch to the WAL and fsyncs it (synchronous=FULL) before any of its callers is answered,
- * so an acknowledged write survives a power cut as well as a crash; the group commit makes that one fsync per turn
- * of the event loop, however many writes the turn holds. Copying the WAL back into the file, with its own fsyncs,
+ * Each COMMIT appends the batch to the WAL, and the WAL is synced to disk (src/store/walSync.ts, off the event loop)
+ * before any of its callers is answered, so an acknowledged write survives a power cut as well as a crash; commits
+ * that end while a sync is under way share the next one, however many writes they hold. Copying the WAL back into the file, with its own fsyncs,
  * is a checkpoint once a second when there were writes, from a worker thread (SqliteBackgroundWorker), so it neither
  * runs inside a commit nor blocks the event loop; close() checkpoints everything and empties the WAL.
  */
@@ -84,6 +87,8 @@ export class SqliteTaskStore implements TaskStore {
   private readonly db: Database.Database;
   private statements: Record<TaskSqlName, Database.Statement<unknown[]>> | null = null;
   private readonly writes: GroupCommit;
+  /** the WAL's sync after each group commit (null in memory, where there is no disk to reach) */
+  private readonly walSync: WalSync | null;
   /** `UPDATE`s of exactly the answer columns that changed, by their list: an unchanged column rewrites no index. */
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly checkpointTimer: NodeJS.Timeout;
@@ -105,10 +110,10 @@ export class SqliteTaskStore implements TaskStore {
     try {
       // The first statement is also where SQLite finds out the file is not a database.
       db.pragma('journal_mode = WAL'); // readers never wait for the writer
-      // FULL: every COMMIT fsyncs the WAL before the writers are answered, so an acknowledged create survives a power
-      // cut (NORMAL fsynced only at checkpoints: a power cut could lose an answered create). Group commit keeps it
-      // to one fsync per batch of writes, not one per write.
-      db.pragma('synchronous = FULL');
+      // NORMAL: a COMMIT writes the WAL without an fsync, and WalSync syncs it off the event loop before the
+      // writers are answered, so an acknowledged create still survives a power cut. FULL would fsync inside every
+      // COMMIT, on this thread: about twice the p99 of a create at a steady half load (docs/performance.md, section 10).
+      db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       // Each write of a group commit runs in a savepoint, whose undo copies would otherwise spill to temp files.
       db.pragma('temp_store = MEMORY');
@@ -119,9 +124,14 @@ export class SqliteTaskStore implements TaskStore {
       throw error;
     }
     this.db = db;
-    this.writes = new GroupCommit(db, () => {
-      this.wroteSinceCheckpoint = true;
-    });
+    this.walSync = filePath === IN_MEMORY ? null : new WalSync(filePath, options.syncFile);
+    this.writes = new GroupCommit(
+      db,
+      () => {
+        this.wroteSinceCheckpoint = true;
+      },
+      this.walSync ?? undefined,
+    );
     this.webhooks = new SqliteWebhookOutbox(db, (apply) => this.writes.write(apply));
     this.archives = new SqliteArchiveStore(db, this.writes);
     this.background =
@@ -327,14 +337,6 @@ export class SqliteTaskStore implements TaskStore {
     this.statement('ping').get({});
   }
 
-  /**
-   * The `synchronous` level this connection runs with (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), read back from SQLite
-   * itself: what the durability promise in docs/api.md ("Durability") rests on, checked by test/durability/sqlite-synchronous.test.ts.
-   */
-  synchronousLevel(): number {
-    return this.db.pragma('synchronous', { simple: true }) as number;
-  }
-
   close(): Promise<void> {
     this.closing ??= this.closeNow();
     return this.closing;
@@ -346,6 +348,7 @@ export class SqliteTaskStore implements TaskStore {
     this.writes.flushNow(); // writes already requested are committed (and their callers answered) before the file closes
     await this.background?.stop();
     this.writes.flushNow(); // and those requested while the background worker stopped
+    await this.walSync?.drained(); // their callers are answered once the WAL holding them is on disk
     // Lets SQLite refresh the planner statistics it found worth keeping, as its docs advise at close.
     this.db.pragma('optimize');
     // Everything back into the database file and the WAL emptied: the file alone is the database again.
@@ -355,12 +358,13 @@ export class SqliteTaskStore implements TaskStore {
       // another process still reading after busy_timeout keeps the WAL: it is checkpointed later, nothing is lost
     }
     this.db.close();
+    this.walSync?.close();
   }
 
   /**
    * Copies committed pages from the WAL back into the database file, once per interval when there were writes,
    * off this thread (see SqliteBackgroundWorker), so the database file's fsyncs happen here instead of inside a request's
-   * commit every ~1000 pages as with SQLite's default autocheckpoint (the commit itself fsyncs only the WAL).
+   * commit every ~1000 pages as with SQLite's default autocheckpoint (a commit's WAL is synced by WalSync).
    */
   private checkpoint(): void {
     if (!this.wroteSinceCheckpoint || !this.db.open) return;
