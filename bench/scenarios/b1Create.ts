@@ -40,14 +40,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
     };
     const half = { ...load, seconds: latencySeconds };
 
-    bareFake = await startFake(ctx, 'B1-bare', KLING_TIMING);
-    bare = await startBare(ctx, 'B1', {
-      mode: 'proxy',
-      upstreamUrl: bareFake.extra('url'),
-      apiKey: bareFake.extra('apiKey'),
-      maxSockets: 64,
-    });
-    await createTask(bare.origin);
+    ({ bare, bareFake } = await startBareProxy(ctx, 'B1'));
     ctx.progress(`B1: bare proxy, ${CONNECTIONS} connections, ${warmupSeconds}+${seconds} s`);
     const bareRun = await measuredCannon('B1 bare proxy', bare, { ...load, origin: bare.origin });
     const rate = Math.max(1, Math.floor(bareRun.rps / 2));
@@ -115,14 +108,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
 
     await stopAll(infoServer);
     infoServer = undefined;
-    bareFake = await startFake(ctx, 'B1-bare-again', KLING_TIMING);
-    bare = await startBare(ctx, 'B1-again', {
-      mode: 'proxy',
-      upstreamUrl: bareFake.extra('url'),
-      apiKey: bareFake.extra('apiKey'),
-      maxSockets: 64,
-    });
-    await createTask(bare.origin);
+    ({ bare, bareFake } = await startBareProxy(ctx, 'B1-again'));
     const bareOwnPaced = await paced('B1 bare @½ server (paced)', bare, {
       ...half,
       origin: bare.origin,
@@ -232,6 +218,19 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
   } finally {
     await stopAll(server, bare, infoServer, fake, bareFake);
   }
+}
+
+/** The bare proxy with a fake upstream of its own, warmed by one create. */
+async function startBareProxy(ctx: RunContext, name: string): Promise<{ bare: Child; bareFake: Child }> {
+  const bareFake = await startFake(ctx, `${name}-bare`, KLING_TIMING);
+  const bare = await startBare(ctx, name, {
+    mode: 'proxy',
+    upstreamUrl: bareFake.extra('url'),
+    apiKey: bareFake.extra('apiKey'),
+    maxSockets: 64,
+  });
+  await createTask(bare.origin);
+  return { bare, bareFake };
 }
 
 /** Answered everything it was sent, without errors (a paced run that fell behind is not a latency figure). */
