@@ -87,7 +87,7 @@ export class SqliteTaskStore implements TaskStore {
   private readonly db: Database.Database;
   private statements: Record<TaskSqlName, Database.Statement<unknown[]>> | null = null;
   private readonly writes: GroupCommit;
-  /** the WAL's sync after each group commit (null in memory, where there is no disk to reach) */
+  /** the WAL's sync after each group commit (null without a WAL file: then each COMMIT syncs, synchronous = FULL) */
   private readonly walSync: WalSync | null;
   /** `UPDATE`s of exactly the answer columns that changed, by their list: an unchanged column rewrites no index. */
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
@@ -107,13 +107,15 @@ export class SqliteTaskStore implements TaskStore {
   ) {
     if (filePath !== IN_MEMORY) makeDirectories(path.dirname(filePath));
     const db = openFile(filePath);
+    let wal = false;
     try {
       // The first statement is also where SQLite finds out the file is not a database.
-      db.pragma('journal_mode = WAL'); // readers never wait for the writer
+      wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal'; // readers never wait for the writer
       // NORMAL: a COMMIT writes the WAL without an fsync, and WalSync syncs it off the event loop before the
       // writers are answered, so an acknowledged create still survives a power cut. FULL would fsync inside every
-      // COMMIT, on this thread: about twice the p99 of a create at a steady half load (docs/performance.md, section 10).
-      db.pragma('synchronous = NORMAL');
+      // COMMIT, on this thread: about twice the p99 of a create at a steady half load (docs/performance.md, section
+      // 10). Without a WAL file (in memory, or a file system where SQLite could not switch to WAL), FULL it is.
+      db.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
       db.pragma('busy_timeout = 5000');
       // Each write of a group commit runs in a savepoint, whose undo copies would otherwise spill to temp files.
       db.pragma('temp_store = MEMORY');
@@ -124,7 +126,7 @@ export class SqliteTaskStore implements TaskStore {
       throw error;
     }
     this.db = db;
-    this.walSync = filePath === IN_MEMORY ? null : new WalSync(filePath, options.syncFile);
+    this.walSync = wal && filePath !== IN_MEMORY ? new WalSync(filePath, options.syncFile) : null;
     this.writes = new GroupCommit(
       db,
       () => {
