@@ -107,7 +107,7 @@ export class SqliteTaskStore implements TaskStore {
   ) {
     if (filePath !== IN_MEMORY) makeDirectories(path.dirname(filePath));
     const db = openFile(filePath);
-    let wal = false;
+    let wal: boolean;
     try {
       // The first statement is also where SQLite finds out the file is not a database.
       wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal'; // readers never wait for the writer
