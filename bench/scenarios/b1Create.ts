@@ -116,7 +116,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
     });
 
     const throughput = ratio(serverRun.rps, bareRun.rps);
-    const runs: LoadRun[] = [
+    const measured: Record<string, LoadRun> = {
       serverRun,
       bareRun,
       serverHalf,
@@ -126,10 +126,10 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       serverOwnPaced,
       bareOwnPaced,
       infoRun,
-    ];
+    };
     return {
       id: 'B1',
-      runs,
+      runs: Object.values(measured),
       verdicts: [
         {
           scenario: 'B1 create throughput (50 conn)',
@@ -196,16 +196,8 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       ],
       data: {
         rate,
-        serverRun,
-        bareRun,
-        serverHalf,
-        bareHalf,
-        serverPaced,
-        barePaced,
         ownRate,
-        serverOwnPaced,
-        bareOwnPaced,
-        infoRun,
+        ...measured,
         throughputRatio: throughput,
         upstreamCreatesDuringServerRun: forwarded,
       },
