@@ -30,9 +30,9 @@ export interface Durability {
  * Group commit for one SQLite connection: every write requested in one turn of the event loop is applied, in
  * request order, inside ONE `BEGIN IMMEDIATE … COMMIT` (run from a `setImmediate` callback), each in its own
  * savepoint so a failing write rolls back only itself and rejects only its own caller. Every caller's promise
- * settles after the COMMIT (and its `durability`), so a resolved write is durable. One commit per turn instead of one per call is what
- * keeps the WAL small: pages shared by the turn's writes (the right edge of each index, the table's last leaf)
- * are written once. `IMMEDIATE` takes the write lock up front so a second process on the same file waits
+ * settles after the COMMIT (and its `durability`), so a resolved write is durable. One commit per turn instead of
+ * one per call is what keeps the WAL small: pages shared by the turn's writes (the right edge of each index, the
+ * table's last leaf) are written once. `IMMEDIATE` takes the write lock up front so a second process on the same file waits
  * (busy_timeout) instead of failing. Used by src/store/SqliteTaskStore.ts.
  */
 export class GroupCommit {

@@ -75,11 +75,12 @@ const WAL_AUTOCHECKPOINT_PAGES = 20_000;
  * loop, each caller answered after its COMMIT. Being synchronous in one process keeps the transactions trivially
  * serial.
  *
- * Each COMMIT appends the batch to the WAL, and the WAL is synced to disk (src/store/walSync.ts, off the event loop)
- * before any of its callers is answered, so an acknowledged write survives a power cut as well as a crash; commits
- * that end while a sync is under way share the next one, however many writes they hold. Copying the WAL back into the file, with its own fsyncs,
- * is a checkpoint once a second when there were writes, from a worker thread (SqliteBackgroundWorker), so it neither
- * runs inside a commit nor blocks the event loop; close() checkpoints everything and empties the WAL.
+ * Each COMMIT appends the batch to the WAL, and the WAL is synced to disk (src/store/walSync.ts, off the event
+ * loop) before any of its callers is answered, so an acknowledged write survives a power cut as well as a crash;
+ * commits that end while a sync is under way share the next one, however many writes they hold. Copying the WAL
+ * back into the file, with its own fsyncs, is a checkpoint once a second when there were writes, from a worker
+ * thread (SqliteBackgroundWorker), so it neither runs inside a commit nor blocks the event loop; close()
+ * checkpoints everything and empties the WAL.
  */
 export class SqliteTaskStore implements TaskStore {
   readonly kind = 'sqlite';
@@ -126,7 +127,7 @@ export class SqliteTaskStore implements TaskStore {
       throw error;
     }
     this.db = db;
-    this.walSync = wal && filePath !== IN_MEMORY ? new WalSync(filePath, options.syncFile) : null;
+    this.walSync = wal ? new WalSync(filePath, options.syncFile) : null;
     this.writes = new GroupCommit(
       db,
       () => {
@@ -141,7 +142,7 @@ export class SqliteTaskStore implements TaskStore {
         ? null
         : new SqliteBackgroundWorker(filePath, TASK_SQL.countByState, {
             checkpoint: () => this.checkpointHere(),
-            read: () => this.statement('countByState').all({}) as { state: TaskState; count: number }[],
+            read: () => this.countHere(),
           });
     // Unref'd: an idle store never keeps the process alive, and close() does the last checkpoint.
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointIntervalMs ?? 1_000).unref();
@@ -288,10 +289,13 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async countByState(): Promise<Partial<Record<TaskState, number>>> {
-    const rows = this.background
-      ? await this.background.read()
-      : (this.statement('countByState').all({}) as { state: TaskState; count: number }[]);
+    const rows = this.background ? await this.background.read() : this.countHere();
     return Object.fromEntries(rows.map((row) => [row.state, row.count]));
+  }
+
+  /** The whole-table count on this connection (in memory, or when the background worker cannot run). */
+  private countHere(): { state: TaskState; count: number }[] {
+    return this.statement('countByState').all({}) as { state: TaskState; count: number }[];
   }
 
   getOrCreateSecret(name: string, candidate: string): Promise<string> {
