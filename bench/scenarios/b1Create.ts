@@ -12,10 +12,17 @@ const CLIENT = CLIENTS['Apollo Client 4'];
  * created in the window stays live and its watcher polls as it would in a deployment (POLL_* at their defaults).
  */
 const KLING_TIMING = { processingAfterMs: 10_000, succeedAfterMs: 180_000, succeedAfterMsMax: 420_000 };
+/**
+ * The floor run: the same creates with the store in memory (no file, no sync) and no polls, so what remains is the
+ * HTTP, GraphQL, validation and service layers plus SQL in memory. No work on the store or the watchers can take a
+ * create below it, which tells whether the throughput target is within their reach.
+ */
+const FLOOR_ENV = { DATABASE_URL: 'file::memory:', POLL_MIN_MS: '600000', POLL_MAX_MS: '600000' };
 
 /**
  * B1: createLipSync throughput at 50 connections against a bare node:http proxy doing the same forward to a fake
- * upstream, then p99 at half the bare proxy's rate and at half the server's own rate, then once more with info-level logs.
+ * upstream, then p99 at half the bare proxy's rate and at half the server's own rate, then once more with info-level logs,
+ * and once without a durable store or polls (the floor: FLOOR_ENV).
  *
  * Each side runs alone, with a fake upstream of its own: the bare proxy first (its rate sets the half-load rate),
  * then the server. Sharing one fake made the bare proxy wait on a fake busy with the server's tens of thousands of
@@ -30,6 +37,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
   let server: ServerChild | undefined;
   let bare: Child | undefined;
   let infoServer: ServerChild | undefined;
+  let floorServer: ServerChild | undefined;
   try {
     const load = {
       connections: CONNECTIONS,
@@ -108,6 +116,18 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
 
     await stopAll(infoServer);
     infoServer = undefined;
+
+    ctx.progress(
+      `B1: server with the store in memory and no polls (the floor), ${warmupSeconds}+${ctx.seconds(10, 3)} s`,
+    );
+    floorServer = await startServer(ctx, 'B1-floor', fake, FLOOR_ENV);
+    const floorRun = await measuredCannon('B1 server, store in memory, no polls', floorServer.child, {
+      ...load,
+      origin: floorServer.origin,
+      seconds: ctx.seconds(10, 3),
+    });
+    await stopAll(floorServer);
+    floorServer = undefined;
     ({ bare, bareFake } = await startBareProxy(ctx, 'B1-again'));
     const bareOwnPaced = await paced('B1 bare @½ server (paced)', bare, {
       ...half,
@@ -126,6 +146,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       serverOwnPaced,
       bareOwnPaced,
       infoRun,
+      floorRun,
     };
     return {
       id: 'B1',
@@ -193,6 +214,14 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
           target: '(information)',
           pass: null,
         },
+        {
+          scenario: 'B1 floor: store in memory, no polls',
+          measured:
+            `${fixed(floorRun.rps, 0)} req/s = ${fixed(ratio(floorRun.rps, bareRun.rps), 2)}× bare; ` +
+            `${fixed(floorRun.cpuPerRequestUs ?? NaN, 0)} µs/req (as deployed: ${fixed(serverRun.cpuPerRequestUs ?? NaN, 0)})`,
+          target: '(information: the most any store or watcher work could reach)',
+          pass: null,
+        },
       ],
       data: {
         rate,
@@ -208,7 +237,7 @@ export async function runB1(ctx: RunContext): Promise<ScenarioResult> {
       ],
     };
   } finally {
-    await stopAll(server, bare, infoServer, fake, bareFake);
+    await stopAll(server, bare, infoServer, floorServer, fake, bareFake);
   }
 }
 
