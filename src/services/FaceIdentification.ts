@@ -29,10 +29,13 @@ export class FaceIdentification {
   async identify(tenant: string, input: { videoId?: string | null; videoUrl?: string | null }): Promise<FaceSession> {
     const { store, kling, now, sessionTtlMs, createLimit, budget } = this.options;
     await createLimit.take(tenant);
-    await budget.ensureRoom(tenant);
-    const answer = await kling.identifyFace(toKlingIdentifyFaceBody(input));
-    const session = fromKlingFaceSession(answer.data, tenant, answer.requestId, now(), sessionTtlMs);
-    await store.saveFaceSession(session, now());
-    return session;
+    // An identification is charged only once Kling answers, with no pending row before: it keeps the tenant's turn
+    // until its charge is stored, so a burst cannot all pass the budget before the first is counted.
+    return budget.withRoom(tenant, null, async () => {
+      const answer = await kling.identifyFace(toKlingIdentifyFaceBody(input));
+      const session = fromKlingFaceSession(answer.data, tenant, answer.requestId, now(), sessionTtlMs);
+      await store.saveFaceSession(session, now());
+      return session;
+    });
   }
 }

@@ -109,9 +109,9 @@ export class LipSyncService {
     const { task, mode, face, warnings } = acceptance;
     const callbackUrl = task.request.callbackUrl ?? null;
     if (callbackUrl && this.options.webhooksEnabled === false) throw webhooksDisabled('callbackUrl');
-    // Before anything is written or sent: a refused create leaves nothing behind.
+    // Before anything is written or sent: a refused create leaves nothing behind (the budget is checked below, in
+    // turn with the tenant's other creates, right before the row is written).
     await this.options.createLimit.take(tenant);
-    await this.options.budget.ensureRoom(tenant, idempotencyKey);
     // Only a key can be replayed, so only a keyed request needs its fingerprint.
     const hash = idempotencyKey ? acceptance.hash() : '';
     const at = now();
@@ -135,8 +135,8 @@ export class LipSyncService {
     // From before the row exists: a definite refusal of this task's submission is this caller's error.
     const answered = submitter.awaitedByCreate(intent.id);
     try {
-      // masked as INTERNAL_SERVER_ERROR when it fails: nothing was sent upstream
-      const inserted = await dispatcher.insert(intent, at);
+      // QUOTA_EXCEEDED before anything is written; a failed write is masked as INTERNAL_SERVER_ERROR: nothing was sent
+      const inserted = await this.options.budget.withRoom(tenant, idempotencyKey, () => dispatcher.insert(intent, at));
       if (!inserted.created) {
         if (inserted.record.requestHash !== hash) {
           throw new BadUserInputError([

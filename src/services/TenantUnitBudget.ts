@@ -14,8 +14,8 @@ export interface TenantUnitBudgetOptions {
 const ESTIMATE_LOOK_BACK_MS = 31 * DAY_MS;
 
 /**
- * The tenant's monthly unit budget, checked before anything that would start upstream work (createLipSync; any
- * later create calls the same method). A task counts in the month it was created in (UTC), as in `usage`.
+ * The tenant's monthly unit budget, checked before anything that would start upstream work (every create and
+ * identifyFaces go through `withRoom`). A task counts in the month it was created in (UTC), as in `usage`.
  *
  * Tasks whose units are not known yet (queued, or running at the upstream) count too, or a burst of creates could
  * overspend without bound: each at the largest charge of one task of this tenant in the last 31 days — the
@@ -24,13 +24,40 @@ const ESTIMATE_LOOK_BACK_MS = 31 * DAY_MS;
  * `charged + pending × largest charge ≥ budget`, and the overspend is at most one task's cost.
  */
 export class TenantUnitBudget {
+  /** per budgeted tenant, the end of the last check-and-start queued in this process */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
   constructor(private readonly options: TenantUnitBudgetOptions) {}
+
+  /**
+   * Runs `start` once the budget has room, one start of a budgeted tenant at a time in this process: `start` is
+   * what makes the work count (a task's row, pending until charged; an identification's stored charge). Checked
+   * concurrently, a burst would all see the same use and all start; in turn, each sees the ones before it. Across
+   * instances, starts racing in the same instant may each pass once (docs/api.md, "Units and usage").
+   */
+  withRoom<T>(tenant: string, idempotencyKey: string | null, start: () => Promise<T>): Promise<T> {
+    if (!this.options.budgets.has(tenant)) return start();
+    const previous = this.turns.get(tenant) ?? Promise.resolve();
+    const turn = previous.then(async () => {
+      await this.ensureRoom(tenant, idempotencyKey);
+      return start();
+    });
+    const settled = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(tenant, settled);
+    void settled.then(() => {
+      if (this.turns.get(tenant) === settled) this.turns.delete(tenant);
+    });
+    return turn;
+  }
 
   /**
    * Throws QUOTA_EXCEEDED when `tenant` may not start another task. A retry with the idempotency key of a task
    * already made is never refused: it starts nothing new.
    */
-  async ensureRoom(tenant: string, idempotencyKey: string | null = null): Promise<void> {
+  private async ensureRoom(tenant: string, idempotencyKey: string | null): Promise<void> {
     const { store, budgets, now } = this.options;
     const budget = budgets.get(tenant);
     if (budget === undefined) return;

@@ -30,6 +30,11 @@ describe('monthly unit budget', () => {
       const task = (await client.request(TASK, { id })).body.data?.lipSyncTask;
       return task?.unitsCharged !== null && task?.unitsCharged !== undefined ? task : undefined;
     });
+  /** Eight creates at once, each on a connection of its own already open, so they reach the server together. */
+  const burstOf = async (client: GraphQLTestClient, text: string) => {
+    await Promise.all(Array.from({ length: 8 }, () => client.request(COUNT)));
+    return Promise.all(Array.from({ length: 8 }, () => create(client, text)));
+  };
   const stored = async (client: GraphQLTestClient) => {
     const body = (await client.request(COUNT)).body;
     return { usage: body.data?.usage.tasks, listed: body.data?.lipSyncTasks.edges.length };
@@ -38,8 +43,10 @@ describe('monthly unit budget', () => {
   beforeAll(async () => {
     t = await startTestServer({
       env: {
-        AUTH_TOKENS: 'capped=capped-token,fresh=fresh-token,free=free-token,faces=faces-token',
-        TENANT_MONTHLY_UNITS: 'capped=0.5, fresh=100, faces=1',
+        AUTH_TOKENS:
+          'capped=capped-token,fresh=fresh-token,free=free-token,faces=faces-token,burst=burst-token,new=new-token,' +
+          'lookers=lookers-token',
+        TENANT_MONTHLY_UNITS: 'capped=0.5, fresh=100, faces=1, burst=0.5, new=100, lookers=0.5',
       },
       // long enough that a second create arrives while the first is still running
       fake: { processingAfterMs: 100, succeedAfterMs: 1_500 },
@@ -104,6 +111,18 @@ describe('monthly unit budget', () => {
     expect(posts()).toBe(before);
   });
 
+  it('lets one identifyFaces of a burst through when one identification uses up the budget', async () => {
+    const lookers = t.client.withHeaders({ authorization: 'Bearer lookers-token' });
+    const before = t.fake.count('identify_face');
+    await Promise.all(Array.from({ length: 4 }, () => lookers.request(COUNT)));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => lookers.request(IDENTIFY_MUTATION, { input: { videoUrl: VIDEO_URL } })),
+    );
+    const codes = answers.map((answer) => answer.body.errors?.[0].extensions?.code ?? 'identified');
+    expect(codes.sort()).toEqual(['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED', 'QUOTA_EXCEEDED', 'identified']);
+    expect(t.fake.count('identify_face')).toBe(before + 1);
+  });
+
   it('never refuses a keyed retry of a task already made', async () => {
     const creates = t.fake.count('create');
     const retry = await create(capped, 'units 0.2', 'second');
@@ -125,6 +144,24 @@ describe('monthly unit budget', () => {
     await succeeded(fresh, first.body.data!.createLipSync.id);
     // now priced at 1 unit a task, with 99 units of room
     for (let i = 0; i < 3; i++) expect((await create(fresh, 'units 1')).body.errors).toBeUndefined();
+  });
+
+  it('lets one create of a burst through for a tenant without a known charge', async () => {
+    const newcomer = t.client.withHeaders({ authorization: 'Bearer new-token' });
+    const answers = await burstOf(newcomer, 'units 1');
+    const created = answers.filter((answer) => answer.body.errors === undefined);
+    expect(created).toHaveLength(1);
+  });
+
+  it('lets a burst of concurrent creates through only as far as the budget has room', async () => {
+    const burst = t.client.withHeaders({ authorization: 'Bearer burst-token' });
+    const first = await create(burst, 'units 0.2');
+    await succeeded(burst, first.body.data!.createLipSync.id);
+    // 0.2 charged: room for a task (0.2 + 0 × 0.2), then another (0.2 + 1 × 0.2 = 0.4), then none (0.6 ≥ 0.5)
+    const answers = await burstOf(burst, 'units 0.2');
+    const codes = answers.map((answer) => answer.body.errors?.[0].extensions?.code ?? 'created');
+    expect(codes.filter((code) => code === 'created')).toHaveLength(2);
+    expect(codes.filter((code) => code === 'QUOTA_EXCEEDED')).toHaveLength(6);
   });
 
   it('leaves tenants without a budget alone', async () => {
