@@ -37,19 +37,12 @@ export class TenantUnitBudget {
    */
   withRoom<T>(tenant: string, idempotencyKey: string | null, start: () => Promise<T>): Promise<T> {
     if (!this.options.budgets.has(tenant)) return start();
-    const previous = this.turns.get(tenant) ?? Promise.resolve();
-    const turn = previous.then(async () => {
-      await this.ensureRoom(tenant, idempotencyKey);
-      return start();
-    });
-    const settled = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.turns.set(tenant, settled);
-    void settled.then(() => {
-      if (this.turns.get(tenant) === settled) this.turns.delete(tenant);
-    });
+    const turn = (this.turns.get(tenant) ?? Promise.resolve())
+      .then(() => this.ensureRoom(tenant, idempotencyKey))
+      .then(start);
+    const done = turn.catch(() => undefined); // a refusal or a failed start ends the turn all the same
+    this.turns.set(tenant, done);
+    void done.then(() => this.turns.get(tenant) === done && this.turns.delete(tenant));
     return turn;
   }
 
