@@ -59,11 +59,17 @@ describe('the WAL is synced before a write is answered', () => {
     await store.close();
   });
 
-  it('lets the commits that end during a sync share the next one', async () => {
+  /** A migrated store with one write committed and its sync held. */
+  async function withHeldWrite(): Promise<{ store: SqliteTaskStore; sync: HeldSync; write: Promise<unknown> }> {
     const { store, sync } = open();
     await store.migrate();
-    const first = store.insertIntent(taskIntent(), 1_000);
+    const write = store.insertIntent(taskIntent(), 1_000);
     await waitFor('the first sync', () => sync.calls.length === 1);
+    return { store, sync, write };
+  }
+
+  it('lets the commits that end during a sync share the next one', async () => {
+    const { store, sync, write: first } = await withHeldWrite();
     // Three more writes, each in a turn (and a commit) of its own, while the first sync is held.
     const later: Promise<unknown>[] = [];
     for (let i = 0; i < 3; i++) {
@@ -83,10 +89,7 @@ describe('the WAL is synced before a write is answered', () => {
   });
 
   it('fails the writes of a sync that failed, and every later write, saying why', async () => {
-    const { store, sync } = open();
-    await store.migrate();
-    const write = store.insertIntent(taskIntent(), 1_000);
-    await waitFor('the sync', () => sync.calls.length === 1);
+    const { store, sync, write } = await withHeldWrite();
     sync.calls[0].release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await expect(write).rejects.toThrow(/write-ahead log could not be synced to disk: EIO/);
     await expect(store.insertIntent(taskIntent(), 1_000)).rejects.toThrow(/could not be synced/);
