@@ -7,7 +7,7 @@ import path from 'node:path';
 import { serveIpc } from './childRuntime';
 import { DIST } from './paths';
 
-/** The slice of dist/server.js and dist/config/  the harness relies on (kept local: src/ is not compiled twice). */
+/** The slice of dist/server.js and dist/config/ the harness relies on (kept local: src/ is not compiled twice). */
 interface RunningServer {
   origin: string;
   url: string;
