@@ -123,7 +123,12 @@ describe('archive (fs): signed media URLs', () => {
       expect(task.videos[0].archivedUrl).toBeNull();
       expect(task.videos[0].url).toContain(gone.url);
       expect(gone.requests).toHaveLength(3);
-      const metrics = await (await fetch(`${t.server.origin}/metrics`)).text();
+      // The row is readable once committed; the archiver counts the failure once the commit is on disk, a WAL sync
+      // later (src/store/walSync.ts).
+      const metrics = await waitFor('the failure counted', async () => {
+        const text = await (await fetch(`${t.server.origin}/metrics`)).text();
+        return text.includes('lipsync_archive_downloads_total{outcome="failed"}') ? text : undefined;
+      });
       expect(metrics).toMatch(/lipsync_archive_downloads_total\{outcome="retry"\} 2\b/);
       expect(metrics).toMatch(/lipsync_archive_downloads_total\{outcome="failed"\} 1\b/);
     } finally {
